@@ -1,0 +1,45 @@
+"""Splitting display names into CSL name parts, the way BibTeX splits them (via pybtex)."""
+
+from __future__ import annotations
+
+import re
+
+from bibexport.model import Person
+
+_SPACE = re.compile(r"\s+")
+_SUFFIX = re.compile(r"^(?P<name>[^,]+),\s*(?P<suffix>Jr\.?|Sr\.?|II|III|IV)$")
+
+
+def parse_name(name: str) -> Person:
+    """Split "Diego de las Casas" or "Manning, Christopher D." into family/given/particle/suffix.
+
+    Uses pybtex's implementation of BibTeX's rules, so that what we store is what BibTeX would read back.
+    A name in braces (``{Hugging Face}``) or without any letters to split becomes a literal.
+    """
+    from pybtex.database import Person as PybtexPerson
+
+    text = _SPACE.sub(" ", name).strip()
+    if not text:
+        return Person()
+    m = _SUFFIX.match(text)
+    if m:  # "Martin Luther King, Jr.": a display name with a suffix, not "Last, First"
+        from dataclasses import replace
+
+        return replace(parse_name(m.group("name")), suffix=m.group("suffix"))
+    if text.startswith("{") and text.endswith("}") and text.count("{") == 1:
+        return Person(literal=text[1:-1].strip())
+    try:
+        p = PybtexPerson(text)
+    except Exception:  # pybtex rejects some odd strings (too many commas): keep the text whole
+        return Person(literal=text)
+    family = " ".join(p.last_names)
+    given = " ".join(p.first_names + p.middle_names)
+    particle = " ".join(p.prelast_names)
+    suffix = " ".join(p.lineage_names)
+    if not family:
+        # BibTeX would take the last word; pybtex leaves lower-case-only names there too.
+        if particle:
+            family, particle = particle, ""
+        else:
+            return Person(literal=text)
+    return Person(family=family, given=given, particle=particle, suffix=suffix)

@@ -1,0 +1,80 @@
+"""What every resolver is: pure ``match``/``parse``, one batched ``resolve`` doing I/O through an injected client.
+
+Resolvers never import requests: they get an :class:`HttpClient` (``bibexport.http.Http`` in production, a fake
+or a ``responses``-backed client in tests).  A failure of one id is an :class:`Outcome`, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol, Sequence
+
+from bibexport.model import Endpoints, Record
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the HTTP layer hands back: enough for parsers, nothing tied to requests."""
+
+    status: int
+    content: bytes
+    headers: Mapping[str, str]
+    url: str
+
+    def json(self) -> Any:
+        """The body decoded as JSON (raises ValueError on malformed JSON)."""
+        import json
+
+        return json.loads(self.content.decode("utf-8"))
+
+
+class HttpClient(Protocol):
+    """The one method resolvers call.  Raises ``bibexport.errors.NetworkError`` when a request fails for good
+    (connection errors, timeouts, 429/5xx after retries, body over the size cap); any other status is returned."""
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response: ...
+
+
+# Outcome kinds
+RESOLVED = "resolved"
+NOT_FOUND = "not_found"  # the source says there is no such thing
+UNAVAILABLE = "unavailable"  # the source could not be asked (403 challenge, 429, 5xx, timeout, network)
+INVALID = "invalid"  # the identifier cannot be valid (checked before any request)
+AMBIGUOUS = "ambiguous"  # title search found nothing acceptable
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of resolving one identifier (or one title)."""
+
+    identifier: str  # "arxiv:2305.18290", "openreview:HPuSIXJaa9", "title:..."
+    kind: str = RESOLVED
+    record: Record | None = None
+    source: str = ""  # resolver name
+    reason: str = ""  # for anything but RESOLVED: what happened, in words a user can act on
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when a record was obtained."""
+        return self.kind == RESOLVED and self.record is not None
+
+
+class Resolver(Protocol):
+    """One source of metadata.  ``name`` is also the identifier scheme ("arxiv" → "arxiv:<id>")."""
+
+    name: str
+
+    def match(self, url: str) -> str | None:
+        """The canonical id this resolver would look up for ``url`` (or a bare id), or None.  Pure."""
+        ...
+
+    def resolve(self, ids: Sequence[str], http: HttpClient, endpoints: Endpoints) -> dict[str, Outcome]:
+        """Resolve many ids with as few requests as the API allows; one Outcome per id, keyed by id."""
+        ...
