@@ -1,0 +1,59 @@
+"""CSL-JSON emitter: a list of items valid against the CSL-JSON schema, ids equal to the BibTeX keys."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from bibexport.model import Record
+
+
+def _date(parts: tuple[int, ...]) -> dict[str, Any]:
+    return {"date-parts": [list(parts)]}
+
+
+def record_to_csl(key: str, record: Record) -> dict[str, Any]:
+    """One CSL-JSON item for ``record`` with id ``key``.  Text stays Unicode (no LaTeX)."""
+    item: dict[str, Any] = {"id": key, "type": record.type}
+    if record.title:
+        item["title"] = record.title
+    if record.authors:
+        item["author"] = [p.to_csl() for p in record.authors]
+    if record.editors:
+        item["editor"] = [p.to_csl() for p in record.editors]
+    if record.issued:
+        item["issued"] = _date(record.issued)
+    if record.accessed:
+        item["accessed"] = _date(record.accessed)
+    container = record.container_title or (record.site if record.type in ("post-weblog", "webpage") else "")
+    if container:
+        item["container-title"] = container
+    if record.arxiv_id and not record.container_title:
+        # How Zotero and Better BibTeX export an arXiv preprint: publisher arXiv, number arXiv:<id>.
+        item["publisher"] = "arXiv"
+        item["number"] = f"arXiv:{record.arxiv_id}"
+        item["genre"] = "Preprint"
+    elif record.publisher:
+        item["publisher"] = record.publisher
+    if record.event_place:
+        item["event-place"] = record.event_place
+    for csl_name, value in (
+        ("volume", record.volume),
+        ("issue", record.issue),
+        ("page", record.pages),
+        ("ISSN", record.issn),
+        ("DOI", record.doi),
+        ("URL", record.url),
+        ("abstract", record.abstract),
+    ):
+        if value:
+            item[csl_name] = value
+    if record.note:
+        item["note"] = record.note
+    return item
+
+
+def emit(entries: Sequence[tuple[str, Record]]) -> str:
+    """The CSL-JSON document for ``(key, record)`` pairs, in the order given, as UTF-8 text."""
+    items = [record_to_csl(key, record) for key, record in entries]
+    return json.dumps(items, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
