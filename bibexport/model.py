@@ -256,3 +256,54 @@ class Course:
     def readings(self) -> list[Reading]:
         """Every reading in file order."""
         return [r for s in self.sessions for r in s.readings]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One assembled bibliography entry: the key it is cited by, the final record (overrides applied, extra links
+    of the reading in ``record.extra_urls``), and whether it was resolved from a source."""
+
+    key: str
+    record: Record
+    resolved: bool = True
+    reason: str = ""  # why it is unresolved, or a note worth reporting
+
+
+@dataclass(frozen=True)
+class SessionBibliography:
+    """A session's entries, split as the reading list splits them."""
+
+    session: Session
+    required: tuple[Entry, ...] = ()
+    further: tuple[Entry, ...] = ()
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Required then further entries, each key once."""
+        seen: set[str] = set()
+        out: list[Entry] = []
+        for e in self.required + self.further:
+            if e.key not in seen:
+                seen.add(e.key)
+                out.append(e)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """The whole course, assembled: what every emitter receives."""
+
+    course: Course
+    sessions: tuple[SessionBibliography, ...]
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every paper once, in order of first appearance."""
+        seen: set[str] = set()
+        out: list[Entry] = []
+        for s in self.sessions:
+            for e in s.entries:
+                if e.key not in seen:
+                    seen.add(e.key)
+                    out.append(e)
+        return tuple(out)
