@@ -1,0 +1,311 @@
+"""The HTTP layer: the only module that imports ``requests``.
+
+Every request bibexport makes goes through :class:`Http`, which adds what a polite, robust client needs:
+
+* a User-Agent naming the tool and where to find it;
+* (connect, read) timeouts;
+* bounded retries with exponential backoff on connection errors, timeouts, 429 and 5xx, honouring
+  ``Retry-After`` (seconds or an HTTP-date) up to a cap;
+* a per-host minimum interval between request starts, with one request at a time to such hosts
+  (arXiv's terms of use: "no more than one request every three seconds … a single connection at a time");
+* a cap on the response size (the body is streamed and reading stops past the cap);
+* optionally, an on-disk cache (requests-cache, sqlite in the user cache dir).
+
+``requests`` is imported lazily so that ``bibexport --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from bibexport import PROJECT_URL, __version__
+from bibexport.errors import NetworkError
+from bibexport.model import Endpoints
+from bibexport.resolvers.base import Response
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
+#: How long cached responses stay fresh: metadata of a paper rarely changes within a day.
+CACHE_EXPIRE_SECONDS = 24 * 3600
+#: Default politeness interval for OpenReview hosts (no published limit; guest limits are low).
+OPENREVIEW_INTERVAL = 1.0
+_CHUNK = 64 * 1024
+
+
+def default_user_agent() -> str:
+    """``bibexport/<version> (+<project URL>)``: lets API operators see who is calling and how to reach us."""
+    return f"bibexport/{__version__} (+{PROJECT_URL})"
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait according to a ``Retry-After`` header (delta-seconds or HTTP-date), or None.
+
+    ``now`` is the current Unix time (for tests).  A date in the past means "retry now" (0).
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:  # HTTP-dates are GMT by definition
+        when = when.replace(tzinfo=timezone.utc)
+    current = datetime.now(timezone.utc).timestamp() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def _host_key(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+class _Retry(Exception):
+    """Internal: one attempt failed in a way worth retrying."""
+
+    def __init__(self, reason: str, *, status: int | None = None, wait: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.wait = wait
+
+
+class Http:
+    """A polite HTTP client implementing :class:`bibexport.resolvers.base.HttpClient`.
+
+    ``min_interval`` maps a host (``netloc``, e.g. ``export.arxiv.org`` or ``127.0.0.1:8000``) to the minimum
+    number of seconds between the starts of two requests to it; requests to such a host are also serialised
+    (one at a time, across threads).  ``sleep`` and ``clock`` are injectable so tests need not wait.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 20.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        max_bytes: int = 10_000_000,
+        min_interval: Mapping[str, float] | None = None,
+        cache_dir: Path | None = None,
+        user_agent: str | None = None,
+        max_retry_after: float = 60.0,
+        max_redirects: int = 10,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_bytes = max_bytes
+        self.min_interval = {k.lower(): v for k, v in (min_interval or {}).items()}
+        self.cache_dir = cache_dir
+        self.user_agent = user_agent or default_user_agent()
+        self.max_retry_after = max_retry_after
+        self.max_redirects = max_redirects
+        self._sleep = sleep
+        self._clock = clock
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._last_start: dict[str, float] = {}
+        self._locks_lock = threading.Lock()
+
+    # -- public API -------------------------------------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """GET ``url``; raises NetworkError when it fails for good, returns any other status."""
+        return self.request("GET", url, params=params, headers=headers)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+        data: bytes | None = None,
+        json: Any = None,
+    ) -> Response:
+        """Send one request with retries.  ``params`` may be a pre-encoded query string (arXiv phrase queries)."""
+        last: _Retry | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                assert last is not None
+                self._sleep(last.wait if last.wait is not None else self.backoff * 2 ** (attempt - 1))
+            try:
+                return self._attempt(method, url, params, headers, allow_redirects, data, json)
+            except _Retry as exc:
+                last = exc
+                if exc.wait is not None and exc.wait > self.max_retry_after:
+                    raise NetworkError(
+                        url,
+                        f"{exc.reason}; server asks to retry after {exc.wait:.0f} s "
+                        f"(more than {self.max_retry_after:.0f} s)",
+                        status=exc.status,
+                        kind="unavailable",
+                    ) from None
+        assert last is not None
+        raise NetworkError(
+            url, f"{last.reason} (gave up after {self.retries + 1} attempts)", status=last.status,
+            kind="unavailable",
+        )
+
+    def close(self) -> None:
+        """Close the underlying session (and its cache connection)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------------------------
+
+    def _session_for_requests(self) -> requests.Session:
+        with self._session_lock:
+            if self._session is None:
+                self._session = self._make_session()
+            return self._session
+
+    def _make_session(self) -> requests.Session:
+        import requests
+
+        session: requests.Session
+        if self.cache_dir is not None:
+            import requests_cache
+
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            session = requests_cache.CachedSession(
+                str(self.cache_dir / "http-cache"),
+                backend="sqlite",
+                expire_after=CACHE_EXPIRE_SECONDS,
+                allowable_methods=("GET", "HEAD"),
+                allowable_codes=(200,),  # never cache errors, rate limits or not-founds
+            )
+        else:
+            session = requests.Session()
+        session.headers["User-Agent"] = self.user_agent
+        session.max_redirects = self.max_redirects
+        return session
+
+    def _host_lock(self, host: str) -> threading.Lock | None:
+        if host not in self.min_interval:
+            return None
+        with self._locks_lock:
+            return self._host_locks.setdefault(host, threading.Lock())
+
+    def _attempt(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool,
+                 data: bytes | None, json: Any) -> Response:
+        host = _host_key(url)
+        lock = self._host_lock(host)
+        if lock is None:
+            return self._send(method, url, params, headers, allow_redirects, data, json)[0]
+        with lock:  # one request at a time to a throttled host, across threads
+            interval = self.min_interval[host]
+            previous = self._last_start.get(host)
+            if previous is not None:
+                wait = interval - (self._clock() - previous)
+                if wait > 0:
+                    self._sleep(wait)
+            self._last_start[host] = self._clock()
+            response, from_cache = self._send(method, url, params, headers, allow_redirects, data, json)
+            if from_cache and previous is not None:
+                self._last_start[host] = previous  # a cache hit did not touch the server
+            return response
+
+    def _send(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool,
+              data: bytes | None, json: Any) -> tuple[Response, bool]:
+        import requests
+
+        session = self._session_for_requests()
+        try:
+            resp = session.request(
+                method, url, params=params, headers=dict(headers or {}), allow_redirects=allow_redirects,
+                data=data, json=json, timeout=(self.timeout, self.timeout), stream=True,
+            )
+        except requests.TooManyRedirects as exc:
+            raise NetworkError(url, f"too many redirects ({exc})", kind="unavailable") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Retry(f"connection failed: {_short(exc)}") from None
+        except requests.RequestException as exc:  # invalid URL, schema...: retrying cannot help
+            raise NetworkError(url, f"request failed: {_short(exc)}", kind="unavailable") from None
+        try:
+            status = resp.status_code
+            if status == 429 or status >= 500:
+                wait = parse_retry_after(resp.headers.get("Retry-After"))
+                raise _Retry(f"HTTP {status}", status=status, wait=wait)
+            body = self._read_capped(resp, url)
+        finally:
+            resp.close()
+        headers_out = requests.structures.CaseInsensitiveDict(resp.headers)
+        response = Response(status=status, content=body, headers=headers_out, url=str(resp.url))
+        return response, bool(getattr(resp, "from_cache", False))
+
+    def _read_capped(self, resp: requests.Response, url: str) -> bytes:
+        import requests
+
+        too_big = f"response larger than {self.max_bytes} bytes"
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise NetworkError(url, too_big, status=resp.status_code, kind="unavailable")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in resp.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise NetworkError(url, too_big, status=resp.status_code, kind="unavailable")
+                chunks.append(chunk)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise _Retry(f"reading the response failed: {_short(exc)}") from None
+        return b"".join(chunks)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def make_http(endpoints: Endpoints, *, cache: bool = True, cache_dir: Path | None = None) -> Http:
+    """The production client: arXiv API host throttled to ``endpoints.arxiv_delay``, OpenReview to ≤ 1 s.
+
+    OpenReview's interval is capped by ``arxiv_delay`` so that one knob (``BIBEXPORT_ARXIV_DELAY=0``) makes a
+    local mirror or test server fast.  ``cache`` puts a requests-cache sqlite file in the user cache dir.
+    """
+    intervals: dict[str, float] = {}
+    for api in (endpoints.openreview_api, endpoints.openreview_api_v1):
+        intervals[_host_key(api)] = min(OPENREVIEW_INTERVAL, endpoints.arxiv_delay)
+    intervals[_host_key(endpoints.arxiv_api)] = endpoints.arxiv_delay
+    directory = None
+    if cache:
+        if cache_dir is not None:
+            directory = cache_dir
+        else:
+            import platformdirs
+
+            directory = Path(platformdirs.user_cache_dir("bibexport"))
+    return Http(timeout=endpoints.timeout, min_interval=intervals, cache_dir=directory)
