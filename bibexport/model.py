@@ -238,6 +238,7 @@ class Endpoints:
     openreview_api_v1: str = "https://api.openreview.net"
     github_api: str = "https://api.github.com"
     doi_resolver: str = "https://doi.org"
+    web_mirror: str = ""  # when set, web pages are fetched as <web_mirror>/<host>/<path> (mirrors, tests)
     timeout: float = 20.0
 
 

@@ -1,0 +1,66 @@
+"""The output formats: name → file name and a pure function from a bibliography to text.
+
+``render(fmt, bib, session=None, options)`` gives the text for the whole course or one session.  Emitters never
+open files; the CLI writes what they return.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from bibexport.model import Bibliography, Entry, SessionBibliography
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Options of the formatted lists (ignored by bib and csl-json)."""
+
+    style: str = "apa"
+    fragment: bool = False
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format."""
+
+    name: str
+    filename: str
+    render: Callable[[Bibliography, SessionBibliography | None, RenderOptions], str]
+
+
+def _pairs(entries: tuple[Entry, ...]) -> list[tuple[str, object]]:
+    return [(e.key, e.record) for e in entries]
+
+
+def _bib(bib: Bibliography, session: SessionBibliography | None, _opts: RenderOptions) -> str:
+    module = importlib.import_module("bibexport.emitters.bibtex")
+    entries = session.entries if session is not None else bib.entries
+    return str(module.emit(_pairs(entries)))
+
+
+def _csl(bib: Bibliography, session: SessionBibliography | None, _opts: RenderOptions) -> str:
+    module = importlib.import_module("bibexport.emitters.csljson")
+    entries = session.entries if session is not None else bib.entries
+    return str(module.emit(_pairs(entries)))
+
+
+def _reflist(fmt: str) -> Callable[[Bibliography, SessionBibliography | None, RenderOptions], str]:
+    def render(bib: Bibliography, session: SessionBibliography | None, opts: RenderOptions) -> str:
+        module = importlib.import_module("bibexport.emitters.reflist")
+        if session is not None:
+            return str(module.emit_session(session, fmt=fmt, style=opts.style, fragment=opts.fragment))
+        return str(module.emit(bib, fmt=fmt, style=opts.style, fragment=opts.fragment, title=bib.course.title))
+
+    return render
+
+
+FORMATS: dict[str, Format] = {
+    "bib": Format("bib", "readings.bib", _bib),
+    "csl-json": Format("csl-json", "readings.json", _csl),
+    "md": Format("md", "readings.md", _reflist("md")),
+    "html": Format("html", "readings.html", _reflist("html")),
+    "txt": Format("txt", "readings.txt", _reflist("txt")),
+}
+DEFAULT_FORMATS = ("bib", "csl-json", "md")

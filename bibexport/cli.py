@@ -1,0 +1,215 @@
+"""Command-line interface (the only module importing click).  Heavy modules are imported inside commands so
+``bibexport --help`` starts fast.
+
+Exit codes are documented in README ("Exit codes") and defined in :class:`bibexport.errors.ExitCode`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from bibexport import __version__
+from bibexport.errors import BibexportError, ExitCode
+
+
+class _Group(click.Group):
+    """Turns bibexport's errors into a message and a documented exit code (no traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BibexportError as exc:
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                click.echo(f"error: {line}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; outputs were left as they were", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bibexport")
+def cli() -> None:
+    """Turn a course reading list (sessions.toml) into BibTeX, CSL-JSON and formatted reference lists."""
+
+
+def _stderr_progress() -> Any:
+    if not sys.stderr.isatty():
+        return lambda _msg: None
+
+    def show(msg: str) -> None:
+        click.echo(f"\r\033[K… {msg}"[:200], err=True, nl=False)
+
+    return show
+
+
+def _split_formats(values: Sequence[str]) -> list[str]:
+    from bibexport.emitters import DEFAULT_FORMATS, FORMATS
+
+    names = [v.strip() for value in values for v in value.split(",") if v.strip()] or list(DEFAULT_FORMATS)
+    for name in names:
+        if name not in FORMATS:
+            raise click.BadParameter(f"unknown format {name!r}; choose from {', '.join(FORMATS)}", param_hint="--format")
+    return list(dict.fromkeys(names))
+
+
+@cli.command()
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default=Path("sessions.toml"),
+              show_default=True, help="The reading list.")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Output folder.")
+@click.option("--offline", is_flag=True, help="Never touch the network: build from the lockfile and sessions.toml.")
+@click.option("--refresh", "refresh", multiple=True, is_flag=False, flag_value="*", default=(),
+              metavar="[READING]", help="Re-resolve every reading, or those whose key, link or title matches.")
+@click.option("-f", "--format", "formats", multiple=True, metavar="LIST",
+              help="Formats to write: bib, csl-json, md, html, txt (comma-separated or repeated). "
+                   "Default: bib,csl-json,md.")
+@click.option("--style", default=None, help="Citation style for md/html/txt (CSL id, .csl path, or pybtex:NAME).")
+@click.option("--fragment", is_flag=True, help="HTML without the page around it, to paste into a site.")
+@click.option("--strict", is_flag=True, help="Exit with code 5 when any reading stays unresolved.")
+@click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
+def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, ...], formats: tuple[str, ...],
+          style: str | None, fragment: bool, strict: bool, no_cache: bool) -> None:
+    """Resolve new readings and write readings.bib/.json/.md for the course and for each session."""
+    from bibexport import config, lockfile, pipeline
+    from bibexport.emitters import FORMATS, RenderOptions
+    from bibexport.fsio import run_lock, write_all
+
+    fmts = _split_formats(formats)
+    course = config.load_course(config_path, env=os.environ)
+    lock_path = config_path.with_name(config_path.stem + ".lock.json")
+    with run_lock(lock_path):
+        old = lockfile.load(lock_path)
+        wanted = pipeline.select_refresh(refresh)
+        todo = [r for r in course.readings() if pipeline.needs_network(r, old, wanted)]
+        todo = list({r.fingerprint: r for r in todo}.values())
+        lock = old
+        if todo and not offline:
+            from bibexport.http import make_http
+
+            http = make_http(course.endpoints, cache=not no_cache)
+            try:
+                click.echo(f"resolving {len(todo)} reading(s)…", err=True)
+                results = pipeline.resolve_readings([pipeline.plan(r) for r in todo], http, course, _stderr_progress())
+            finally:
+                http.close()
+            if sys.stderr.isatty():
+                click.echo("\r\033[K", err=True, nl=False)
+            lock = pipeline.update_lock(course, old, results, dt.date.today())
+        else:
+            lock = pipeline.update_lock(course, old, {}, dt.date.today())
+        assembly = pipeline.assemble(course, lock)
+        lock = pipeline.pin_keys(lock, assembly.keys)
+        opts = RenderOptions(style=style or course.style or "apa", fragment=fragment)
+        files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
+        files[lock_path] = lockfile.dumps(lock)
+        write_all(files)
+    _report(course, lock, offline and bool(todo), config_path)
+    click.echo(f"wrote {len(files) - 1} files to {out_dir}/ and updated {lock_path}")
+    unresolved = [e for e in lock.entries if e.status != "resolved"]
+    if strict and unresolved:
+        sys.exit(ExitCode.STRICT)
+
+
+def _render_all(bib: Any, fmts: list[str], out_dir: Path, opts: Any, formats: Any) -> dict[Path, str]:
+    files: dict[Path, str] = {}
+    for name in fmts:
+        fmt = formats[name]
+        files[out_dir / fmt.filename] = fmt.render(bib, None, opts)
+        for sb in bib.sessions:
+            files[out_dir / sb.session.slug / fmt.filename] = fmt.render(bib, sb, opts)
+    return files
+
+
+def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) -> None:
+    readings = {r.fingerprint: r for r in course.readings()}
+    resolved = sum(1 for e in lock.entries if e.status == "resolved")
+    click.echo(f"{len(lock.entries)} readings in {len(course.sessions)} sessions: {resolved} resolved, "
+               f"{len(lock.entries) - resolved} unresolved", err=True)
+    for e in lock.entries:
+        r = readings.get(e.fingerprint)
+        where = f"{config_path}:{r.line}" if r is not None and r.line else str(config_path)
+        if e.status != "resolved":
+            why = e.reason or e.status
+            if offline_missing and e.status == "unresolved":
+                why = "not in the lockfile and --offline was given"
+            click.echo(f"  unresolved: {where} {e.title!r}: {why}", err=True)
+        for w in e.warnings:
+            click.echo(f"  warning: {where} {e.title!r}: {w}", err=True)
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Where to write sessions.toml (default: print to stdout).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "markdown"]), default="auto", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None:
+    """Convert a plain-text or Markdown reading list into sessions.toml."""
+    from bibexport.errors import InputError, Problem
+    from bibexport.fsio import atomic_write
+    from bibexport.importer import import_file
+
+    if not source.exists():
+        raise InputError([Problem(str(source), 0, "file not found")])
+    if output is not None and output.exists() and not force:
+        raise InputError([Problem(str(output), 0, "already exists",
+                                  "pass --force to overwrite it (hand edits in it would be lost)")])
+    result = import_file(source, fmt=fmt)
+    for msg in result.messages:
+        click.echo(f"warning: {source}:{msg.line}: {msg.message}", err=True)
+    if output is None:
+        click.echo(result.toml, nl=False)
+    else:
+        atomic_write(output, result.toml)
+        click.echo(f"wrote {output}: {result.sessions} sessions, {result.readings} readings", err=True)
+
+
+@cli.command()
+@click.argument("items", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json"]), default="bibtex", show_default=True)
+def resolve(items: tuple[str, ...], fmt: str) -> None:
+    """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web)."""
+    from bibexport import config, pipeline
+    from bibexport.emitters import bibtex, csljson
+    from bibexport.http import make_http
+    from bibexport.keys import assign_keys
+    from bibexport.model import Course, Reading
+
+    course = Course(sessions=(), endpoints=config.apply_env(Course(sessions=()).endpoints, os.environ))
+    readings = [Reading(title="", links=(item,)) for item in items]
+    http = make_http(course.endpoints)
+    try:
+        results = pipeline.resolve_readings([pipeline.plan(r) for r in readings], http, course)
+    finally:
+        http.close()
+    records = []
+    failed = 0
+    for r in readings:
+        out = results[r.fingerprint].outcome
+        if out.ok and out.record is not None:
+            records.append((out.identifier, out.record))
+        else:
+            failed += 1
+            click.echo(f"error: {r.links[0]}: {out.reason or out.kind}", err=True)
+    keys = assign_keys([(i, rec, "") for i, rec in records], {})
+    pairs = [(keys[i], rec) for i, rec in records]
+    if pairs:
+        click.echo(bibtex.emit(pairs) if fmt == "bibtex" else csljson.emit(pairs), nl=False)
+    if failed:
+        sys.exit(ExitCode.STRICT)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="bibexport")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
