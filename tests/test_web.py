@@ -380,3 +380,26 @@ def test_accessed_defaults_to_today() -> None:
     http = FakeHttp({HF_DPO: page("huggingface.co_blog_dpo-trl.html", HF_DPO)})
     record = web.resolve([HF_DPO], http, Endpoints())[HF_DPO].record
     assert record is not None and record.accessed == datetime.date.today().timetuple()[:3]
+
+
+def test_registry_class_uses_injected_clock() -> None:
+    resolver = web.WebResolver(clock=lambda: TODAY)
+    assert resolver.name == "web" and resolver.match(HF_DPO) == HF_DPO
+    http = FakeHttp({HF_DPO: page("huggingface.co_blog_dpo-trl.html", HF_DPO)})
+    record = resolver.resolve([HF_DPO], http, Endpoints())[HF_DPO].record
+    assert record is not None and record.accessed == (2026, 1, 15)
+
+
+def test_through_the_real_http_layer() -> None:
+    """The real client (requests, replayed by ``responses``): headers arrive case-insensitively."""
+    responses = pytest.importorskip("responses")
+    from bibexport.http import Http
+
+    with responses.RequestsMock() as mock:
+        mock.get(ANTHROPIC, body=(FIXTURES / "www.anthropic.com_news_evaluating-ai-systems.html").read_bytes(),
+                 content_type="text/html; charset=utf-8")
+        with Http(retries=0, sleep=lambda s: None) as http:
+            outcome = web.resolve([ANTHROPIC], http, Endpoints(), today=TODAY)[ANTHROPIC]
+        assert "text/html" in mock.calls[0].request.headers["Accept"]
+    assert outcome.ok and outcome.record is not None
+    assert outcome.record.title == "Challenges in evaluating AI systems"

@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Comment
@@ -461,3 +461,19 @@ def resolve(
     day = today or _dt.date.today()
     accessed = (day.year, day.month, day.day)
     return {url: resolve_one(url, http, accessed) for url in dict.fromkeys(ids)}
+
+
+@dataclass
+class WebResolver:
+    """The registry's web resolver; ``clock`` gives the access date (injectable so tests are deterministic)."""
+
+    name: str = name
+    clock: Callable[[], _dt.date] = _dt.date.today
+
+    def match(self, url: str) -> str | None:
+        """See :func:`match`."""
+        return match(url)
+
+    def resolve(self, ids: Sequence[str], http: HttpClient, endpoints: Endpoints) -> dict[str, Outcome]:
+        """See :func:`resolve`; the access date is ``clock()``."""
+        return resolve(ids, http, endpoints, today=self.clock())
