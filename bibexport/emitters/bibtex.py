@@ -1,0 +1,205 @@
+"""BibTeX emitter: records → a .bib that BibTeX (natbib styles) and biber (biblatex) read without warnings.
+
+Entry types (a registry, :data:`ENTRY_TYPES`): a CSL type maps to a BibTeX type *only when the record has
+the fields that type requires*; otherwise the entry is ``@misc`` with the venue in ``howpublished``, so no
+style warns "empty journal" and nothing is invented.
+
+* arXiv preprints (``arxiv_id``, no venue) → ``@misc`` with ``eprint``, ``archivePrefix = {arXiv}`` and
+  ``primaryClass`` — arXiv's own export format.  biber maps the last two to ``eprinttype``/``eprintclass``;
+  natbib styles ignore them and print the URL/DOI.  Published papers keep the eprint fields too.
+* ``paper-conference`` → ``@inproceedings``, ``article-journal`` → ``@article`` (needs a venue).
+* web pages, blog posts, software → ``@misc`` with ``url``, ``howpublished`` (site name, else the URL's host),
+  ``urldate`` (biblatex) and ``note = {Accessed YYYY-MM-DD}`` (natbib styles have no ``urldate``).
+
+Decisions:
+
+* **Year only, no month.**  arXiv's export and Google Scholar give the year; ``month`` would need the
+  ``jan``… macros to work in both BibTeX and biblatex, and author–year styles don't print it.
+* **No author → ``key``**: natbib styles warn "to sort, need author or key"; ``key`` (the title) is
+  what they then sort and label by — the APA rule of moving the title to the author position.
+* **URLs and DOIs verbatim** (``%20``, ``#frag``, ``_`` untouched: url.sty and biblatex read the field
+  verbatim; documents using natbib styles must load ``url`` or ``hyperref``).  Only characters that would
+  unbalance BibTeX's braces or are never legal in a URL (``{ } \\`` and spaces) are percent-encoded.
+* Names are written ``von Last, Jr., First`` so BibTeX sorts and abbreviates them right; organisations are
+  braced (``{{Anthropic}}``).  Text goes through :mod:`bibexport.latex`.
+
+Output is built with bibtexparser 2 (Library/Entry/Field, ``write_string``) with a fixed format and an empty
+middleware stack: values are already encoded and braced here, so output is byte-stable across versions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+from urllib.parse import urlsplit
+
+import bibtexparser
+from bibtexparser.model import Entry, Field
+
+from bibexport.latex import encode_text, normalize_text, protect_title
+from bibexport.model import Person, Record
+
+Fields = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class EntryType:
+    """A BibTeX entry type and the record attributes it needs (else the entry falls back to ``@misc``)."""
+
+    name: str
+    requires: tuple[str, ...] = ()
+    venue_field: str = ""  # where container_title goes ("booktitle", "journal")
+    publisher_field: str = "publisher"
+
+
+_MISC = EntryType("misc", venue_field="howpublished")
+
+#: CSL type → BibTeX entry type.  Types not listed here are ``@misc``.
+ENTRY_TYPES: dict[str, EntryType] = {
+    "paper-conference": EntryType("inproceedings", ("container_title",), "booktitle"),
+    "article-journal": EntryType("article", ("container_title",), "journal"),
+    "article": EntryType("article", ("container_title",), "journal"),  # a preprint with a venue
+    "chapter": EntryType("incollection", ("container_title", "publisher"), "booktitle"),
+    "book": EntryType("book", ("publisher",)),
+    "report": EntryType("techreport", ("publisher",), publisher_field="institution"),
+}
+
+#: The order fields are written in, whatever the entry type.
+FIELD_ORDER = (
+    "author", "editor", "title", "booktitle", "journal", "howpublished", "year", "volume", "number",
+    "pages", "publisher", "institution", "address", "issn", "eprint", "archivePrefix", "primaryClass",
+    "doi", "url", "urldate", "note", "key",
+)  # fmt: skip
+
+_URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"}
+_PAGE_RANGE = re.compile(r"^\s*(\w+)\s*(?:-+|\u2010|\u2011|\u2012|\u2013|\u2014)\s*(\w+)\s*$")
+_NAME_WORD_NEEDS_BRACES = re.compile(r"^(and|others)$", re.IGNORECASE)
+
+
+def verbatim(value: str) -> str:
+    """A URL or DOI as it must appear in a verbatim field: unchanged except brace-breaking characters."""
+    value = normalize_text(value)
+    return "".join(_URL_UNSAFE.get(ch, ch) for ch in value)
+
+
+def _name_part(text: str) -> str:
+    """Encode a name part; brace words BibTeX would misread ("and", "others") and parts with commas."""
+    words = [encode_text(w) for w in normalize_text(text).split(" ") if w]
+    words = ["{" + w + "}" if _NAME_WORD_NEEDS_BRACES.match(w) else w for w in words]
+    out = " ".join(words)
+    return "{" + out + "}" if "," in out else out
+
+
+def format_name(person: Person) -> str:
+    """One name in BibTeX's ``von Last, Jr., First`` form; literals are braced so they are never split."""
+    if person.literal or not (person.family or person.given):
+        return "{" + encode_text(person.literal or person.display) + "}"
+    family = person.family or person.given  # a mononym ("Supryadi") is a family name to BibTeX
+    given = person.given if person.family else ""
+    last = _name_part(f"{person.particle} {family}") if person.particle else _name_part(family)
+    if person.particle and not person.particle[:1].islower():
+        # An upper-case particle ("Van", "De") is only a von part if BibTeX sees it lower case: brace the
+        # whole family so the name sorts and prints as given.
+        last = "{" + last + "}"
+    parts = [last]
+    if person.suffix:
+        parts.append(_name_part(person.suffix))
+    if given or person.suffix:
+        parts.append(_name_part(given))
+    return ", ".join(parts)
+
+
+def format_names(people: Sequence[Person]) -> str:
+    """An ``and``-separated name list."""
+    return " and ".join(format_name(p) for p in people)
+
+
+def _date(parts: tuple[int, ...]) -> str:
+    return "-".join(f"{v:04d}" if i == 0 else f"{v:02d}" for i, v in enumerate(parts))
+
+
+def _pages(pages: str) -> str:
+    m = _PAGE_RANGE.match(pages)
+    return f"{m.group(1)}--{m.group(2)}" if m else pages
+
+
+def entry_type_for(record: Record) -> EntryType:
+    """The BibTeX entry type for ``record`` (``@misc`` unless the record has what the type requires)."""
+    kind = ENTRY_TYPES.get(record.type, _MISC)
+    if all(getattr(record, attr) for attr in kind.requires):
+        return kind
+    return _MISC
+
+
+def _howpublished(record: Record, kind: EntryType) -> str:
+    if kind.venue_field == "howpublished" and record.container_title:
+        return record.container_title
+    if kind is not _MISC or record.arxiv_id:
+        return ""  # arXiv preprints: the eprint fields say where, as in arXiv's own export
+    return record.site or record.publisher or urlsplit(record.url).hostname or ""
+
+
+def _note(record: Record) -> str:
+    notes = [normalize_text(record.note)] if record.note.strip() else []
+    if record.accessed and record.url:
+        notes.append(f"Accessed {_date(record.accessed)}")
+    return ". ".join(n.rstrip(".") for n in notes)
+
+
+def _raw_fields(record: Record, kind: EntryType) -> dict[str, str]:
+    """Every field the entry gets, as encoded text (empty values are dropped later)."""
+    venue = kind.venue_field if kind.venue_field != "howpublished" else ""
+    fields = {
+        "author": format_names(record.authors),
+        "editor": format_names(record.editors),
+        "title": protect_title(record.title),
+        "howpublished": encode_text(_howpublished(record, kind)),
+        "year": str(record.issued[0]) if record.issued else "",
+        "volume": encode_text(record.volume),
+        "number": encode_text(record.issue),
+        "pages": encode_text(_pages(normalize_text(record.pages))),
+        kind.publisher_field: encode_text(record.publisher),
+        "address": encode_text(record.event_place),
+        "issn": encode_text(record.issn),
+        "doi": verbatim(record.doi),
+        "url": verbatim(record.url),
+        "urldate": _date(record.accessed) if record.accessed and record.url else "",
+        "note": encode_text(_note(record)),
+    }
+    if venue:
+        fields[venue] = encode_text(record.container_title)
+    if record.arxiv_id:
+        fields.update(eprint=verbatim(record.arxiv_id), archivePrefix="arXiv")
+        fields["primaryClass"] = verbatim(record.arxiv_class)
+    if not record.authors:
+        fields["key"] = encode_text(record.title) if not record.editors else ""
+    return fields
+
+
+def record_to_fields(key: str, record: Record) -> tuple[str, Fields]:
+    """The entry type and ordered, encoded ``(field, value)`` pairs for ``record`` (``key`` is not used
+    for the fields; it is accepted so callers can report per-entry problems uniformly)."""
+    kind = entry_type_for(record)
+    raw = _raw_fields(record, kind)
+    return kind.name, [(name, raw[name]) for name in FIELD_ORDER if raw.get(name)]
+
+
+def _format() -> bibtexparser.BibtexFormat:
+    fmt = bibtexparser.BibtexFormat()
+    fmt.indent = "  "
+    fmt.value_column = 16  # aligned values; fixed so output doesn't depend on which fields occur
+    fmt.block_separator = "\n"
+    fmt.trailing_comma = True
+    return fmt
+
+
+def emit(entries: Sequence[tuple[str, Record]]) -> str:
+    """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique)."""
+    library = bibtexparser.Library()
+    for key, record in entries:
+        entry_type, fields = record_to_fields(key, record)
+        library.add(Entry(entry_type, key, [Field(name, "{" + value + "}") for name, value in fields]))
+    if not library.entries:
+        return ""
+    return bibtexparser.write_string(library, unparse_stack=[], bibtex_format=_format())

@@ -1,0 +1,224 @@
+"""Unicode text → BibTeX-safe LaTeX: character escaping and title case protection.
+
+Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the rules are:
+
+**Characters** (:func:`encode_text`)
+  * Text is NFC-normalised; runs of white space (including newlines and no-break spaces) become one space;
+    other control and unassigned/surrogate characters are dropped (they cannot be typeset).
+  * ``\\ { } % & # _ $ ~ ^ < > |`` are escaped.  ``{`` and ``}`` become ``{\\textbraceleft}`` and
+    ``{\\textbraceright}`` — *not* ``\\{`` — because BibTeX counts braces even after a backslash, so an
+    unbalanced ``{`` in a title would otherwise break the whole .bib.  ``< > |`` use their ``\\text…``
+    commands because OT1 fonts print other glyphs for them.
+  * Non-ASCII characters that latexcodec knows become a BibTeX *special character*: the LaTeX command in
+    braces, ``é`` → ``{\\'e}``, ``ł`` → ``{\\l}``, ``ß`` → ``{\\ss}``.  The braces make BibTeX sort,
+    abbreviate and case-change them as letters, and keep the file ASCII for 8-bit BibTeX.
+  * Characters with no LaTeX command (CJK, most symbols) stay UTF-8: biber reads them natively, BibTeX passes
+    them through, and typesetting them is the document's business (CJK package, or XeLaTeX/LuaLaTeX).
+
+**Math** (titles only): arXiv titles carry TeX math such as ``$\\mathcal{O}(n)$``.  A ``$…$`` span is kept
+verbatim, wrapped in braces so no style changes its case, only when it is unambiguous TeX math: it contains a
+command, ``^`` or ``_``, its braces balance, and it has none of ``% # &``.  Any other ``$`` is a dollar sign.
+
+**Case protection** (:func:`protect_title`).  Sentence-case styles (BibTeX's ``change.case$``, biblatex's
+``\\MakeSentenceCase``) lower-case every unbraced letter after the first (BibTeX also keeps the first letter
+after ``": "``).  We brace a word — or a part of a hyphenated/slashed word — when its case carries meaning:
+
+  1. it has an upper-case letter after its first character (``GPT``, ``LLaMA``, ``OLMo``, ``8x7B``,
+     ``AI``), or mixes letters and digits with a capital (``T5``), or is the pronoun ``I``;
+  2. it is capitalised and directly followed by a token starting with a digit — model names with a size or
+     version (``{Mistral} {7B}``, ``{Llama} 2``, ``{Phi}-2``);
+  3. the title is in *sentence case* (most significant words are lower case) and the word is capitalised
+     although it does not start the title or a sentence/subtitle: then the capital marks a proper noun
+     (``… with {Python}``).  In a Title-Case title a capital says nothing, so nothing more is braced.
+
+This mirrors Better BibTeX (brace what a case change would damage, and trust sentence-case capitals) while
+staying safe for arXiv's Title-Case titles, which Better BibTeX would over-protect.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+import latexcodec  # noqa: F401  (registers the "latex" codec)
+
+#: ASCII characters that must be escaped in BibTeX field text; braces are balanced on purpose (see above).
+_ASCII_ESCAPES = {
+    "\\": "{\\textbackslash}",
+    "{": "{\\textbraceleft}",
+    "}": "{\\textbraceright}",
+    "%": "\\%",
+    "&": "\\&",
+    "#": "\\#",
+    "_": "\\_",
+    "$": "\\$",
+    "~": "{\\textasciitilde}",
+    "^": "{\\textasciicircum}",
+    "<": "{\\textless}",
+    ">": "{\\textgreater}",
+    "|": "{\\textbar}",
+}
+
+_SPACE = re.compile(r"\s+")
+_MATH = re.compile(r"\$[^$\s](?:[^$]*[^$\s])?\$")
+_MATH_SIGNAL = re.compile(r"\\[A-Za-z]|[\^_]")
+_SENTENCE_END = (":", ".", "?", "!")
+
+#: Function words ignored when deciding whether a title is in sentence case or Title Case.
+_STOPWORDS = frozenset(
+    """a an the and or but nor of for in on at to by from with without into onto over under via vs
+    is are be was were as its it this that these those your our their can do does how why what when
+    we you not""".split()
+)
+
+
+def normalize_text(text: str) -> str:
+    """The text that :func:`encode_text` actually encodes: NFC, white space collapsed, controls dropped."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cn"))
+    return _SPACE.sub(" ", text).strip()
+
+
+def _encode_char(ch: str) -> str:
+    if ch in _ASCII_ESCAPES:
+        return _ASCII_ESCAPES[ch]
+    if ch.isascii():
+        return ch
+    try:
+        latex = codecs.encode(ch, "latex").decode("ascii")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return ch  # no LaTeX spelling (CJK, …): keep UTF-8
+    if latex == ch or not latex:
+        return ch
+    if latex.isalnum():  # ligatures such as "ﬁ" → "fi" need no braces
+        return latex
+    return "{" + latex.strip() + "}"
+
+
+def _encode_normalized(text: str) -> str:
+    return "".join(_encode_char(ch) for ch in text)
+
+
+def encode_text(text: str) -> str:
+    """Escape Unicode ``text`` for a BibTeX field: ASCII where LaTeX has a spelling, balanced braces always."""
+    return _encode_normalized(normalize_text(text))
+
+
+def _is_math(span: str) -> bool:
+    body = span[1:-1]
+    if not _MATH_SIGNAL.search(body) or any(c in body for c in "%#&"):
+        return False
+    depth = 0
+    for i, ch in enumerate(body):
+        if ch in "{}" and i > 0 and body[i - 1] == "\\":
+            continue
+        depth += 1 if ch == "{" else -1 if ch == "}" else 0
+        if depth < 0:
+            return False
+    return depth == 0 and not body.endswith("\\")
+
+
+def split_math(text: str) -> list[tuple[str, bool]]:
+    """Split normalised ``text`` into ``(piece, is_math)`` pieces; see the module docstring for the rule."""
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _MATH.finditer(text):
+        if not _is_math(m.group()):
+            continue
+        if m.start() > pos:
+            pieces.append((text[pos : m.start()], False))
+        pieces.append((m.group(), True))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append((text[pos:], False))
+    return pieces
+
+
+def _keeps_case_by_itself(part: str) -> bool:
+    """Rule 1: the part's own letters say its case matters."""
+    if part == "I":
+        return True
+    if any(c.isupper() for c in part[1:]):
+        return True
+    return any(c.isdigit() for c in part) and any(c.isupper() for c in part)
+
+
+def _is_capitalized(part: str) -> bool:
+    return bool(part) and part[0].isupper()
+
+
+def _names_a_version(part: str, following: str) -> bool:
+    """Rule 2: "Mistral 7B", "Llama 2", "Phi-2" — but not "An 800GB dataset"."""
+    return following[:1].isdigit() and part.lower() not in _STOPWORDS
+
+
+_WORD_CORE = re.compile(r"^(?P<lead>\W*)(?P<core>.*?)(?P<trail>[\W]*)$", re.S)
+_PART_SEP = re.compile(r"([-/\u2010\u2011\u2013\u2014])")
+
+
+def _is_sentence_case(words: list[str]) -> bool:
+    """True when most significant words (not first, not after a sentence end) are lower case."""
+    lower = upper = 0
+    for i, word in enumerate(words):
+        if i == 0 or words[i - 1].endswith(_SENTENCE_END):
+            continue
+        core = _WORD_CORE.match(word)
+        text = core.group("core") if core else word
+        if not text or not text[0].isalpha() or text.lower() in _STOPWORDS or _keeps_case_by_itself(text):
+            continue
+        if text[0].islower():
+            lower += 1
+        else:
+            upper += 1
+    return lower > upper
+
+
+def _protect_word(word: str, next_word: str, proper_noun_ok: bool, glued: bool = False) -> str:
+    """Encode one space-free word, bracing the parts whose case must survive."""
+    m = _WORD_CORE.match(word)
+    assert m is not None  # the pattern matches any string
+    lead, core, trail = m.group("lead"), m.group("core"), m.group("trail")
+    parts = _PART_SEP.split(core)  # [part, sep, part, sep, part...]
+    out = [_encode_normalized(lead)]
+    for i in range(0, len(parts), 2):
+        part = parts[i]
+        following = parts[i + 2] if i + 2 < len(parts) else (next_word if not trail else "")
+        protect = (
+            _keeps_case_by_itself(part)
+            or (glued and any(c.isupper() for c in part))
+            or (_is_capitalized(part) and (proper_noun_ok or _names_a_version(part, following)))
+        )
+        encoded = _encode_normalized(part)
+        out.append("{" + encoded + "}" if protect and part else encoded)
+        if i + 1 < len(parts):
+            out.append(_encode_normalized(parts[i + 1]))
+    out.append(_encode_normalized(trail))
+    return "".join(out)
+
+
+def protect_title(title: str) -> str:
+    """Encode ``title`` for BibTeX with case protection (rules in the module docstring)."""
+    text = normalize_text(title)
+    pieces = split_math(text)
+    words = [w for piece, is_math in pieces if not is_math for w in piece.split(" ") if w]
+    sentence_case = _is_sentence_case(words)
+    out: list[str] = []
+    word_index = 0
+    for k, (piece, is_math) in enumerate(pieces):
+        if is_math:
+            out.append("{" + piece + "}")
+            continue
+        tokens = piece.split(" ")
+        for j, token in enumerate(tokens):
+            if j:
+                out.append(" ")
+            if not token:
+                continue
+            # A word glued to a math span ("$\\mu$P") is a symbol name: keep every capital in it.
+            glued = (j == 0 and k > 0) or (j == len(tokens) - 1 and k < len(pieces) - 1)
+            nxt = next((t for t in tokens[j + 1 :] if t), "")
+            starts_sentence = word_index == 0 or words[word_index - 1].endswith(_SENTENCE_END)
+            out.append(_protect_word(token, nxt, sentence_case and not starts_sentence, glued))
+            word_index += 1
+    return "".join(out)
