@@ -249,8 +249,8 @@ def _sessions(items: list[Any], chk: _Checker) -> list[Session]:
             chk.problem(line, f"session {index + 1} must be a table", "write [[sessions]]")
             continue
         what = f"session {index + 1}"
-        chk.unknown_keys(item, SESSION_KEYS, table, what)
         slug = chk.string(item, "slug", table, what, required=True)
+        chk.unknown_keys(item, SESSION_KEYS, table, f"session '{slug}'" if slug else what)
         if slug and not SLUG_RE.match(slug):
             chk.problem(chk.loc.value_line(table, "slug"), f"slug '{slug}' is not valid",
                         "use lower-case letters, digits and '-' (it names the output folder)")

@@ -167,6 +167,23 @@ def resolve_readings(
 _NONE = Result(Reading(title=""), Outcome("", kind=NOT_FOUND))
 
 
+def work_identifier(outcome: Outcome) -> str:
+    """The identity of the work an outcome found, whatever the way in (link, version, title search).
+
+    Two readings of the same paper (an abs link and a pdf link, a versioned id, a title search) share it, so
+    they share one key and appear once in the combined bibliography.
+    """
+    record = outcome.record
+    if record is not None:
+        if record.arxiv_id:
+            return f"arxiv:{record.arxiv_id}"
+        if record.openreview_id:
+            return f"openreview:{record.openreview_id}"
+        if record.doi:
+            return f"doi:{record.doi.lower()}"
+    return outcome.identifier
+
+
 def _link_for(reading: Reading, hit: tuple[str, str]) -> str:
     for link in reading.links:
         found = resolvers.match(link)
@@ -218,7 +235,7 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
                 warnings.append(mismatch)
         entries.append(LockEntry(
             fingerprint=fp, title=reading.title, links=reading.links,
-            status=RESOLVED if out.ok else out.kind, identifier=out.identifier if out.ok else "",
+            status=RESOLVED if out.ok else out.kind, identifier=work_identifier(out) if out.ok else "",
             source=out.source if out.ok else "", retrieved=today.isoformat() if out.ok else "",
             key=previous.key if previous else "", reason="" if out.ok else "; ".join(result.notes) or out.reason,
             warnings=tuple(dict.fromkeys(warnings)), record=record if out.ok else None,

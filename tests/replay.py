@@ -51,6 +51,16 @@ class Recordings:
             if title and "v" not in path.stem.split(".")[-1]:
                 self.titles[_norm(title.group(1).decode())] = path.stem
 
+    def entry(self, ident: str) -> bytes | None:
+        """The recorded entry for an id; ``<id>vN`` is served from the unversioned recording when that is vN."""
+        if ident in self.arxiv:
+            return self.arxiv[ident]
+        base, _, version = ident.rpartition("v")
+        found = self.arxiv.get(base) if base and version.isdigit() else None
+        if found is not None and re.search(rb"<id>[^<]*" + re.escape(ident.encode()) + rb"</id>", found):
+            return found
+        return None
+
     def feed(self, entries: list[bytes], query: str) -> bytes:
         body = _FEED_HEAD + f"  <title>arXiv Query: {query}</title>\n".encode()
         body += f"  <opensearch:totalResults>{len(entries)}</opensearch:totalResults>\n".encode()
@@ -90,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         rec = self.server.recordings
         if "id_list" in query and query["id_list"]:
             ids = query["id_list"].split(",")
-            entries = [rec.arxiv[i] for i in ids if i in rec.arxiv]
+            entries = [e for e in (rec.entry(i) for i in ids) if e is not None]
             return self._send(200, rec.feed(entries, f"id_list={query['id_list']}"), "application/atom+xml")
         search = query.get("search_query", "")
         match = re.match(r'^ti:"(.*)"$', search)

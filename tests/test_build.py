@@ -1,0 +1,143 @@
+"""End to end: `bibexport build` in a subprocess against a real server on 127.0.0.1 replaying the fixtures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.replay import ReplayServer
+
+COURSE = """\
+[course]
+title = "Test course"
+
+[[sessions]]
+slug = "basics"
+name = "Basics"
+date = 2024-02-08
+
+[[sessions.required]]
+title = "Mistral 7B"
+links = ["https://arxiv.org/abs/2310.06825"]
+
+[[sessions.further]]
+title = "The Pile: An 800GB Dataset of Diverse Text for Language Modeling"
+links = ["https://arxiv.org/pdf/2101.00027v1.pdf"]
+
+[[sessions.further]]
+title = "Llama 2: Open Foundation and Fine-Tuned Chat Models"
+links = []
+
+[[sessions]]
+slug = "alignment"
+name = "Alignment"
+date = 2024-02-06
+
+[[sessions.required]]
+title = "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+links = ["https://arxiv.org/abs/2305.18290", "https://huggingface.co/blog/dpo-trl"]
+
+[[sessions.further]]
+title = "Mistral 7B (again, from the pdf link)"
+links = ["arXiv:2310.06825"]
+
+[[sessions.further]]
+title = "Deep reinforcement learning from human preferences"
+links = ["https://openreview.net/forum?id=GisHNaleWiA"]
+
+[[sessions.further]]
+title = "A reading nobody can find"
+links = []
+"""
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("BIBEXPORT_", "OPENREVIEW_"))}
+    full_env.update(env or {})
+    full_env["BIBEXPORT_LOCK_DIR"] = str(cwd / ".locks")
+    return subprocess.run([sys.executable, "-m", "bibexport", *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def course_dir(tmp_path: Path) -> Path:
+    (tmp_path / "sessions.toml").write_text(COURSE, encoding="utf-8")
+    return tmp_path
+
+
+def test_build_against_replayed_services(course_dir: Path) -> None:
+    with ReplayServer() as server:
+        proc = run(["build", "--no-cache", "-f", "bib,csl-json"], course_dir, server.env())
+        assert proc.returncode == 0, proc.stderr
+        arxiv = [q for service, _, q in server.requests if service == "arxiv"]
+    # One id_list request for every linked arXiv reading, then one title search per reading without a paper link.
+    id_lists = [q for q in arxiv if q.get("id_list")]
+    assert len(id_lists) == 1
+    assert sorted(id_lists[0]["id_list"].split(",")) == ["2101.00027v1", "2305.18290", "2310.06825"]
+    assert id_lists[0]["max_results"] == "3"
+    searches = [q["search_query"] for q in arxiv if q.get("search_query")]
+    assert len(searches) == 3  # Llama 2, the OpenReview reading whose note is missing, the unfindable one
+    assert "wrote" in proc.stdout and "out" in proc.stdout
+
+    out = course_dir / "out"
+    items = json.loads((out / "readings.json").read_text(encoding="utf-8"))
+    by_title = {i["title"]: i for i in items}
+    assert len(items) == 6  # Mistral once, though two readings cite it
+    mistral = by_title["Mistral 7B"]
+    assert mistral["id"] == "jiang2023mistral"
+    assert [a.get("family") for a in mistral["author"]][:3] == ["Jiang", "Sablayrolles", "Mensch"]
+    assert {"family": "Casas", "given": "Diego", "non-dropping-particle": "de las"} in mistral["author"]
+    assert any(a.get("given") == "Lélio Renard" for a in mistral["author"])
+    assert by_title["The Pile: An 800GB Dataset of Diverse Text for Language Modeling"]["issued"] == {
+        "date-parts": [[2020, 12, 31]]}
+    assert by_title["Deep reinforcement learning from human preferences"]["id"] == "christiano2017deep"
+    assert by_title["A reading nobody can find"]["id"].startswith("reading")
+    bib = (out / "readings.bib").read_text(encoding="utf-8")
+    assert "Lavaud, L{\\'e}lio Renard" in bib or "Lavaud, L\\'{e}lio Renard" in bib
+    assert (out / "alignment" / "readings.bib").exists() and (out / "basics" / "readings.json").exists()
+    assert "unresolved" in proc.stderr and "A reading nobody can find" in proc.stderr
+    assert "sessions.toml:" in proc.stderr
+
+    lock = json.loads((course_dir / "sessions.lock.json").read_text(encoding="utf-8"))
+    keys = {e["title"]: e.get("key") for e in lock["readings"]}
+    assert keys["Mistral 7B"] == keys["Mistral 7B (again, from the pdf link)"] == "jiang2023mistral"
+
+    # Offline rebuild from the lockfile: no server, byte-identical outputs.
+    before = snapshot(out)
+    again = run(["build", "--offline", "-f", "bib,csl-json"], course_dir)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(out) == before
+
+    # A new reading offline: built from sessions.toml, reported, nothing else renamed.
+    text = COURSE.replace('[[sessions]]\nslug = "alignment"', '[[sessions.further]]\ntitle = "Brand new"\n'
+                          'links = ["https://arxiv.org/abs/2203.02155"]\n\n[[sessions]]\nslug = "alignment"')
+    (course_dir / "sessions.toml").write_text(text, encoding="utf-8")
+    third = run(["build", "--offline", "-f", "bib,csl-json"], course_dir)
+    assert third.returncode == 0, third.stderr
+    assert "Brand new" in third.stderr and "--offline" in third.stderr
+    items = json.loads((out / "readings.json").read_text(encoding="utf-8"))
+    assert {i["id"] for i in items} >= {"jiang2023mistral", "gao2020pile", "christiano2017deep"}
+    strict = run(["build", "--offline", "--strict", "-f", "bib"], course_dir)
+    assert strict.returncode == 5
+
+
+def test_bad_input_touches_nothing(course_dir: Path) -> None:
+    (course_dir / "out").mkdir()
+    (course_dir / "out" / "readings.bib").write_text("old", encoding="utf-8")
+    (course_dir / "sessions.toml").write_text(COURSE.replace('name = "Basics"', 'nmae = "Basics"'), encoding="utf-8")
+    proc = run(["build", "--offline"], course_dir)
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr
+    assert "sessions.toml:6: unknown key 'nmae' in session 'basics'" in proc.stderr
+    assert "session 'basics' has no 'name'" in proc.stderr
+    assert (course_dir / "out" / "readings.bib").read_text(encoding="utf-8") == "old"
+    assert not (course_dir / "sessions.lock.json").exists()
