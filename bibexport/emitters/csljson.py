@@ -29,10 +29,10 @@ def record_to_csl(key: str, record: Record) -> dict[str, Any]:
     if container:
         item["container-title"] = container
     if record.arxiv_id and not record.container_title:
-        # How Zotero and Better BibTeX export an arXiv preprint: publisher arXiv, number arXiv:<id>.
+        # How Zotero exports an arXiv preprint: publisher arXiv, number arXiv:<id>, and no genre, so that APA 7
+        # gives "Title (arXiv:2310.06825). arXiv." (a genre "Preprint" printed "(Preprint arXiv:…)").
         item["publisher"] = "arXiv"
         item["number"] = f"arXiv:{record.arxiv_id}"
-        item["genre"] = "Preprint"
     elif record.publisher:
         item["publisher"] = record.publisher
     if record.event_place:
