@@ -396,7 +396,8 @@ def test_through_the_real_http_layer() -> None:
     from bibexport.http import Http
 
     with responses.RequestsMock() as mock:
-        mock.get(ANTHROPIC, body=(FIXTURES / "www.anthropic.com_news_evaluating-ai-systems.html").read_bytes(),
+        body = (FIXTURES / "www.anthropic.com_news_evaluating-ai-systems.html").read_bytes()
+        mock.get(ANTHROPIC, body=body,
                  content_type="text/html; charset=utf-8")
         with Http(retries=0, sleep=lambda s: None) as http:
             outcome = web.resolve([ANTHROPIC], http, Endpoints(), today=TODAY)[ANTHROPIC]

@@ -465,7 +465,7 @@ def resolve(
 
 @dataclass
 class WebResolver:
-    """The registry's web resolver; ``clock`` gives the access date (injectable so tests are deterministic)."""
+    """The registry's web resolver; ``clock`` gives the access date (injectable: deterministic tests)."""
 
     name: str = name
     clock: Callable[[], _dt.date] = _dt.date.today
