@@ -429,11 +429,20 @@ def _failure(identifier: str, response: Response) -> Outcome | None:
     return None
 
 
-def resolve_one(url: str, http: HttpClient, accessed: tuple[int, ...]) -> Outcome:
+def mirrored(url: str, mirror: str) -> str:
+    """Where to fetch ``url`` from: itself, or ``<mirror>/<host>/<path>?<query>`` when a mirror is configured."""
+    if not mirror:
+        return url
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return f"{mirror.rstrip('/')}/{parts.netloc}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def resolve_one(url: str, http: HttpClient, accessed: tuple[int, ...], mirror: str = "") -> Outcome:
     """Fetch and read one page; every failure is an Outcome."""
     ident = f"{name}:{url}"
     try:
-        response = http.get(url, headers={"Accept": _ACCEPT})
+        response = http.get(mirrored(url, mirror), headers={"Accept": _ACCEPT})
     except NetworkError as exc:
         kind = NOT_FOUND if exc.kind == "not_found" else UNAVAILABLE
         return Outcome(ident, kind, source=name, reason=exc.reason)
@@ -449,7 +458,7 @@ def resolve_one(url: str, http: HttpClient, accessed: tuple[int, ...]) -> Outcom
     if record is None:
         return Outcome(ident, UNAVAILABLE, source=name, reason="the page has no title or metadata")
     warnings: tuple[str, ...] = ()
-    if response.url and response.url.rstrip("/") != url.rstrip("/"):
+    if response.url and not mirror and response.url.rstrip("/") != url.rstrip("/"):
         warnings = (f"{url} redirected to {response.url}",)
     return Outcome(ident, RESOLVED, record=record, source=name, warnings=warnings)
 
@@ -460,7 +469,8 @@ def resolve(
     """One GET per page (there is no batch API for the web); ``today`` is the access date (default: today)."""
     day = today or _dt.date.today()
     accessed = (day.year, day.month, day.day)
-    return {url: resolve_one(url, http, accessed) for url in dict.fromkeys(ids)}
+    mirror = getattr(endpoints, "web_mirror", "")
+    return {url: resolve_one(url, http, accessed, mirror) for url in dict.fromkeys(ids)}
 
 
 @dataclass
