@@ -404,3 +404,25 @@ def test_through_the_real_http_layer() -> None:
         assert "text/html" in mock.calls[0].request.headers["Accept"]
     assert outcome.ok and outcome.record is not None
     assert outcome.record.title == "Challenges in evaluating AI systems"
+
+
+@pytest.mark.parametrize(
+    "author, expected",
+    [
+        ("Hugging Face", Person(literal="Hugging Face")),  # a known organisation is never split
+        ("Example Notes", Person(literal="Example Notes")),  # = og:site_name
+        ("Mistral AI team", Person(literal="Mistral AI team")),
+        ("Grace Hopper", Person(family="Hopper", given="Grace")),
+    ],
+)
+def test_organisation_named_as_author_stays_literal(author: str, expected: Person) -> None:
+    body = (f'<html><head><title>T</title><meta property="og:site_name" content="Example Notes">'
+            f'<meta name="author" content="{author}"></head></html>').encode()
+    record = web.parse(body, "https://example.net/p", content_type="text/html")
+    assert record is not None and record.authors == (expected,)
+
+
+def test_utf8_bom_wins_over_a_wrong_declaration() -> None:
+    body = b"\xef\xbb\xbf" + '<html><head><title>Ünïcode</title></head></html>'.encode()
+    record = web.parse(body, "https://x.example/", content_type="text/html; charset=iso-8859-1")
+    assert record is not None and record.title == "Ünïcode"

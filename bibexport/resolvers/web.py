@@ -10,6 +10,7 @@ Face"), as Zotero does for corporate pages; see :func:`organisation_for_host`.
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import json
 import re
@@ -160,7 +161,9 @@ def _charset(content_type: str) -> str:
 
 
 def decode_html(content: bytes, content_type: str = "") -> str:
-    """The page as text: the HTTP charset wins, then a BOM or ``<meta charset>``, then UTF-8 (lenient)."""
+    """The page as text: a UTF-8 BOM wins, then the HTTP charset, then ``<meta charset>``, then UTF-8."""
+    if content.startswith(codecs.BOM_UTF8):  # a BOM beats every declaration (HTML Standard)
+        return content[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     candidates = [_charset(content_type)]
     declared = EncodingDetector.find_declared_encoding(content, is_html=True, search_entire_document=False)
     candidates.append(declared or "")
@@ -311,6 +314,18 @@ def _people(names: Iterable[str]) -> list[Person]:
     return [Person.parse(n) for n in names if n and not n.startswith(("http://", "https://"))]
 
 
+def _organisations_as_literals(people: Iterable[Person], org_names: Iterable[str]) -> list[Person]:
+    """A name that is an organisation ("Hugging Face" in ``<meta name=author>``, "Mistral AI team") must stay
+    whole: BibTeX would otherwise cite "Face, H."."""
+    known = {n.casefold() for n in org_names if n} | {n.casefold() for n in _ORGANISATIONS.values()}
+    out = []
+    for person in people:
+        text = person.display
+        is_org = text.casefold() in known or text.casefold().endswith((" team", " staff"))
+        out.append(Person(literal=text) if is_org and not person.literal else person)
+    return out
+
+
 def strip_site_suffix(title: str, site_names: Iterable[str]) -> str:
     """Drop a trailing " | Site", " - Site" or " \\ Site" (and what follows) when Site is a known name."""
     names = {s.casefold() for s in site_names if s}
@@ -368,6 +383,7 @@ def record_from_page(page: PageMeta, url: str, accessed: tuple[int, ...] = ()) -
         ("og", _people(page.all("article:author"))),
         ("meta", _people(page.all("author"))),
     )
+    authors = _organisations_as_literals(authors, [site, org, page.first("og:site_name"), ld_publisher])
     if not authors:
         # No person named: the organisation is the author (curated host name first, then what the page says).
         authors_src, org_name = _pick(
