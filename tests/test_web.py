@@ -426,3 +426,15 @@ def test_utf8_bom_wins_over_a_wrong_declaration() -> None:
     body = b"\xef\xbb\xbf" + '<html><head><title>Ünïcode</title></head></html>'.encode()
     record = web.parse(body, "https://x.example/", content_type="text/html; charset=iso-8859-1")
     assert record is not None and record.title == "Ünïcode"
+
+
+def test_mirror_fetches_from_the_mirror_but_cites_the_real_url() -> None:
+    assert web.mirrored("https://mistral.ai/news/a/?x=1", "http://127.0.0.1:9/m/") == \
+        "http://127.0.0.1:9/m/mistral.ai/news/a/?x=1"
+    assert web.mirrored("https://mistral.ai", "") == "https://mistral.ai"
+    fetched = "http://127.0.0.1:9/m/huggingface.co/blog/dpo-trl"
+    http = FakeHttp({fetched: page("huggingface.co_blog_dpo-trl.html", fetched)})
+    outcome = web.resolve([HF_DPO], http, Endpoints(web_mirror="http://127.0.0.1:9/m"), today=TODAY)[HF_DPO]
+    assert outcome.ok and outcome.record is not None
+    assert outcome.record.url == HF_DPO and outcome.warnings == ()
+    assert outcome.record.authors == (Person(literal="Hugging Face"),)  # host of the real URL, not the mirror

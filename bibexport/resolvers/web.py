@@ -446,7 +446,7 @@ def _failure(identifier: str, response: Response) -> Outcome | None:
 
 
 def mirrored(url: str, mirror: str) -> str:
-    """Where to fetch ``url`` from: itself, or ``<mirror>/<host>/<path>?<query>`` when a mirror is configured."""
+    """Where to fetch ``url``: itself, or ``<mirror>/<host>/<path>?<query>`` when a mirror is configured."""
     if not mirror:
         return url
     parts = urlsplit(url)
