@@ -7,6 +7,12 @@ import re
 from bibexport.model import Person
 
 _SPACE = re.compile(r"\s+")
+#: Capitalised words that, right before the last word of a display name, belong to the family name
+#: ("Teven Le Scao", "William El Sayed", "Emma Bou Hanna"): BibTeX's rules would make them given names.
+FAMILY_PREFIXES = frozenset(
+    "Le La Les El Al Da De Del Della Dello Di Du Des Dos Das Van Von Vander Ten Ter Bou Ben Ibn Abu Mac St St. "
+    "Saint San Santa".split()
+)
 _SUFFIX = re.compile(r"^(?P<name>[^,]+),\s*(?P<suffix>Jr\.?|Sr\.?|II|III|IV)$")
 
 
@@ -42,4 +48,8 @@ def parse_name(name: str) -> Person:
             family, particle = particle, ""
         else:
             return Person(literal=text)
+    given_words = given.split(" ")
+    if not particle and len(given_words) > 1 and given_words[-1] in FAMILY_PREFIXES and "," not in text:
+        family = f"{given_words[-1]} {family}"
+        given = " ".join(given_words[:-1])
     return Person(family=family, given=given, particle=particle, suffix=suffix)

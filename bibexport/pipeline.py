@@ -151,7 +151,10 @@ def resolve_readings(
             link = _link_for(t.reading, t.fallbacks[0])
             extra = tuple(x for x in t.reading.links if x != link)
             results[t.reading.fingerprint] = Result(t.reading, out, via=link if out.ok else "", extra_links=extra)
-            if not out.ok:
+            if out.ok:
+                # The page itself is the work: that no paper has its title is expected, not news.
+                notes[t.reading.fingerprint] = [n for n in notes[t.reading.fingerprint] if "title search" not in n]
+            else:
                 notes[t.reading.fingerprint].append(f"{out.identifier}: {out.reason or out.kind}")
     for t in targets:
         fp = t.reading.fingerprint
@@ -227,6 +230,9 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
             entries.append(LockEntry(**{**previous.__dict__, "warnings": (f"kept: {out.reason or out.kind}",)}))
             continue
         warnings = list(out.warnings) + list(result.notes if out.ok else ())
+        reason = "" if out.ok else "; ".join(result.notes) or out.reason
+        if not out.ok and not reading.links:
+            reason += "; add its link (paper, repository or page) to links = [...] in sessions.toml"
         record = out.record
         if record is not None:
             record = record.replace(extra_urls=tuple(x for x in result.extra_links if x != record.url))
@@ -237,7 +243,7 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
             fingerprint=fp, title=reading.title, links=reading.links,
             status=RESOLVED if out.ok else out.kind, identifier=work_identifier(out) if out.ok else "",
             source=out.source if out.ok else "", retrieved=today.isoformat() if out.ok else "",
-            key=previous.key if previous else "", reason="" if out.ok else "; ".join(result.notes) or out.reason,
+            key=previous.key if previous else "", reason=reason,
             warnings=tuple(dict.fromkeys(warnings)), record=record if out.ok else None,
         ))
     return Lock.of(entries)

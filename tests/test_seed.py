@@ -1,0 +1,62 @@
+"""The shipped sessions.toml + sessions.lock.json: README's first command, offline and reproducible."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(out: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BIBEXPORT_")}
+    env["BIBEXPORT_LOCK_DIR"] = str(out.parent / "locks")
+    # Build from a copy so the test never rewrites the committed lockfile.
+    work = out.parent / "course"
+    work.mkdir(exist_ok=True)
+    for name in ("sessions.toml", "sessions.lock.json"):
+        (work / name).write_bytes((ROOT / name).read_bytes())
+    return subprocess.run([sys.executable, "-m", "bibexport", "build", "--offline", "-c", str(work / "sessions.toml"),
+                           "-o", str(out)], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_seed_builds_offline_and_reproducibly(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(out)
+    assert first.returncode == 0, first.stderr
+    assert f"to {out}/" in first.stdout
+    sessions = tomllib.loads((ROOT / "sessions.toml").read_text(encoding="utf-8"))["sessions"]
+    for s in sessions:
+        for name in ("readings.bib", "readings.json", "readings.md"):
+            assert (out / s["slug"] / name).stat().st_size > 0
+    snapshot = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = build(out)
+    assert second.returncode == 0, second.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == snapshot
+    # The committed lockfile is complete: the offline build resolves from it alone.
+    lock = json.loads((ROOT / "sessions.lock.json").read_text(encoding="utf-8"))
+    readings = [r for s in sessions for part in ("required", "further") for r in s.get(part, [])]
+    assert len(lock["readings"]) == len(readings)
+    assert "--offline was given" not in first.stderr
+
+
+def test_seed_lockfile_matches_ground_truth() -> None:
+    lock = json.loads((ROOT / "sessions.lock.json").read_text(encoding="utf-8"))
+    by_id = {e.get("identifier"): e for e in lock["readings"]}
+    pile = by_id["arxiv:2101.00027"]["record"]
+    assert pile["issued"][0] == 2020  # announced in 2021, first version 31 Dec 2020
+    mistral = by_id["arxiv:2310.06825"]["record"]
+    names = [a.get("given", "") + " " + a.get("non-dropping-particle", "") + " " + a.get("family", "")
+             for a in mistral["authors"]]
+    assert [" ".join(n.split()) for n in names][:6] == [
+        "Albert Q. Jiang", "Alexandre Sablayrolles", "Arthur Mensch", "Chris Bamford", "Devendra Singh Chaplot",
+        "Diego de las Casas"]
+    assert len(mistral["authors"]) == 18
+    deep_rl = [e for e in lock["readings"] if e["title"] == "Deep reinforcement learning from human preferences"][0]
+    assert deep_rl["identifier"] == "arxiv:1706.03741"
+    awesome = [e for e in lock["readings"] if e["title"] == "Github Awesome-RLHF"][0]
+    assert awesome["status"] != "resolved" and "add its link" in awesome["reason"]
