@@ -8,8 +8,8 @@ asserted.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import pytest
 from hypothesis import given

@@ -7,8 +7,8 @@ facts their README marks verified (name, owner, description, created_at date, ht
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import pytest
 from hypothesis import given

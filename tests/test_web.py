@@ -9,8 +9,8 @@ OpenGraph, Dublin Core, title-only, broken markup, a meta-declared charset): no 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import pytest
 from hypothesis import given

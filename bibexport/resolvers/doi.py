@@ -9,8 +9,9 @@ Crossref's answer carries Crossref types (``proceedings-article``), mapped to CS
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from bibexport.errors import NetworkError

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bibexport.errors import NetworkError

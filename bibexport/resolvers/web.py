@@ -14,8 +14,9 @@ import codecs
 import datetime as _dt
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Comment
@@ -56,6 +57,7 @@ _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _POST_PATHS = ("/blog/", "/news/", "/posts/", "/post/")
 _ARTICLE_LD_TYPES = {"Article", "BlogPosting", "NewsArticle", "ScholarlyArticle", "TechArticle", "Report"}
 _LD_ORGANISATIONS = {"Organization", "Corporation", "NewsMediaOrganization", "EducationalOrganization"}
+_LD_NOT_PAGES = {"Organization", "Person", "BreadcrumbList", "WebSite", "ImageObject"}
 _HIGHWIRE_DATES = ("citation_publication_date", "citation_date", "citation_online_date")
 _TITLE_SEPARATORS = (" | ", " - ", " \\ ", " — ", " – ", " · ", " :: ")
 
@@ -268,9 +270,8 @@ def _primary_ld(nodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if _ld_types(node) & _ARTICLE_LD_TYPES:
             return node
     for node in nodes:
-        if _ld_types(node) - {"Organization", "Person", "BreadcrumbList", "WebSite", "ImageObject"}:
-            if node.get("headline") or node.get("name"):
-                return node
+        if _ld_types(node) - _LD_NOT_PAGES and (node.get("headline") or node.get("name")):
+            return node
     return {}
 
 
@@ -438,7 +439,7 @@ def _failure(identifier: str, response: Response) -> Outcome | None:
     if response.status in (404, 410):
         return Outcome(ident, NOT_FOUND, source=name, reason=f"page not found (HTTP {response.status})")
     if response.status in (401, 403, 429):
-        reason = "the site refused the request (HTTP %d; rate limit or bot protection)" % response.status
+        reason = f"the site refused the request (HTTP {response.status}; rate limit or bot protection)"
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
     if not 200 <= response.status < 300:
         return Outcome(ident, UNAVAILABLE, source=name, reason=f"HTTP {response.status}")
