@@ -438,3 +438,16 @@ def test_mirror_fetches_from_the_mirror_but_cites_the_real_url() -> None:
     assert outcome.ok and outcome.record is not None
     assert outcome.record.url == HF_DPO and outcome.warnings == ()
     assert outcome.record.authors == (Person(literal="Hugging Face"),)  # host of the real URL, not the mirror
+
+
+def test_highwire_conference_paper_and_online_date_fallback() -> None:
+    body = b"""<html><head><title>x</title>
+    <meta name="citation_title" content="A Conference Paper">
+    <meta name="citation_author" content="Ada Lovelace">
+    <meta name="citation_online_date" content="2022/12/01">
+    <meta name="citation_conference_title" content="Advances in Examples">
+    </head></html>"""
+    record = web.parse(body, "https://proceedings.example.org/paper/1", content_type="text/html")
+    assert record is not None
+    assert record.type == "paper-conference" and record.container_title == "Advances in Examples"
+    assert record.issued == (2022, 12, 1) and record.authors == (Person(family="Lovelace", given="Ada"),)
