@@ -118,7 +118,7 @@ _URL_START = re.compile(r"(?i)^[<(\[\"']?\s*(h?t{1,2}p{1,2}s?(?:[:;]{1,2}/{0,3}|
 _URL_CHARS = re.compile(r"^[\w./?#&=%~+:;@!$'()*,\[\]-]+$")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _STRAY_END = ".,;:'\"|>*_!"
-_STRAY_START = "'\"*_"
+_STRAY_START = "'\"*_<([{"
 
 
 def _looks_like_url(token: str) -> bool:
@@ -150,9 +150,7 @@ def _fix_edges(s: str) -> tuple[str, str | None]:
     """Strip one stray character or wrapper from the ends of a link."""
     if s.startswith("<") and s.endswith(">"):
         return s[1:-1].strip(), '"<...>" wrapper'
-    if s[:1] in _PAIRS.values() and s.count(s[0]) > s.count({v: k for k, v in _PAIRS.items()}[s[0]]):
-        return s[1:], f'stray "{s[0]}"'
-    if s[:1] in _STRAY_START or s[:1] == "<":
+    if s[:1] and s[0] in _STRAY_START:  # no link starts with a bracket or quote
         return s[1:], f'stray "{s[0]}"'
     last = s[-1:]
     if last in _PAIRS and s.count(_PAIRS[last]) < s.count(last):
@@ -219,8 +217,10 @@ _LINK_LABELS = frozenset(
     "pdf paper arxiv abs code github blog blogpost post slides video talk website site project page html "
     "link url openreview demo poster dataset data colab notebook huggingface hf model models doi review "
     "reviews supplementary appendix tweet thread summary tldr homepage repo repository acl anthology "
-    "proceedings leaderboard space".split()
+    "proceedings leaderboard space deck recording lecture".split()
 )
+# Labels of what belongs to a session rather than to one reading: such a link on its own line is reported.
+_SESSION_LABELS = frozenset("slides slide deck video recording lecture homework assignment quiz syllabus".split())
 _NOTE_LABELS = frozenset("authors author venue note notes why tldr tl;dr summary comment comments".split())
 
 
@@ -265,11 +265,11 @@ def _looks_like_authors(text: str) -> bool:
 def _citation_title(text: str) -> str | None:
     """The title of a "Title. Authors. Venue." line, or None when the line has no such shape."""
     m = re.search(r"(?<=[^\s.][.?!])\s+(?=[A-ZÀ-ÖØ-Þ])", text)
-    if m is None or m.start() > 250:
+    if m is None or m.start() > 200 or _PROSE_START.match(text):
         return None
     title, rest = text[: m.start()], text[m.end() :]
     authors = re.split(r"(?<![A-Z])\.\s", rest, maxsplit=1)[0]
-    if not _looks_like_authors(authors):
+    if len(authors) > 400 or not _looks_like_authors(authors):
         return None
     return title[:-1] if title.endswith(".") else title
 
@@ -304,6 +304,7 @@ class _Session:
     date_optional: bool = False  # an undated Markdown heading: a session only if readings follow it
     closed: bool = False  # a placeholder after a non-session heading: nothing may be added to it
     date_line: int = 0
+    explicit_section: bool = False  # a "Required"/"More readings" marker was seen
 
     def readings(self) -> list[_Reading]:
         return self.required + self.further
@@ -344,7 +345,7 @@ class _Builder:
         if self.session is None:
             self.unplaced(line, kind, "section marker before the first session")
             return
-        self.session.section = kind
+        self.session.section, self.session.explicit_section = kind, True
         self.reading = None
         self.awaiting_name = False
 
@@ -446,25 +447,41 @@ def _place_link_line(b: _Builder, no: int, text: str) -> bool:
 _INNER_URL = re.compile(r"(?i)(?:^|\s)[<(]?(?:h?t{1,2}p{1,2}s?[:;]{1,2}/{0,3}|www\.)\S")
 
 
+def _is_session_material(label: str) -> bool:
+    return bool(set(re.findall(r"\w+", label.lower())) & _SESSION_LABELS)
+
+
 def _place_titled_link(b: _Builder, no: int, text: str) -> bool:
     """"Title — https://…" or "Code: https://…": a link that follows some text on the same line."""
     m = _INNER_URL.search(text)
     if m is None or m.start() == 0:
         return False
     prefix = text[: m.start()].strip(_SEPARATORS)
+    cite = _citation_title(prefix)
     if _is_label(prefix) or prefix.lower() in _NOTE_LABELS:
         if b.reading is None:
             b.unplaced(no, text, "a labelled link with no reading before it")
             return True
+        if _is_session_material(prefix):
+            b.unplaced(no, text, "session material, not a link of the reading above")
+            return True
+    elif cite:
+        b.add_reading(no, cite)
     elif _is_prose(prefix) or not prefix:
         return False
     else:
-        b.add_reading(no, _citation_title(prefix) or _clean_title(prefix))
+        b.add_reading(no, _clean_title(prefix))
     return _place_link_line(b, no, text[m.start() :].strip())
 
 
-def _place_line(b: _Builder, no: int, text: str, *, headers: bool = True, loose: bool = True) -> None:
-    """Place one line of content (bullet already stripped): header, section, link, title or prose."""
+def _place_line(
+    b: _Builder, no: int, text: str, *, headers: bool = True, loose: bool = True, strict: bool = False
+) -> None:
+    """Place one line of content (bullet already stripped): header, section, link, title or prose.
+
+    ``strict`` (a Markdown paragraph outside a list or section) reports a bare title-like line instead of
+    making it a reading: such lines are usually course prose ("Participation 30%, project 70%").
+    """
     if not re.search(r"\w", text):
         return  # "-", "|", "---": separators carry nothing to keep
     if _BOILERPLATE.match(text):
@@ -482,7 +499,8 @@ def _place_line(b: _Builder, no: int, text: str, *, headers: bool = True, loose:
         return
     if _place_link_line(b, no, text):
         return
-    if _is_prose(text):
+    cite = _citation_title(text)
+    if cite is None and _is_prose(text):
         b.drop(no)
     elif b.awaiting_name and b.session is not None:
         b.session.name, b.awaiting_name = _clean_title(text), False
@@ -490,8 +508,10 @@ def _place_line(b: _Builder, no: int, text: str, *, headers: bool = True, loose:
         return
     elif text.endswith(":"):
         b.unplaced(no, text, "a label, not a title")
+    elif strict and not cite:
+        b.unplaced(no, text, "a paragraph, not a list item under a session")
     else:
-        b.add_reading(no, _citation_title(text) or _clean_title(text))
+        b.add_reading(no, cite or _clean_title(text))
 
 
 def _parse_text(lines: list[str], b: _Builder) -> None:
@@ -585,8 +605,10 @@ def _md_heading(b: _Builder, h: _Heading, level: int | None, next_is_link: bool)
         b.start_session(h.line, name, h.date, date_line=h.date_line)
     elif level is not None and h.level == level:
         b.start_session(h.line, h.text, None, optional=True)
-    elif (level is None or h.level < level) and not b.sessions and not b.course:
-        b.course = h.text
+    elif (level is None or h.level < level) and not b.sessions:
+        if b.course and b.course != h.text:
+            b.unplaced(h.line, h.text, "a heading before the first session")
+        b.course = b.course or h.text
     elif level is not None and h.level > level and next_is_link and b.session is not None:
         b.add_reading(h.line, _clean_title(h.text))
     elif level is None or h.level < level:
@@ -609,20 +631,30 @@ def _md_linked_line(b: _Builder, no: int, links: list[tuple[str, str]], outside:
         title = _citation_title(outside) or _clean_title(outside)
     if title is not None:
         b.add_reading(no, _clean_title(title))
+    elif not nested and all(_is_session_material(t) for t, _ in links):
+        b.unplaced(no, " ".join(f"[{t}]({u})" for t, u in links), "session material, not a reading")
+        return
     for _, url in links:
         if not b.add_link(no, url):
             b.unplaced(no, url, "looks like a link but is not a usable http(s) address")
 
 
-def _md_line(b: _Builder, no: int, line: str, *, headers: bool, state: dict[str, int]) -> None:
-    """Place one non-heading Markdown line; ``state`` tracks the indent of the item that opened a reading."""
+def _md_line(b: _Builder, no: int, line: str, *, headers: bool, state: dict[str, int], titled: bool) -> None:
+    """Place one non-heading Markdown line; ``state`` tracks the indent of the item that opened a reading.
+
+    ``titled``: the next line is a link, so a bare paragraph line here is the title it belongs to.
+    """
     item = _MD_ITEM.match(line)
     indent = len(line) - len(line.lstrip())
     text = (item.group(2) if item else line).strip()
     nested = b.reading is not None and indent > state.get("indent", 0) and b.reading.line < no
     links, outside = _md_links(text)
     before = b.reading
-    if links:
+    in_list = item is not None or titled or (b.session is not None and b.session.explicit_section)
+    if text.startswith("|") and text.endswith("|") and len(text) > 1:
+        if not _TABLE_RULE.match(text):
+            b.unplaced(no, text, "a table row; put each reading on its own line")
+    elif links:
         _md_linked_line(b, no, links, outside, nested)
     elif text.startswith(">"):
         b.drop(no)
@@ -631,11 +663,8 @@ def _md_line(b: _Builder, no: int, line: str, *, headers: bool, state: dict[str,
         b.reading.title = _clean_title(f"{b.reading.title} {text}")  # a title wrapped onto the next line
     elif nested and not _split_link(text) and not _INNER_URL.search(text) and not _section_of(text):
         b.drop(no)  # a note under a reading ("Authors: …", "why it matters"), not a reading of its own
-    elif text.startswith("|") and text.endswith("|") and len(text) > 1:
-        if not _TABLE_RULE.match(text):
-            b.unplaced(no, text, "a table row; put each reading on its own line")
     else:
-        _place_line(b, no, _md_unescape(text), headers=headers, loose=False)
+        _place_line(b, no, _md_unescape(text), headers=headers, loose=False, strict=not in_list)
     if b.reading is not before:
         state["indent"] = indent
 
@@ -647,16 +676,33 @@ def _parse_markdown(lines: list[str], b: _Builder) -> None:
     dated = [h.level for h in headings.values() if h.date is not None]
     level = min(dated) if dated else None
     date_lines = {h.date_line for h in headings.values() if h.date_line != h.line}
+    lines = _join_wrapped(lines, skip | set(headings))
     state: dict[str, int] = {}
     for no, line in enumerate(lines, 1):
         if no in skip or no in date_lines or not line.strip() or _HR.match(line):
             continue
+        nxt = next((lines[i].strip() for i in range(no, len(lines)) if lines[i].strip()), "")
+        next_is_link = bool(_split_link(_strip_bullet(nxt)))
         if no in headings:
-            nxt = next((lines[i].strip() for i in range(no, len(lines)) if lines[i].strip()), "")
-            _md_heading(b, headings[no], level, bool(_split_link(_strip_bullet(nxt))))
+            _md_heading(b, headings[no], level, next_is_link)
             state = {}
         else:
-            _md_line(b, no, line, headers=level is None, state=state)
+            _md_line(b, no, line, headers=level is None, state=state, titled=next_is_link)
+
+
+def _join_wrapped(lines: list[str], keep: set[int]) -> list[str]:
+    """Join a "[link text" wrapped onto the next lines back onto its first line (the rest become blank)."""
+    out = list(lines)
+    for i, line in enumerate(out):
+        if i + 1 in keep:
+            continue
+        j = i + 1
+        while out[i].count("[") > out[i].count("]") and j < len(out) and out[j].strip() and j + 1 not in keep:
+            if _MD_ITEM.match(out[j]) or _HEADING.match(out[j]):
+                break
+            out[i], out[j] = f"{out[i].rstrip()} {out[j].strip()}", ""
+            j += 1
+    return out
 
 
 def _is_markdown(source_name: str, lines: list[str]) -> bool:
@@ -687,6 +733,7 @@ def _finish(b: _Builder) -> list[_Session]:
             problems.append(Problem(b.source, s.date_line, _date_problem(s.date, s.name), hint=_date_hint(s.date)))
         if not s.readings():
             b.warn(s.line, f'session "{s.name}" has no readings')
+        _merge_duplicates(b, s)
         kept.append(s)
     if not kept:
         raise InputError([Problem(b.source, 1, "no session found", hint=_SHAPE_HINT)])
@@ -696,6 +743,23 @@ def _finish(b: _Builder) -> list[_Session]:
         shown = ", ".join(map(str, b.dropped[:15])) + (", …" if len(b.dropped) > 15 else "")
         b.warn(b.dropped[0], f"left out {len(b.dropped)} line(s) of abstract, quote or note text (lines {shown})")
     return kept
+
+
+def _merge_duplicates(b: _Builder, session: _Session) -> None:
+    """A reading listed twice in one session is kept once (with the links of both), and reported."""
+    first: dict[str, _Reading] = {}
+    for role in ("required", "further"):
+        kept = []
+        for reading in getattr(session, role):
+            earlier = first.setdefault(reading.title.casefold(), reading)
+            if earlier is reading:
+                kept.append(reading)
+                continue
+            b.warn(reading.line, f'"{reading.title}" is listed twice in "{session.name}" '
+                                 f"(also on line {earlier.line}); kept it once")
+            known = {url for url, _ in earlier.links}
+            earlier.links += [(url, line) for url, line in reading.links if url not in known]
+        setattr(session, role, kept)
 
 
 _SHAPE_HINT = (

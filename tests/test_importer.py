@@ -157,3 +157,326 @@ def test_newlines_bom_and_tabs_do_not_change_the_result(newline: str, seed: Impo
     result = import_file(path)
     assert result.toml == seed.toml
     assert result.messages == seed.messages  # line numbers count CR and CRLF as one line break
+
+
+# ------------------------------------------------------------------------------------------ Markdown
+
+
+def load(name: str) -> tuple[ImportResult, dict]:
+    result = import_file(FIXTURES / name)
+    return result, parsed(result)
+
+
+def test_markdown_course_site() -> None:
+    result, doc = load("course-site.md")
+    assert doc["course"] == {"title": "CS 6501: Large Language Models"}  # from the YAML front matter
+    assert [(s["name"], s["date"].isoformat()) for s in doc["sessions"]] == [
+        ("Week 1 — Basics", "2024-01-30"),
+        ("Week 2 — Alignment", "2024-02-06"),
+    ]
+    week1, week2 = doc["sessions"]
+    assert [s["slug"] for s in doc["sessions"]] == ["week-1-basics", "week-2-alignment"]
+    assert week1["required"][1] == {
+        "title": "Mistral 7B",
+        "links": ["https://arxiv.org/abs/2310.06825", "https://mistral.ai/news/announcing-mistral-7b/"],
+    }
+    assert [(r["title"], r["links"]) for r in week1["further"]] == [
+        ("Mixtral of Experts", ["https://arxiv.org/abs/2401.04088"]),
+        ("Llama 2: Open Foundation and Fine-Tuned Chat Models", ["https://arxiv.org/abs/2307.09288"]),
+        ("The Pile: An 800GB Dataset of Diverse Text for Language Modeling", ["https://arxiv.org/abs/2101.00027"]),
+    ]
+    assert [(r["title"], r["links"]) for r in week2["required"]] == [
+        ("Training language models to follow instructions with human feedback", ["https://arxiv.org/abs/2203.02155"]),
+        (
+            "Direct Preference Optimization",
+            ["https://arxiv.org/abs/2305.18290", "https://github.com/eric-mitchell/direct-preference-optimization"],
+        ),
+    ]
+    assert [(r["title"], r["links"]) for r in week2["further"]] == [
+        ("Deep reinforcement learning from human preferences", ["https://openreview.net/forum?id=GisHNaleWiA"]),
+        ("Github Awesome-RLHF", ["https://github.com/opendilab/awesome-RLHF"]),
+    ]
+    assert (result.sessions, result.readings) == (2, 9)
+    said = {m.line: m.message for m in result.messages}
+    assert said[36].startswith('could not place "Slides: https://example.edu/slides/week2.pdf"')
+    assert said[42] == 'heading "Grading" has no date and no readings; skipped'
+    assert said[44].startswith('could not place "Participation 30%, project 70%."')
+    assert "stray" in said[30] and '"<...>" wrapper' in said[20]
+
+
+def test_markdown_dates_in_headings_and_wrapped_link_text() -> None:
+    result, doc = load("dated-headings.md")
+    assert [(s["slug"], s["date"].isoformat()) for s in doc["sessions"]] == [
+        ("alignment", "2024-02-06"),
+        ("basicllm", "2024-02-08"),
+        ("basicllm-2", "2024-02-08"),  # a repeated name gets a numbered slug
+    ]
+    alignment = doc["sessions"][0]
+    assert alignment["required"][0]["links"] == [
+        "https://arxiv.org/abs/2307.12966",
+        "https://huggingface.co/blog/stackllama",  # "([HF blog](…))" is a label, not a reading
+    ]
+    assert titles(doc, 0, "further")[1] == "Deep reinforcement learning from human preferences"
+    assert doc["sessions"][1]["required"][1]["links"] == ["https://arxiv.org/abs/2101.00027"]
+    assert doc["sessions"][2]["required"] == [
+        {"title": "Mixtral of Experts", "links": []},
+        {"title": "Evaluating Large Language Models: A Comprehensive Survey", "links": ["https://arxiv.org/abs/2310.19736"]},
+    ]
+    assert result.messages == ()
+
+
+def test_markdown_date_under_heading_citations_and_tables() -> None:
+    result, doc = load("date-under-heading.md")
+    s3, s4 = doc["sessions"]
+    assert (s3["name"], s3["date"].isoformat(), s4["date"].isoformat()) == (
+        "Session 3: Evaluation",
+        "2024-01-30",
+        "2024-02-13",
+    )
+    assert titles(doc, 0, "required") == [
+        "Holistic Evaluation of Language Models",
+        "Challenges in evaluating AI systems",
+        "Are Emergent Abilities of Large Language Models a Mirage?",
+    ]
+    assert s3["required"][1]["links"] == ["https://www.anthropic.com/news/evaluating-ai-systems"]
+    assert s3["further"][0]["links"] == ["https://arxiv.org/abs/2107.03374", "https://github.com/openai/human-eval"]
+    assert s4["required"] == [
+        {"title": "ReAct: Synergizing Reasoning and Acting in Language Models", "links": ["https://arxiv.org/abs/2210.03629"]}
+    ]
+    said = messages(result)
+    assert any("listed twice" in m and "also on line 22" in m for m in said)
+    assert any(m.startswith('could not place "| 3 | Evaluation') for m in said)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("list.md", "# x\n## 2024-02-06 Alignment\n- A\n", "markdown"),
+        ("list.txt", "read on: - 2024-02-06\nAlignment\n- [A](https://a.org/x)\n", "markdown"),
+        ("list.txt", "read on: - 2024-02-06\nAlignment\n- A\n", "text"),
+    ],
+)
+def test_format_detection(name: str, text: str, expected: str) -> None:
+    auto = import_text(text, source_name=name)
+    assert auto == import_text(text, source_name=name, fmt=expected)
+
+
+def test_unknown_format_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        import_text("x", fmt="html")
+
+
+# ------------------------------------------------------------------------------------------ dates
+
+HEADER = "read on: - {date}\nBasicLLM\nRequired Readings:\nMistral 7B\n"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["08 Feb 2024", "8 February 2024", "2024-02-08", "Feb 8, 2024", "February 8th, 2024", "Thu, 8 Feb. 2024",
+     "2024/02/08", "8-Feb-2024"],
+)
+def test_date_shapes(written: str) -> None:
+    doc = parsed(import_text(HEADER.format(date=written)))
+    assert doc["sessions"][0]["date"].isoformat() == "2024-02-08"
+
+
+def test_impossible_and_missing_dates_are_all_reported_with_lines() -> None:
+    text = HEADER.format(date="31 Feb 2024") + HEADER.format(date="") + HEADER.format(date="2024-02-08")
+    with pytest.raises(InputError) as info:
+        import_text(text, source_name="list.txt")
+    problems = info.value.problems
+    assert [(p.file, p.line) for p in problems] == [("list.txt", 1), ("list.txt", 5)]
+    assert 'impossible date "31 Feb 2024"' in problems[0].message
+    assert problems[1].message == 'session "BasicLLM" has no date' and "2024-02-08" in problems[1].hint
+
+
+def test_markdown_session_heading_without_date_is_an_error_when_it_has_readings() -> None:
+    text = "## 2024-02-06: Alignment\n- [A](https://a.org/1)\n## Evaluation\n- [B](https://b.org/2)\n"
+    with pytest.raises(InputError) as info:
+        import_text(text, source_name="x.md")
+    assert [(p.line, p.message) for p in info.value.problems] == [(3, 'session "Evaluation" has no date')]
+
+
+# ------------------------------------------------------------------------------------------ links
+
+
+def one_link(line: str) -> tuple[list[str], list[str]]:
+    result = import_text(HEADER.format(date="2024-02-08") + line + "\n")
+    return parsed(result)["sessions"][0]["required"][0]["links"], messages(result)
+
+
+@pytest.mark.parametrize(
+    ("written", "url", "why"),
+    [
+        ("- https://arxiv.org/abs/2203.02155)", "https://arxiv.org/abs/2203.02155", 'stray ")"'),
+        ("- https://arxiv.org/abs/2203.02155],", "https://arxiv.org/abs/2203.02155", 'stray ","'),
+        ("- https://arxiv.org/abs/2203.02155.", "https://arxiv.org/abs/2203.02155", 'stray "."'),
+        ("- https://arxiv.org/abs/2203.02155;", "https://arxiv.org/abs/2203.02155", 'stray ";"'),
+        ("- <https://arxiv.org/abs/2203.02155>", "https://arxiv.org/abs/2203.02155", '"<...>" wrapper'),
+        ("- https://arxiv.org/abs/2203.02155|", "https://arxiv.org/abs/2203.02155", 'stray "|"'),
+        ("- https://arxiv.org/abs/ 2203.02155", "https://arxiv.org/abs/2203.02155", "whitespace inside"),
+        ("- https://openreview.net/forum?id= GisHNaleWiA", "https://openreview.net/forum?id=GisHNaleWiA",
+         "whitespace inside"),
+        ("- http//example.org/a", "http://example.org/a", 'typo in scheme "http//"'),
+        ("- htps://example.org/a", "https://example.org/a", 'typo in scheme "htps://"'),
+        ("- https:/example.org/a", "https://example.org/a", 'typo in scheme "https:/"'),
+        ("- arxiv.org/abs/2203.02155", "https://arxiv.org/abs/2203.02155", "missing scheme"),
+        ("- www.example.org/a", "https://www.example.org/a", "missing scheme"),
+        ("- https://https://example.org/a", "https://example.org/a", "duplicated scheme"),
+        ("- (https://example.org/a)", "https://example.org/a", 'stray "("'),
+    ],
+)
+def test_link_repairs_are_made_and_reported(written: str, url: str, why: str | None) -> None:
+    links, said = one_link(written)
+    assert links == [url]
+    repaired = [m for m in said if m.startswith("repaired link")]
+    assert len(repaired) == 1 and repaired[0].endswith(")") and f'→ "{url}"' in repaired[0]
+    if why:
+        assert why in repaired[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://mistral.ai/news/announcing-mistral-7b/",
+        "https://en.wikipedia.org/wiki/Transformer_(machine_learning_model)",
+        "HTTPS://Example.org/CaseKept?x=1&y=2#Frag",
+        "http://127.0.0.1:8000/paper.pdf",
+    ],
+)
+def test_good_links_are_kept_verbatim(url: str) -> None:
+    links, said = one_link(f"- {url} |")  # a "|" after a space is a separator, not part of the link
+    assert links == [url] and not [m for m in said if "link" in m]
+
+
+def test_duplicate_links_in_one_reading_are_kept_once() -> None:
+    links, said = one_link("- https://arxiv.org/abs/1\n- https://arxiv.org/abs/2\n- https://arxiv.org/abs/1")
+    assert links == ["https://arxiv.org/abs/1", "https://arxiv.org/abs/2"]
+    assert 'duplicate link "https://arxiv.org/abs/1" in "Mistral 7B" (kept the one on line 5)' in said
+
+
+def test_unusable_link_and_unlabelled_text_are_reported_not_dropped() -> None:
+    result = import_text(HEADER.format(date="2024-02-08") + "- https://\nSlides: https://x.org/s.pdf\n")
+    said = {m.line: m.message for m in result.messages}
+    assert said[5].startswith('could not place "https://"')
+    assert said[6].startswith('could not place "Slides: https://x.org/s.pdf"')
+
+
+def test_link_before_any_title_becomes_a_reading_and_is_reported() -> None:
+    result = import_text("read on: 2024-02-08\nBasicLLM\nRequired:\n- https://arxiv.org/abs/2310.06825\n")
+    assert parsed(result)["sessions"][0]["required"] == [
+        {"title": "https://arxiv.org/abs/2310.06825", "links": ["https://arxiv.org/abs/2310.06825"]}
+    ]
+    assert any("has no title before it" in m for m in messages(result))
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+
+def test_undecodable_bytes_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_bytes(b"read on: - 08 Feb 2024\r\nBasicLLM\r\nCaf\xe9 papers\r\n")
+    with pytest.raises(InputError) as info:
+        import_file(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line) == (str(path), 3)
+    assert problem.message == "not valid UTF-8: byte 0xe9 at column 4" and "UTF-8" in problem.hint
+
+
+def test_utf16_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_bytes("read on: - 08 Feb 2024\n".encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16"):
+        import_file(path)
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the file"):
+        import_file(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "\ufeff"])
+def test_empty_file(text: str) -> None:
+    with pytest.raises(InputError) as info:
+        import_text(text)
+    assert [(p.line, p.message) for p in info.value.problems] == [(1, "the file is empty")]
+
+
+@pytest.mark.parametrize(
+    "text", ["Mistral 7B\n- https://mistral.ai/news/\n", "# Notes\n\nSome prose here.\n", "just one line"]
+)
+def test_no_session_header(text: str) -> None:
+    with pytest.raises(InputError) as info:
+        import_text(text, source_name="r.txt")
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.message) == ("r.txt", 1, "no session found")
+    assert "read on: - 08 Feb 2024" in problem.hint
+
+
+def test_text_before_the_first_session_is_reported() -> None:
+    result = import_text("CS 6501 LLM course\n" + HEADER.format(date="2024-02-08"))
+    assert messages(result)[0] == 'could not place "CS 6501 LLM course" (before the first session header)'
+    assert result.readings == 1
+
+
+def test_session_without_readings_and_without_name_are_warnings() -> None:
+    result = import_text("read on: 2024-02-08\nRequired Readings:\nread on: 2024-02-09\nB\n- T\n")
+    doc = parsed(result)
+    assert [s["name"] for s in doc["sessions"]] == ["Session 2024-02-08", "B"]
+    said = messages(result)
+    assert 'session has no name line; named it "Session 2024-02-08"' in said
+    assert 'session "Session 2024-02-08" has no readings' in said
+
+
+# ------------------------------------------------------------------------------------------ TOML safety
+
+from bibexport.importer import _Reading, _render, _Session, _DateHit, _toml_string  # noqa: E402
+
+import datetime as dt  # noqa: E402
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+@settings(max_examples=300)
+def test_toml_string_round_trips(text: str) -> None:
+    assert tomllib.loads(f"x = {_toml_string(text)}")["x"] == text
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1), min_size=1, max_size=6))
+@settings(max_examples=100)
+def test_rendered_titles_round_trip(names: list[str]) -> None:
+    when = _DateHit(0, 0, "", dt.date(2024, 2, 8))
+    sessions = [
+        _Session(1, name, when, required=[_Reading(name, 2, [("https://a.org/" + str(i), 3)])])
+        for i, name in enumerate(names)
+    ]
+    doc = tomllib.loads(_render("Course \"x\" \\", sessions, "in\nput.txt"))
+    assert [s["name"] for s in doc["sessions"]] == names
+    assert [s["required"][0]["title"] for s in doc["sessions"]] == names
+    slugs = [s["slug"] for s in doc["sessions"]]
+    assert len(set(slugs)) == len(slugs)
+    assert all(__import__("re").fullmatch(r"[a-z0-9][a-z0-9-]*", s) for s in slugs)
+
+
+_MD_SPECIAL = "\\[]*_`"
+
+
+def _md_escape(text: str) -> str:
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+
+
+title_words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Z")), min_size=1, max_size=12)
+
+
+@given(st.lists(title_words, min_size=1, max_size=6).map(" ".join))
+@settings(max_examples=200)
+def test_markdown_titles_with_any_unicode_come_back_unchanged(title: str) -> None:
+    from hypothesis import assume
+
+    from bibexport.importer import _is_label, _looks_like_url
+
+    assume(any(c.isalnum() for c in title) and not title.endswith(".") and not _is_label(title))
+    assume(not _looks_like_url(title))
+    text = f"## 2024-02-08 Session\n\n- [{_md_escape(title)}](https://example.org/x)\n"
+    doc = parsed(import_text(text, source_name="x.md"))
+    assert doc["sessions"][0]["required"] == [{"title": title, "links": ["https://example.org/x"]}]
