@@ -44,7 +44,7 @@ import unicodedata
 import latexcodec  # noqa: F401  (registers the "latex" codec)
 
 #: ASCII characters that must be escaped in BibTeX field text; braces are balanced on purpose (see above).
-_ASCII_ESCAPES = {
+ASCII_ESCAPES = {
     "\\": "{\\textbackslash}",
     "{": "{\\textbraceleft}",
     "}": "{\\textbraceright}",
@@ -61,6 +61,7 @@ _ASCII_ESCAPES = {
 }
 
 _SPACE = re.compile(r"\s+")
+_DOTLESS = re.compile(r"\\([ij])(?![A-Za-z])")
 _MATH = re.compile(r"\$[^$\s](?:[^$]*[^$\s])?\$")
 _MATH_SIGNAL = re.compile(r"\\[A-Za-z]|[\^_]")
 _SENTENCE_END = (":", ".", "?", "!")
@@ -81,8 +82,8 @@ def normalize_text(text: str) -> str:
 
 
 def _encode_char(ch: str) -> str:
-    if ch in _ASCII_ESCAPES:
-        return _ASCII_ESCAPES[ch]
+    if ch in ASCII_ESCAPES:
+        return ASCII_ESCAPES[ch]
     if ch.isascii():
         return ch
     try:
@@ -93,6 +94,10 @@ def _encode_char(ch: str) -> str:
         return ch
     if latex.isalnum():  # ligatures such as "ﬁ" → "fi" need no braces
         return latex
+    if latex not in ("\\i", "\\j"):
+        # latexcodec writes ï as \"\i (accent on dotless i); biber decodes that to ı + U+0308, which
+        # pdflatex cannot typeset.  \"i is the modern spelling and decodes to ï.
+        latex = _DOTLESS.sub(r"\1", latex)
     return "{" + latex.strip() + "}"
 
 

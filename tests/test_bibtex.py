@@ -201,7 +201,7 @@ def test_title_case_protection(title: str, expected: str) -> None:
         ("100% & #1 a_b $5", "100\\% \\& \\#1 a\\_b \\$5"),
         ("~x^2 <b>|", "{\\textasciitilde}x{\\textasciicircum}2 {\\textless}b{\\textgreater}{\\textbar}"),
         ("unbalanced {", "unbalanced {\\textbraceleft}"),
-        ("Lélio naïve Åsa ç", "L{\\'e}lio na{\\\"\\i}ve {\\AA}sa {\\c c}"),
+        ("Lélio naïve Åsa ç ı", "L{\\'e}lio na{\\\"i}ve {\\AA}sa {\\c c} {\\i}"),
         ("Timothe\u0301e", "Timoth{\\'e}e"),  # NFC first
         ("line\nbreak\t tab\x00", "line break tab"),
         ("张伟 ½", "张伟 ½"),  # no LaTeX spelling: stays UTF-8

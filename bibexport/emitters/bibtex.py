@@ -15,6 +15,9 @@ Decisions:
 
 * **Year only, no month.**  arXiv's export and Google Scholar give the year; ``month`` would need the
   ``jan``… macros to work in both BibTeX and biblatex, and author–year styles don't print it.
+* **No date → no year.**  plainnat then warns "empty year in KEY" — the one warning we let through, because
+  it is true (the reading is undated, and the build report says so).  ``year = {n.d.}`` would silence it
+  but gives an empty year in natbib labels and a biber warning; any real year would be invented.
 * **No author → ``key``**: natbib styles warn "to sort, need author or key"; ``key`` (the title) is
   what they then sort and label by — the APA rule of moving the title to the author position.
 * **URLs and DOIs verbatim** (``%20``, ``#frag``, ``_`` untouched: url.sty and biblatex read the field
@@ -37,7 +40,7 @@ from urllib.parse import urlsplit
 import bibtexparser
 from bibtexparser.model import Entry, Field
 
-from bibexport.latex import encode_text, normalize_text, protect_title
+from bibexport.latex import ASCII_ESCAPES, encode_text, normalize_text, protect_title
 from bibexport.model import Person, Record
 
 Fields = list[tuple[str, str]]
@@ -84,11 +87,18 @@ def verbatim(value: str) -> str:
 
 
 def _name_part(text: str) -> str:
-    """Encode a name part; brace words BibTeX would misread ("and", "others") and parts with commas."""
-    words = [encode_text(w) for w in normalize_text(text).split(" ") if w]
+    """Encode a name part; brace words BibTeX would misread ("and", "others") and parts with commas.
+
+    A part holding an escaped ASCII special (``& { } \\ # …``) is braced whole: biber derives initials from
+    the first character of each word and produces unbalanced output for ``\\&`` or ``{\\textbraceleft}``.
+    """
+    text = normalize_text(text)
+    words = [encode_text(w) for w in text.split(" ") if w]
     words = ["{" + w + "}" if _NAME_WORD_NEEDS_BRACES.match(w) else w for w in words]
     out = " ".join(words)
-    return "{" + out + "}" if "," in out else out
+    if "," in out or any(ch in ASCII_ESCAPES for ch in text):
+        return "{" + out + "}"
+    return out
 
 
 def format_name(person: Person) -> str:
