@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from responses import matchers
 
 from bibexport.errors import NetworkError
-from bibexport.model import Endpoints
+from bibexport.model import Endpoints, Person
 from bibexport.resolvers.arxiv import (
     ArxivResolver,
     entry_to_record,
@@ -25,6 +25,7 @@ from bibexport.resolvers.arxiv import (
     validate_id,
 )
 from bibexport.resolvers.base import AMBIGUOUS, INVALID, NOT_FOUND, RESOLVED, UNAVAILABLE, Response
+from bibexport.resolvers.titles import authors_overlap, normalize_title, titles_match
 
 FIX = Path(__file__).parent / "fixtures" / "arxiv"
 API = "https://export.arxiv.org/api/query"
@@ -487,3 +488,66 @@ def test_title_search_network_error_is_unavailable() -> None:
 def test_resolved_kind_constant() -> None:
     fake = FakeHttp(Response(200, body("2101.00027.xml"), {}, API))
     assert R.resolve(["2101.00027"], fake, EP)["2101.00027"].kind == RESOLVED  # type: ignore[arg-type]
+
+
+def test_module_level_search_title_is_the_resolver_method() -> None:
+    from bibexport.resolvers import arxiv
+
+    fake = FakeHttp(Response(200, body("1706.03741.xml"), {}, API))
+    out = arxiv.search_title(TITLE, ["Shane Legg"], fake, EP)  # type: ignore[arg-type]
+    assert out.ok and out.record.arxiv_id == "1706.03741"
+
+
+# -- titles.py helpers ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Holistic Evaluation of Text-To-Image Models", "holistic evaluation of text to image models"),
+        ("Llama 2: Open Foundation and Fine-Tuned Chat Models", "Llama 2 — Open Foundation and Fine–Tuned Chat Models"),
+        ("Café   au lait", "cafe au lait"),
+        ("Eﬃcient ﬁne-tuning", "Efficient fine tuning"),  # ligatures fold (NFKD)
+        ("{OLMo}: Accelerating the Science", "OLMo: accelerating the science."),
+        ("0", "0"),
+    ],
+)
+def test_titles_match_ignores_meaningless_differences(a: str, b: str) -> None:
+    assert titles_match(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Deep reinforcement learning from human preferences", "Deep reinforcement learning from human feedback"),
+        ("Mistral 7B", "Mixtral 8x7B"),
+        ("Llama 2", "Llama 3"),
+        ("", ""),
+        ("...", "!!!"),
+    ],
+)
+def test_titles_that_differ_do_not_match(a: str, b: str) -> None:
+    assert not titles_match(a, b)
+
+
+@given(st.text(max_size=60))
+def test_normalize_title_is_idempotent_and_case_blind(s: str) -> None:
+    n = normalize_title(s)
+    assert normalize_title(n) == n
+    assert normalize_title(s.upper()) == normalize_title(s.lower()) or not s.isascii()
+    assert "  " not in n and n == n.strip()
+
+
+@given(st.lists(st.sampled_from(["a", "b", "Deep", "learning", "7B", "é"]), min_size=1, max_size=6),
+       st.sampled_from([" ", "  ", " - ", ": ", "\n"]))
+def test_separators_never_matter(words: list[str], sep: str) -> None:
+    assert normalize_title(sep.join(words)) == normalize_title(" ".join(words))
+
+
+def test_authors_overlap_on_family_names() -> None:
+    arxiv_form = [Person.parse(n) for n in MISTRAL]
+    assert authors_overlap(arxiv_form, [Person.parse("Casas, Diego de las")])
+    assert authors_overlap(arxiv_form, [Person(family="de las Casas", given="Diego")])
+    assert authors_overlap(arxiv_form, [Person.parse("Lelio Renard Lavaud")])  # diacritics folded
+    assert authors_overlap([Person.parse("Christopher D. Manning")], [Person.parse("Christopher D Manning")])
+    assert not authors_overlap(arxiv_form, [Person.parse("Paul F. Christiano")])
+    assert not authors_overlap([], arxiv_form)

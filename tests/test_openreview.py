@@ -407,3 +407,13 @@ def test_search_empty_and_refused() -> None:
     responses.replace(responses.GET, f"{V2}/notes/search", json=load("challenge-required.403.json"), status=403)
     out = anon().search_title(DPO_TITLE, [], http(), EP)
     assert out.kind == UNAVAILABLE and out.reason == CHALLENGE_REASON
+
+
+@responses.activate
+def test_module_level_search_title_reads_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bibexport.resolvers import openreview
+
+    monkeypatch.setenv("OPENREVIEW_TOKEN", "envtok")
+    responses.add(responses.GET, f"{V2}/notes/search", json=load("search-dpo.v2.json"),
+                  match=[matchers.header_matcher({"Authorization": "Bearer envtok"})])
+    assert openreview.search_title(DPO_TITLE, [], http(), EP).ok

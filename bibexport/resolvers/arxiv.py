@@ -372,3 +372,8 @@ def pick_title_match(
         f"{closest.title!r} ({why})"
     )
     return Outcome(identifier, AMBIGUOUS, source=source, reason=reason)
+
+
+def search_title(title: str, authors: Sequence[str], http: HttpClient, endpoints: Endpoints) -> Outcome:
+    """Module-level shortcut for :meth:`ArxivResolver.search_title` (what the pipeline looks up)."""
+    return ArxivResolver().search_title(title, authors, http, endpoints)

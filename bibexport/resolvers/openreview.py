@@ -398,3 +398,8 @@ class OpenReviewResolver:
         return Outcome(identifier, AMBIGUOUS, source=self.name, reason=(
             f"no accepted OpenReview paper matches the title exactly; closest: openreview:"
             f"{closest.openreview_id} {closest.title!r} ({why})"))
+
+
+def search_title(title: str, authors: Sequence[str], http: HttpClient, endpoints: Endpoints) -> Outcome:
+    """Module-level shortcut for :meth:`OpenReviewResolver.search_title` (credentials from the environment)."""
+    return OpenReviewResolver().search_title(title, authors, http, endpoints)
