@@ -74,8 +74,9 @@ def _split_formats(values: Sequence[str]) -> list[str]:
 @click.option("--fragment", is_flag=True, help="HTML without the page around it, to paste into a site.")
 @click.option("--strict", is_flag=True, help="Exit with code 5 when any reading stays unresolved.")
 @click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
+@click.option("--keep-preprints", is_flag=True, help="Cite arXiv preprints as preprints, never their published venue.")
 def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, ...], formats: tuple[str, ...],
-          style: str | None, fragment: bool, strict: bool, no_cache: bool) -> None:
+          style: str | None, fragment: bool, strict: bool, no_cache: bool, keep_preprints: bool) -> None:
     """Resolve new readings and write readings.bib/.json/.md for the course and for each session."""
     from bibexport import config, lockfile, pipeline
     from bibexport.emitters import FORMATS, RenderOptions
@@ -83,6 +84,10 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
 
     fmts = _split_formats(formats)
     course = config.load_course(config_path, env=os.environ)
+    if keep_preprints:
+        from dataclasses import replace
+
+        course = replace(course, keep_preprints=True)
     lock_path = config_path.with_name(config_path.stem + ".lock.json")
     with run_lock(lock_path):
         old = lockfile.load(lock_path)

@@ -156,6 +156,7 @@ def resolve_readings(
                 notes[t.reading.fingerprint] = [n for n in notes[t.reading.fingerprint] if "title search" not in n]
             else:
                 notes[t.reading.fingerprint].append(f"{out.identifier}: {out.reason or out.kind}")
+    _upgrade_preprints(targets, results, notes, http, course, progress)
     for t in targets:
         fp = t.reading.fingerprint
         if fp not in results:
@@ -168,6 +169,81 @@ def resolve_readings(
 
 
 _NONE = Result(Reading(title=""), Outcome("", kind=NOT_FOUND))
+
+
+def _wants_upgrade(reading: Reading, record: Record | None, course: Course) -> bool:
+    if record is None or not record.arxiv_id or record.container_title:
+        return False
+    keep = reading.overrides.keep_preprint
+    return not (keep if keep is not None else course.keep_preprints)
+
+
+def _upgrade_preprints(targets: Sequence[Target], results: dict[str, Result], notes: dict[str, list[str]],
+                       http: HttpClient, course: Course, progress: Progress) -> None:
+    """Preprint → published: look each arXiv paper up among OpenReview's *accepted* papers (API v2, then v1 for
+    older venues) by exact title with an author-overlap guard, and cite the venue while keeping the eprint."""
+    from dataclasses import replace
+
+    for t in targets:
+        result = results.get(t.reading.fingerprint)
+        if result is None or not result.outcome.ok or not _wants_upgrade(t.reading, result.outcome.record, course):
+            continue
+        preprint = result.outcome.record
+        assert preprint is not None
+        authors = [p.display for p in preprint.authors]
+        progress(f"openreview: venue of {preprint.title!r}")
+        found: Outcome | None = None
+        for api in dict.fromkeys((course.endpoints.openreview_api, course.endpoints.openreview_api_v1)):
+            venue_course = replace(course, endpoints=replace(course.endpoints, openreview_api=api))
+            out = _search_title("openreview", preprint.title, authors, http, venue_course)
+            if out.ok:
+                found = out
+                break
+            if out.kind == UNAVAILABLE:
+                notes[t.reading.fingerprint].append(f"venue lookup: {out.reason}")
+                break
+        if found is None or found.record is None:
+            continue
+        merged = merge_published(preprint, found.record)
+        upgraded = Outcome(result.outcome.identifier, RESOLVED, record=merged, source=result.outcome.source,
+                           warnings=result.outcome.warnings + found.warnings
+                           + (f"published version: {found.record.venue_short or found.record.container_title} "
+                              f"(openreview:{found.record.openreview_id})",))
+        results[t.reading.fingerprint] = Result(result.reading, upgraded, result.via, result.extra_links)
+
+
+def merge_published(preprint: Record, published: Record) -> Record:
+    """The published record (venue, its title, authors and year) that keeps the preprint's eprint.
+
+    The arXiv DOI names the preprint, so it is dropped from a venue entry; the arXiv page stays as an extra URL.
+    """
+    sources = dict(published.sources) or {"*": "openreview"}
+    sources.update({"arxiv_id": "arxiv", "arxiv_class": "arxiv", "arxiv_version": "arxiv"})
+    doi = "" if preprint.doi.lower().startswith("10.48550/") else preprint.doi
+    return published.replace(
+        arxiv_id=preprint.arxiv_id, arxiv_version=preprint.arxiv_version, arxiv_class=preprint.arxiv_class,
+        doi=published.doi or doi, journal_ref=preprint.journal_ref,
+        extra_urls=tuple(dict.fromkeys((*published.extra_urls, preprint.url))) if preprint.url else published.extra_urls,
+        sources=tuple(sorted(sources.items())),
+    )
+
+
+def drift(old: Record, new: Record) -> list[str]:
+    """What changed at the source since the lockfile was written, in words (for the report)."""
+    changes = []
+    if old.arxiv_version and new.arxiv_version and old.arxiv_version != new.arxiv_version:
+        changes.append(f"new arXiv version: v{old.arxiv_version} → v{new.arxiv_version}")
+    if old.title != new.title:
+        changes.append(f"title changed: {old.title!r} → {new.title!r}")
+    if [p.display for p in old.authors] != [p.display for p in new.authors]:
+        changes.append(f"authors changed ({len(old.authors)} → {len(new.authors)})")
+    if old.container_title != new.container_title or old.status != new.status:
+        before = old.venue_short or old.container_title or old.status or "preprint"
+        after = new.venue_short or new.container_title or new.status or "preprint"
+        changes.append(f"venue changed: {before} → {after}")
+    if old.url != new.url:
+        changes.append(f"moved: {old.url} → {new.url}")
+    return changes
 
 
 def work_identifier(outcome: Outcome) -> str:
@@ -235,7 +311,10 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
             reason += "; add its link (paper, repository or page) to links = [...] in sessions.toml"
         record = out.record
         if record is not None:
-            record = record.replace(extra_urls=tuple(x for x in result.extra_links if x != record.url))
+            extra = tuple(dict.fromkeys((*record.extra_urls, *result.extra_links)))
+            record = record.replace(extra_urls=tuple(x for x in extra if x != record.url))
+            if previous is not None and previous.record is not None and previous.status == RESOLVED:
+                warnings += [f"changed since the lockfile: {c}" for c in drift(previous.record, record)]
             mismatch = title_warning(reading, record)
             if mismatch:
                 warnings.append(mismatch)

@@ -114,7 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _notes(self, version: str, path: str, query: dict[str, str]) -> None:
         folder = self.server.recordings.root / "openreview"
         if path.rstrip("/") == "/notes/search":
-            for candidate in sorted((self.server.recordings.root / "web" / "openreview").glob("*search*.json")):
+            # A search answers with recorded notes of this API version whose title has the search terms.
+            for candidate in sorted(folder.glob(f"*.{version}.json")):
                 data = json.loads(candidate.read_text())
                 notes = [n for n in data.get("notes", []) if _norm(_title(n)) == _norm(query.get("term", ""))]
                 if notes:

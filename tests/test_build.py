@@ -101,7 +101,13 @@ def test_build_against_replayed_services(course_dir: Path) -> None:
         "date-parts": [[2020, 12, 31]]}
     assert by_title["Deep reinforcement learning from human preferences"]["id"] == "christiano2017deep"
     assert by_title["A reading nobody can find"]["id"].startswith("reading")
+    # Preprint → published: DPO is cited as the NeurIPS 2023 paper (OpenReview's author order), eprint kept.
+    dpo = by_title["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"]
+    assert dpo["type"] == "paper-conference"
+    assert dpo["container-title"] == "Thirty-seventh Conference on Neural Information Processing Systems"
+    assert [a["family"] for a in dpo["author"]] == ["Rafailov", "Sharma", "Mitchell", "Manning", "Ermon", "Finn"]
     bib = (out / "readings.bib").read_text(encoding="utf-8")
+    assert "@inproceedings{rafailov2023direct," in bib and "eprint        = {2305.18290}" in bib
     assert "Lavaud, L{\\'e}lio Renard" in bib or "Lavaud, L\\'{e}lio Renard" in bib
     assert (out / "alignment" / "readings.bib").exists() and (out / "basics" / "readings.json").exists()
     assert "unresolved" in proc.stderr and "A reading nobody can find" in proc.stderr
@@ -128,6 +134,17 @@ def test_build_against_replayed_services(course_dir: Path) -> None:
     assert {i["id"] for i in items} >= {"jiang2023mistral", "gao2020pile", "christiano2017deep"}
     strict = run(["build", "--offline", "--strict", "-f", "bib"], course_dir)
     assert strict.returncode == 5
+
+
+def test_keep_preprints(course_dir: Path) -> None:
+    with ReplayServer() as server:
+        proc = run(["build", "--no-cache", "--keep-preprints", "-f", "csl-json"], course_dir, server.env())
+        assert proc.returncode == 0, proc.stderr
+        assert server.counts()["openreview2"] == 0
+    items = json.loads((course_dir / "out" / "readings.json").read_text(encoding="utf-8"))
+    dpo = [i for i in items if i["id"] == "rafailov2023direct"][0]
+    assert dpo["type"] == "article" and dpo["number"] == "arXiv:2305.18290"
+    assert [a["family"] for a in dpo["author"]][3:5] == ["Ermon", "Manning"]  # arXiv's order
 
 
 def test_bad_input_touches_nothing(course_dir: Path) -> None:
