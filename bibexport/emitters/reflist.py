@@ -1,0 +1,318 @@
+"""Formatted reference lists (Markdown, HTML, plain text) in real citation styles, grouped by session.
+
+CSL styles render through citeproc-py (items from :func:`bibexport.emitters.csljson.record_to_csl`); pybtex
+styles (``pybtex:plain``...) through pybtex.  Both produce :class:`~bibexport.emitters.markup.RichText`,
+which the serializers in :mod:`bibexport.emitters.markup` escape for their target.
+
+citeproc-py 0.11 departs from CSL 1.0.2 (and from citeproc-js/pandoc) in ways that show in course reading
+lists.  Each is fixed around the processor, here, with a comment saying what and why:
+
+* capitalize-first changed mixed-case words (APA printed "ArXiv:2310.06825"): :func:`_patch_citeproc`.
+* variables rendered by a ``cs:substitute`` child that is a macro were not suppressed afterwards (APA printed
+  an authorless title twice): :func:`_patch_citeproc`.
+* no year-suffix disambiguation (APA "2023a", "2023b"): :func:`_year_suffixes`.
+* punctuation-in-quote ignored for delimiters (IEEE wants ``“Title,”``): :func:`_punctuation_in_quote`.
+* ``second-field-align`` ignored (IEEE's "[1]" ran into the authors): :func:`_split_label`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bibexport.emitters import markup
+from bibexport.emitters.csljson import record_to_csl
+from bibexport.emitters.markup import Block, Document, Item, Part, RichText
+from bibexport.emitters.styles import StyleError, StyleRef, available_styles, resolve_style
+from bibexport.model import ROLES, Bibliography, Entry, Person, Record, SessionBibliography
+
+__all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "resolve_style"]
+
+FORMATS = ("md", "html", "txt")
+PART_HEADINGS = {"required": "Required", "further": "Further reading"}
+
+#: (key order as the style sorts them, rendered item per key)
+Rendered = tuple[list[str], dict[str, Item]]
+
+
+def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment: bool = False,
+         title: str = "") -> str:
+    """The whole course's reading list in ``fmt`` ("md", "html", "txt"), grouped by session.
+
+    ``title`` defaults to the course title.  ``fragment`` gives HTML without the page around it.
+    """
+    doc = build_document(bib.sessions, _style(style), title=title or bib.course.title or "Readings")
+    return _serialize(doc, fmt, fragment)
+
+
+def emit_session(sb: SessionBibliography, *, fmt: str, style: str | StyleRef = "apa",
+                 fragment: bool = False) -> str:
+    """One session's reading list; the session's name and date are the top heading."""
+    return _serialize(build_document((sb,), _style(style), title=""), fmt, fragment)
+
+
+def _style(style: str | StyleRef) -> StyleRef:
+    return style if isinstance(style, StyleRef) else resolve_style(style)
+
+
+def _serialize(doc: Document, fmt: str, fragment: bool) -> str:
+    try:
+        serializer = markup.SERIALIZERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown reference-list format {fmt!r} (expected one of {', '.join(FORMATS)})") from None
+    return serializer(doc, fragment)
+
+
+def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, title: str) -> Document:
+    """Render every entry once (so numbers and year suffixes agree across sessions), then group them."""
+    entries = _unique(e for sb in sessions for e in sb.entries)
+    order, items = RENDERERS[style.kind](entries, style)
+    rank = {key: i for i, key in enumerate(order)}
+    blocks = []
+    for sb in sessions:
+        parts = []
+        for role in ROLES:
+            part_entries = sb.required if role == "required" else sb.further
+            keys = sorted(_unique(part_entries), key=lambda e: rank[e.key])
+            if keys:
+                parts.append(Part(PART_HEADINGS[role], tuple(items[e.key] for e in keys)))
+        date = sb.session.date.isoformat() if hasattr(sb.session.date, "isoformat") else str(sb.session.date or "")
+        blocks.append(Block(sb.session.name or sb.session.slug, date, sb.session.slug, tuple(parts)))
+    return Document(title=title, blocks=tuple(blocks))
+
+
+def _unique(entries: Any) -> list[Entry]:
+    seen: dict[str, Entry] = {}
+    for e in entries:
+        seen.setdefault(e.key, e)
+    return list(seen.values())
+
+
+# --- links ----------------------------------------------------------------------------------------------
+
+
+def entry_links(record: Record) -> tuple[str, ...]:
+    """Every link of a reading, once: the record's URL, then the links beside it (blog, code)."""
+    return tuple(dict.fromkeys(u for u in (record.url, *record.extra_urls) if u))
+
+
+def _linkify(rich: RichText, record: Record, *, link_title: bool) -> RichText:
+    """Make the URLs and DOI the style printed real links; with ``link_title``, link the title too."""
+    targets = [(u, u) for u in entry_links(record)]
+    if record.doi:
+        doi_url = f"https://doi.org/{record.doi}"
+        targets += [(doi_url, doi_url), (record.doi, doi_url)]
+    rich = markup.add_links(rich, targets)
+    main = record.url or next(iter(entry_links(record)), "") or (f"https://doi.org/{record.doi}" if record.doi else "")
+    if link_title and main and record.title:
+        rich = markup.add_links(rich, [(markup.clean(record.title), main)], ignore_case=True)
+    return rich
+
+
+# --- CSL via citeproc-py --------------------------------------------------------------------------------
+
+
+def _csl_item(index: int, entry: Entry) -> dict[str, Any]:
+    """The CSL-JSON item citeproc-py gets: ids are positions (it lowercases ids), text cleaned of sentinels."""
+    item = record_to_csl(f"e{index}", entry.record)
+    item.pop("abstract", None)  # never printed by a bibliography; no need to parse it
+    for key, value in list(item.items()):
+        if isinstance(value, str) and key not in ("id", "type"):
+            item[key] = markup.clean(value)
+        elif key in ("author", "editor"):
+            item[key] = [{k: markup.clean(v) for k, v in name.items()} for name in value]
+    return item
+
+
+@functools.lru_cache(maxsize=8)
+def _load_style(path: Path) -> Any:
+    """The parsed CSL style (cached: APA takes a noticeable time to parse)."""
+    from citeproc import CitationStylesStyle  # type: ignore[import-untyped]
+    from lxml import etree  # type: ignore[import-untyped]
+
+    _patch_citeproc()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return CitationStylesStyle(str(path), validate=False)
+    except (OSError, ValueError, etree.LxmlError) as exc:  # unreadable XML, unknown locale: a usage error
+        raise StyleError(str(path), f"cannot read CSL style: {exc}") from None
+
+
+def render_csl(entries: Sequence[Entry], style: StyleRef) -> Rendered:
+    """Render ``entries`` with a CSL style: (keys in the style's order, item per key)."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography
+    from citeproc import formatter as citeproc_formatter
+    from citeproc.source.json import CiteProcJSON  # type: ignore[import-untyped]
+    from citeproc.string import String  # type: ignore[import-untyped]
+
+    assert style.path is not None
+    csl = _load_style(style.path)
+    if csl.root.bibliography is None:
+        raise StyleError(style.name, "this CSL style has no bibliography (it only formats citations)")
+    by_id = {f"e{i}": e for i, e in enumerate(entries)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # citeproc-py warns about every CSL variable it does not model
+        source = CiteProcJSON([_csl_item(i, e) for i, e in enumerate(entries)])
+        # Sort with the plain formatter: sort keys are rendered text and must not contain our sentinels.
+        bib = CitationStylesBibliography(csl, source, citeproc_formatter.plain)
+        for cid in by_id:
+            bib.register(Citation([CitationItem(cid)]))
+        bib.sort()
+        for cid, suffix in _year_suffixes(csl, [by_id[k] for k in bib.keys], bib.keys).items():
+            source[cid]["year_suffix"] = String(suffix)
+        bib.formatter = csl.root.formatter = markup.FORMATTER
+        texts = bib.bibliography()
+        labels = [_split_label(csl, item) for item in bib.items]
+    piq = str(csl.root.get_locale_option("punctuation-in-quote")).lower() == "true"
+    order: list[str] = []
+    items: dict[str, Item] = {}
+    for cid, text, label in zip(bib.keys, texts, labels):
+        entry = by_id[cid]
+        body = str(text)
+        if piq:
+            body = _punctuation_in_quote(body)
+        if label and body.startswith(label):
+            body = body[len(label) :].lstrip()
+        rich = _linkify(RichText(body), entry.record, link_title=style.project)
+        order.append(entry.key)
+        items[entry.key] = Item(body=rich, label=markup.clean(label), links=entry_links(entry.record))
+    return order, items
+
+
+def _year_suffixes(csl: Any, entries: Sequence[Entry], ids: Sequence[str]) -> dict[str, str]:
+    """Year suffixes ("a", "b") for entries with the same authors and year, in bibliography order.
+
+    citeproc-py has no disambiguation at all.  In the reference list, APA (9.47) and the other author-date
+    styles that set ``disambiguate-add-year-suffix`` want works by identical authors in the same year
+    told apart by a suffix, lettered in reference-list order; we do that for styles asking for it.
+    """
+    citation = csl.root.citation
+    if citation is None or citation.get("disambiguate-add-year-suffix", "false") != "true":
+        return {}
+    groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for cid, entry in zip(ids, entries):
+        if entry.record.authors:
+            groups[(_author_key(entry.record.authors), entry.record.year)].append(cid)
+    out: dict[str, str] = {}
+    for members in groups.values():
+        if len(members) > 1:
+            out.update({cid: _letters(i) for i, cid in enumerate(members)})
+    return out
+
+
+def _author_key(authors: tuple[Person, ...]) -> tuple[str, ...]:
+    return tuple(markup.clean(p.display).casefold() for p in authors)
+
+
+def _letters(index: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "aa" (citeproc-js's sequence)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(ord("a") + rem) + out
+    return out
+
+
+_QUOTE_PUNCT = re.compile("([\u201d\u2019])([\ue000-\ue00b]*)([.,])")
+
+
+def _punctuation_in_quote(text: str) -> str:
+    """Move a comma or period that follows a closing quote inside it (locale option punctuation-in-quote).
+
+    citeproc-py applies it to nothing, so IEEE came out as ``“Mistral 7B”, Oct.`` instead of
+    ``“Mistral 7B,” Oct.`` (CSL 1.0.2, "Punctuation in quotes"; citeproc-js and pandoc do this).
+    """
+    return _QUOTE_PUNCT.sub(lambda m: m.group(3) + m.group(1) + m.group(2), text)
+
+
+def _split_label(csl: Any, item: Any) -> str:
+    """The first field of a ``second-field-align`` bibliography ("[1]"), rendered alone; "" otherwise.
+
+    citeproc-py glues it to the rest ("[1]A. Q. Jiang"); citeproc-js puts it in its own block, which we
+    render as a label (a margin span in HTML, a separate token in text).
+    """
+    bibliography = csl.root.bibliography
+    if not bibliography.get("second-field-align"):
+        return ""
+    # Keep the layout proxy referenced: lxml drops Python attributes (``repressed``) of proxies it frees.
+    layout = bibliography.layout
+    layout.repressed = {}  # what render_bibliography sets up before each entry
+    try:
+        text = layout[0].render(item, context=layout)
+    except Exception:  # noqa: BLE001 - a first field we cannot render alone just stays inline
+        return ""
+    return str(text) if text else ""
+
+
+@functools.cache
+def _patch_citeproc() -> None:
+    """Bring citeproc-py 0.11 in line with CSL 1.0.2 where reading lists show it (runs once).
+
+    Patched in place because the processor builds its element classes from the style's XML by tag name:
+    there is no subclass hook.  Each change only makes output agree with the specification.
+    """
+    from citeproc import model, string
+
+    original_capitalize = string.String.capitalize_first
+
+    def capitalize_first(self: Any) -> Any:
+        # CSL: capitalize-first "capitalizes the first character of the first word, if the word is
+        # lowercase".  citeproc-py capitalized any word: "arXiv:2310.06825" became "ArXiv:2310.06825".
+        words = str(self).split(None, 1)
+        if words and not words[0].islower():
+            return self
+        return original_capitalize(self)
+
+    string.String.capitalize_first = capitalize_first
+    _patch_substitute(model)
+
+
+def _patch_substitute(model: Any) -> None:
+    """CSL: variables rendered through ``cs:substitute`` are suppressed in the rest of the entry.
+
+    citeproc-py only suppressed a substitute child that is itself ``<text variable=…>``; APA substitutes a
+    missing author with a macro, so an authorless reading printed its title twice.  We record which text
+    variables each substitute child rendered and suppress those.
+    """
+    recording: list[list[str]] = []
+    original_variable = model.Text._variable
+
+    def _variable(self: Any, item: Any, context: Any) -> Any:
+        text = original_variable(self, item, context)
+        if text and recording:
+            recording[-1].append(self.get("variable"))
+        return text
+
+    def render(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+        text = None
+        for child in self.getchildren():
+            recording.append([])
+            try:
+                if isinstance(child, model.Names) and child.name is None:
+                    names = self.xpath_search("./parent::cs:names[1]")[0]
+                    text = child.render(item, names_context=names, context=context, **kwargs)
+                else:
+                    text = child.render(item, context=context, **kwargs)
+            except model.VariableError:
+                continue
+            finally:
+                rendered = recording.pop()
+            if text:
+                self.add_to_repressed_list(child, context)
+                repressed = context.get_layout().repressed
+                repressed.setdefault(f"{{{model.CitationStylesElement.nsmap['cs']}}}text", []).extend(rendered)
+                break
+        return text
+
+    model.Text._variable = _variable
+    model.Substitute.render = render
+
+
+RENDERERS: dict[str, Callable[[Sequence[Entry], StyleRef], Rendered]] = {"csl": render_csl}
