@@ -19,9 +19,10 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bibexport import PROJECT_URL, __version__
@@ -31,6 +32,7 @@ from bibexport.resolvers.base import Response
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
+    from typing_extensions import Self  # typing.Self needs Python 3.11; annotations are not evaluated
 
 #: How long cached responses stay fresh: metadata of a paper rarely changes within a day.
 CACHE_EXPIRE_SECONDS = 24 * 3600
@@ -177,7 +179,7 @@ class Http:
             self._session.close()
             self._session = None
 
-    def __enter__(self) -> Http:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

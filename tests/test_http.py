@@ -5,8 +5,9 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ def ok(body: bytes = b"ok", headers: dict[str, str] | None = None) -> Reply:
 
 
 def test_get_returns_bytes_status_headers_and_sends_user_agent(server: Server) -> None:
-    body = "Lélio Renard Lavaud".encode("utf-8")
+    body = "Lélio Renard Lavaud".encode()
     url = server.route("/a", ok(body, {"Content-Type": "text/plain"}))  # no charset: must stay bytes
     r = Http(sleep=FakeTime().sleep).get(url, params={"id": "x y"})
     assert (r.status, r.content) == (200, body)
@@ -208,8 +209,9 @@ def test_oversized_body_without_content_length(server: Server) -> None:
     """The body is counted while streaming, not only from the Content-Length header."""
 
     class Raw:  # exercise the streaming path directly with a response that declares no length
-        headers = {"Content-Length": ""}
-        status_code = 200
+        def __init__(self) -> None:
+            self.headers = {"Content-Length": ""}
+            self.status_code = 200
 
         def iter_content(self, size: int) -> Iterator[bytes]:
             for _ in range(10):

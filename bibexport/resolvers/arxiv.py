@@ -10,8 +10,8 @@ See the fixtures' API_FORMATS.md §1 for the real response shapes this parser fo
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 from urllib.parse import quote_plus, urlsplit
 
 from bibexport.errors import NetworkError
@@ -37,9 +37,7 @@ SEARCH_RESULTS = 5
 
 # Archives of old-style ids (before April 2007), e.g. "hep-th/9901001"; "math.GT/0309136" carries a subject class.
 OLD_ARCHIVES = frozenset(
-    """acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas cond-mat cs
-    dg-ga funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin nucl-ex nucl-th patt-sol physics
-    plasm-ph q-alg q-bio quant-ph solv-int supr-con""".split()
+    ["acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an", "chao-dyn", "chem-ph", "cmp-lg", "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math", "math-ph", "mtrl-th", "nlin", "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph", "q-alg", "q-bio", "quant-ph", "solv-int", "supr-con"]
 )
 
 _NEW = r"\d{4}\.\d{4,5}"
@@ -179,8 +177,8 @@ def parse_feed(body: bytes) -> ParsedFeed:
     """
     from xml.etree.ElementTree import ParseError
 
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
+    from defusedxml import ElementTree  # type: ignore[import-untyped]
+    from defusedxml.common import DefusedXmlException  # type: ignore[import-untyped]
 
     try:
         root = ElementTree.fromstring(body)
@@ -359,7 +357,7 @@ def pick_title_match(
     for entry in entries:
         record = entry_to_record(entry)
         if titles_match(entry.title, title) and (not wanted or authors_overlap(wanted, record.authors)):
-            warnings = ()
+            warnings: tuple[str, ...] = ()
             if len([e for e in entries if titles_match(e.title, title)]) > 1:
                 warnings = (f"several arXiv papers are titled {title!r}; took arXiv:{entry.arxiv_id}",)
             return Outcome(identifier, "resolved", record=record, source=source, warnings=warnings)

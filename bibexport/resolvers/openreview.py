@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bibexport.errors import NetworkError
@@ -126,8 +127,10 @@ def parse_bibtex(text: str) -> dict[str, str]:
     from bibtexparser import middlewares
 
     try:
-        library = bibtexparser.parse_string(text, append_middleware=[middlewares.LatexDecodingMiddleware()])
-    except Exception:  # a malformed _bibtex must not cost the note its other metadata
+        library = bibtexparser.parse_string(  # type: ignore[attr-defined]
+            text, append_middleware=[middlewares.LatexDecodingMiddleware()]
+        )
+    except Exception:  # noqa: BLE001 - a malformed _bibtex must not cost the note its other metadata
         return {}
     if not library.entries:
         return {}

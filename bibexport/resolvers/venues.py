@@ -51,12 +51,12 @@ STATUS_SEGMENTS: dict[str, str] = {
 
 #: Patterns of the human-readable ``venue`` string that mean "not accepted" (case-insensitive).
 STATUS_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^submitted to\b", re.I), "submitted"),
-    (re.compile(r"\bsubmitted$", re.I), "submitted"),  # v1: "NeurIPS 2022 Submitted"
-    (re.compile(r"\bunder review\b", re.I), "submitted"),
-    (re.compile(r"\bdesk[ _-]?rejected\b", re.I), "rejected"),
-    (re.compile(r"\brejected?\b", re.I), "rejected"),
-    (re.compile(r"\bwithdrawn\b", re.I), "withdrawn"),
+    (re.compile(r"^submitted to\b", re.IGNORECASE), "submitted"),
+    (re.compile(r"\bsubmitted$", re.IGNORECASE), "submitted"),  # v1: "NeurIPS 2022 Submitted"
+    (re.compile(r"\bunder review\b", re.IGNORECASE), "submitted"),
+    (re.compile(r"\bdesk[ _-]?rejected\b", re.IGNORECASE), "rejected"),
+    (re.compile(r"\brejected?\b", re.IGNORECASE), "rejected"),
+    (re.compile(r"\bwithdrawn\b", re.IGNORECASE), "withdrawn"),
 )
 
 
