@@ -211,6 +211,82 @@ def resolve(items: tuple[str, ...], fmt: str) -> None:
         sys.exit(ExitCode.STRICT)
 
 
+@cli.command()
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default=Path("sessions.toml"),
+              show_default=True, help="The reading list.")
+@click.option("--offline", is_flag=True, help="Only lint the links (malformed links, impossible ids, duplicates).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="text: grouped by session; json; github: ::error/::warning workflow commands.")
+@click.option("--strict", is_flag=True, help="Also fail (exit 5) when a link is unverifiable.")
+@click.option("--exclude", "excludes", multiple=True, metavar="REGEX",
+              help="Do not fetch links matching REGEX (repeatable; adds to exclude in sessions.toml).")
+@click.option("--cache", "cache_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Results cache file (default: linkcheck.json in the user cache dir).")
+@click.option("--no-cache", is_flag=True, help="Check every link afresh and keep no results.")
+@click.option("--max-age", default="1d", show_default=True, metavar="AGE",
+              help="Reuse cached successes this long (90s, 30m, 6h, 7d); failures at most 1h.")
+@click.option("--timeout", type=click.FloatRange(min=0.01), default=None,
+              help="Seconds per request attempt (default 10, or BIBEXPORT_TIMEOUT).")
+@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="Retries after a timeout, 429 or 5xx.")
+@click.option("--max-retry-after", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Longest Retry-After (seconds) honoured; a longer one makes the link unverifiable.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Requests in flight.")
+@click.option("--per-host", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Requests in flight to one host.")
+@click.option("--max-time", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              help="Start no new check after this many seconds (the rest are unverifiable).")
+@click.option("--backoff", type=click.FloatRange(min=0), default=1.0, hidden=True)
+@click.option("-v", "--verbose", is_flag=True, help="List ok links too.")
+def check(config_path: Path, offline: bool, fmt: str, strict: bool, excludes: tuple[str, ...],
+          cache_path: Path | None, no_cache: bool, max_age: str, timeout: float | None, retries: int,
+          max_retry_after: float, jobs: int, per_host: int, max_time: float, backoff: float, verbose: bool) -> None:
+    """Check every link of sessions.toml: lint offline, then arXiv/OpenReview ids through their APIs and other
+    links with HEAD/GET.  Exit 0 when nothing is broken, 4 when a link is broken, 5 with --strict when a link
+    could not be verified, 3 when sessions.toml is invalid."""
+    import re
+
+    from bibexport import config, linkcheck
+    from bibexport.linkcheck_report import RENDERERS
+    from bibexport.model import Endpoints
+
+    for pattern in excludes:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise click.BadParameter(f"bad regular expression {pattern!r}: {exc}", param_hint="--exclude")
+    try:
+        age = linkcheck.parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age")
+    course = config.load_course(config_path, env=os.environ)
+    checker = cache = None
+    http = None
+    if not offline:
+        if timeout is None:  # a timeout from BIBEXPORT_TIMEOUT or sessions.toml wins over the check's default
+            timeout = course.endpoints.timeout if course.endpoints.timeout != Endpoints().timeout else 10.0
+        options = linkcheck.CheckOptions(timeout=timeout, retries=retries, backoff=backoff,
+                                         max_retry_after=max_retry_after, jobs=jobs, per_host=per_host,
+                                         max_time=max_time)
+        http = linkcheck.make_check_http(course.endpoints, options)
+        checker = linkcheck.Checker(http, course.endpoints, options)
+        if not no_cache:
+            cache = linkcheck.ResultCache(cache_path or linkcheck.default_cache_path(), age)
+    try:
+        if checker is not None:
+            click.echo(f"checking the links of {config_path}…", err=True)
+        report = linkcheck.run_check(course, checker, excludes=excludes, cache=cache)
+    finally:
+        if http is not None:
+            http.close()
+    if cache is not None:
+        cache.save()
+    click.echo(RENDERERS[fmt](report, verbose), nl=False)
+    code = report.exit_code(strict)
+    if code:
+        sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="bibexport")
