@@ -226,6 +226,9 @@ class Http:
         lock = self._host_lock(host)
         if lock is None:
             return self._send(method, url, params, headers, allow_redirects, data, json)[0]
+        cached = self._cached(method, url, params, headers, allow_redirects)
+        if cached is not None:  # answered from disk: neither the interval nor the host lock applies
+            return cached
         with lock:  # one request at a time to a throttled host, across threads
             interval = self.min_interval[host]
             previous = self._last_start.get(host)
@@ -238,6 +241,29 @@ class Http:
             if from_cache and previous is not None:
                 self._last_start[host] = previous  # a cache hit did not touch the server
             return response
+
+    def _cached(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool) -> Response | None:
+        """The cached response for a GET/HEAD, without touching the network; None if not cached."""
+        if self.cache_dir is None or method not in ("GET", "HEAD"):
+            return None
+        import requests
+
+        session = self._session_for_requests()
+        try:
+            resp = session.request(
+                method, url, params=params, headers=dict(headers or {}), allow_redirects=allow_redirects,
+                timeout=(self.timeout, self.timeout), stream=True, only_if_cached=True,
+            )
+        except requests.RequestException:
+            return None
+        try:
+            if not getattr(resp, "from_cache", False) or resp.status_code != 200:
+                return None  # requests-cache answers a miss with a synthetic 504
+            body = self._read_capped(resp, url)
+        finally:
+            resp.close()
+        headers_out = requests.structures.CaseInsensitiveDict(resp.headers)
+        return Response(status=resp.status_code, content=body, headers=headers_out, url=str(resp.url))
 
     def _send(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool,
               data: bytes | None, json: Any) -> tuple[Response, bool]:

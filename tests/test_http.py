@@ -318,3 +318,24 @@ def test_real_internet_is_blocked() -> None:
     with pytest.raises(RuntimeError) as info:  # conftest.RealNetworkBlocked, not retried as an OSError
         Http(retries=0).get("https://export.arxiv.org/api/query")
     assert type(info.value).__name__ == "RealNetworkBlocked"
+
+
+def test_503_forever_with_real_sleep_is_bounded_in_time(server: Server) -> None:
+    url = server.route("/down2", (503, {}, b"down", 0.0))
+    start = time.monotonic()
+    with pytest.raises(NetworkError):
+        Http(retries=3, backoff=0.01).get(url)
+    assert time.monotonic() - start < 2.0 and server.hits("/down2") == 4
+
+
+def test_cache_hit_does_not_use_up_the_politeness_interval(server: Server, tmp_path: Any) -> None:
+    url = server.route("/cp", ok(b"feed"))
+    host = server.base.removeprefix("http://")
+    t = FakeTime()
+    http = Http(cache_dir=tmp_path, min_interval={host: 3.0}, sleep=t.sleep, clock=t.clock)
+    assert http.get(url).content == b"feed"  # network
+    assert http.get(url).content == b"feed"  # from disk: no politeness wait
+    assert http.get(url).content == b"feed"
+    assert t.sleeps == []
+    http.close()
+    assert server.hits("/cp") == 1
