@@ -250,7 +250,7 @@ class Http:
 
         session = self._session_for_requests()
         try:
-            resp = session.request(
+            resp = session.request(  # type: ignore[call-arg]  # a CachedSession (cache_dir is set)
                 method, url, params=params, headers=dict(headers or {}), allow_redirects=allow_redirects,
                 timeout=(self.timeout, self.timeout), stream=True, only_if_cached=True,
             )
