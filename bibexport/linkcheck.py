@@ -1,0 +1,791 @@
+"""``bibexport check``: every link of ``sessions.toml`` linted offline, then checked online, as values.
+
+The stages, each returning values (never just log lines):
+
+* :func:`extract_links` (pure): every link with its ``sessions.toml`` line, session and reading;
+* :func:`lint_url` / :func:`lint_duplicates` (pure): malformed links, impossible arXiv/OpenReview ids and
+  duplicates, each with a suggested fix when one is mechanical;
+* :class:`Checker`: arXiv and OpenReview links through their APIs (batched, via the resolver registry), other
+  links with HEAD (GET when HEAD is refused), redirects followed by hand so permanent moves and "redirected to
+  the front page" can be told apart; concurrency with a global and a per-host limit;
+* :class:`ResultCache`: results reused for a while (failures for a shorter while than successes);
+* :func:`run_check`: puts the stages together into a :class:`Report`.
+
+Verdicts: ``ok``; ``broken`` (404/410, no such host, connection refused, no such id, a malformed link);
+``unverifiable`` (rate limits, bot walls, timeouts, 5xx after retries) — a check must never cry wolf.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from bibexport.errors import ExitCode, NetworkError
+from bibexport.model import Course, Endpoints
+
+OK = "ok"
+BROKEN = "broken"
+UNVERIFIABLE = "unverifiable"
+EXCLUDED = "excluded"  # matched an exclude pattern: linted, never fetched
+UNCHECKED = "unchecked"  # --offline: linted only
+VERDICTS = (OK, BROKEN, UNVERIFIABLE, EXCLUDED, UNCHECKED)
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link of one reading, with where it is written."""
+
+    url: str
+    line: int  # line of the link in sessions.toml (0 when unknown)
+    session: str  # slug
+    session_name: str
+    reading: str  # the reading's title
+    role: str = "required"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Something to tell about a link: a lint problem (``error``) or a warning; ``fix`` is the link to write
+    instead, when it can be worked out."""
+
+    level: str  # ERROR | WARNING
+    code: str  # "trailing-punctuation", "permanent-redirect", ...
+    message: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What checking one URL found (shared by every reading that lists the URL)."""
+
+    verdict: str
+    reason: str = ""
+    issues: tuple[Issue, ...] = ()
+    via: str = ""  # "lint", "http", "arxiv", "openreview"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one link of one reading."""
+
+    link: Link
+    verdict: str
+    reason: str = ""
+    issues: tuple[Issue, ...] = ()
+    via: str = ""
+    cached: bool = False
+
+    @property
+    def fix(self) -> str:
+        """The first suggested replacement link, or ``""``."""
+        return next((i.fix for i in self.issues if i.fix), "")
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every link's result, in sessions.toml order."""
+
+    results: tuple[Result, ...]
+    path: str = "sessions.toml"
+    offline: bool = False
+    course: Course | None = field(default=None, compare=False, repr=False)
+
+    def count(self, verdict: str) -> int:
+        """How many links got ``verdict``."""
+        return sum(1 for r in self.results if r.verdict == verdict)
+
+    @property
+    def warnings(self) -> int:
+        """How many warnings (over all links)."""
+        return sum(1 for r in self.results for i in r.issues if i.level == WARNING)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """4 when a link is broken (malformed links count), else 5 with ``strict`` and unverifiable links, else 0."""
+        if self.count(BROKEN):
+            return ExitCode.BROKEN
+        if strict and self.count(UNVERIFIABLE):
+            return ExitCode.STRICT
+        return ExitCode.OK
+
+
+# -- extraction (pure) ------------------------------------------------------------------------------------------
+
+
+def extract_links(course: Course) -> list[Link]:
+    """Every link of every reading, in file order, with its line (the reading's line when unknown)."""
+    out: list[Link] = []
+    for session in course.sessions:
+        for reading in session.readings:
+            for i, url in enumerate(reading.links):
+                line = reading.link_lines[i] if i < len(reading.link_lines) else reading.line
+                out.append(Link(url, line or reading.line, session.slug, session.name, reading.title, reading.role))
+    return out
+
+
+# -- lint (pure) --------------------------------------------------------------------------------------------------
+
+#: Characters that end a sentence or a Markdown construct rather than a link when pasted from prose.
+_TRAILING = set(".,;:!?'\"*`")
+_PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
+_ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
+_ARXIV_PATH = re.compile(r"^/(abs|pdf|html|format)/(?P<rest>.*)$")
+_OPENREVIEW_HOSTS = frozenset({"openreview.net", "www.openreview.net"})
+_OPENREVIEW_PATHS = frozenset({"/forum", "/pdf", "/attachment"})
+#: v2 note ids are 10 characters of [0-9a-zA-Z], v1 ids 7–14 of [0-9a-zA-Z_-] (fixtures' API_FORMATS §2.1).
+OPENREVIEW_ID = re.compile(r"^[A-Za-z0-9_-]{7,14}$")
+_BARE_ARXIV = re.compile(r"(?:arxiv:\s*)?(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?", re.I)
+_HOST = re.compile(r"^(?:[\w-]+\.)*[\w-]+\.?$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$", re.UNICODE)
+
+
+def strip_trailing(url: str) -> str:
+    """``url`` without trailing punctuation and unbalanced closing brackets (``…2203.02155)`` → ``…2203.02155``);
+    a closing bracket that has its opening one (Wikipedia's ``…_(film)``) stays."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING or (last in _PAIRS and url.count(last) > url.count(_PAIRS[last])):
+            url = url[:-1]
+            continue
+        break
+    return url
+
+
+def openreview_id(url: str) -> str | None:
+    """The ``id=`` of an openreview.net forum/pdf link (possibly malformed), or None for other links."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if (parts.hostname or "") not in _OPENREVIEW_HOSTS or parts.path.rstrip("/") not in _OPENREVIEW_PATHS:
+        return None
+    return parse_qs(parts.query).get("id", [""])[0]
+
+
+def lint_url(url: str) -> list[Issue]:
+    """Problems that make ``url`` unusable, found without the network; each carries the repaired link as ``fix``
+    when every problem could be repaired mechanically.  A bare arXiv id or DOI (``arXiv:2305.18290``) is fine."""
+    problems, repaired = _lint(url)
+    fix = repaired if repaired != url and not _lint(repaired)[0] else ""
+    return [Issue(ERROR, code, message, fix) for code, message in problems]
+
+
+def _lint(url: str) -> tuple[list[tuple[str, str]], str]:
+    problems: list[tuple[str, str]] = []
+    text = url
+    if _BARE_ARXIV.fullmatch(text):
+        from bibexport.resolvers.arxiv import ArxivResolver, validate_id
+
+        ident = ArxivResolver().match(text) or text
+        return ([] if validate_id(ident) else [("arxiv-id", f"{ident!r} cannot be an arXiv id: "
+                                                             f"{_explain_arxiv(ident)}")]), text
+    if _bare_doi(text):
+        return [], text
+    start = re.search(r"https?://", text, re.IGNORECASE)
+    if start and start.start() > 0 and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
+        problems.append(("text-around-link", f"{text[:start.start()]!r} before the link is not part of it"))
+        text = text[start.start():]
+    if re.search(r"\s", text):
+        problems.append(("whitespace", "contains a space or line break"))
+        text = _fix_space(text)
+    stripped = strip_trailing(text)
+    if stripped != text:
+        tail = text[len(stripped):]
+        problems.append(("trailing-punctuation", f"ends with {tail!r}, which is not part of the link "
+                                                 "(pasted from a sentence or Markdown?)"))
+        text = stripped
+    text, scheme_problems = _lint_scheme(text)
+    problems += scheme_problems
+    if scheme_problems and not text.lower().startswith(("http://", "https://")):
+        return problems, text
+    problems += _lint_parts(text)
+    return problems, text
+
+
+def _bare_doi(text: str) -> bool:
+    """``doi:10.…`` or ``10.NNNN/…``: a DOI the resolvers accept in place of a link."""
+    from bibexport.resolvers import doi
+
+    return "://" not in text and bool(doi.match(text))
+
+
+def _fix_space(text: str) -> str:
+    """Spaces next to a separator are paste accidents (removed); others are meant (encoded as %20)."""
+    text = re.sub(r"\s*([/.?&=#:])\s*", r"\1", text.strip())
+    m = re.match(r"^([A-Za-z]+:/*)([^/?#]*)(.*)$", text, re.DOTALL)
+    if m:  # a host has no spaces at all
+        text = m.group(1) + re.sub(r"\s+", "", m.group(2)) + m.group(3)
+    return re.sub(r"\s+", "%20", text)
+
+
+def _lint_scheme(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Check ``scheme://``; return the repaired text and the problems."""
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):(/*)(.*)$", text, re.DOTALL)
+    if m is None:
+        glued = re.match(r"^(https?)/{1,3}(?=\w)", text, re.IGNORECASE)
+        if glued:
+            return f"{glued.group(1).lower()}://{text[glued.end():]}", [("scheme", "no ':' after the scheme")]
+        if re.match(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+(?:[/?#:]|$)", text):
+            return "https://" + text, [("scheme", "no scheme: links start with https://")]
+        return text, [("not-a-link", "not a link: it has no scheme (https://) and no host")]
+    scheme, slashes, rest = m.group(1), m.group(2), m.group(3)
+    if scheme.lower() in ("http", "https"):
+        if slashes != "//":
+            return f"{scheme.lower()}://{rest}", [("scheme", f"'{scheme}:' must be followed by two slashes")]
+        return text, []
+    close = difflib.get_close_matches(scheme.lower(), ["https", "http"], n=1, cutoff=0.6)
+    if close and slashes:
+        return f"{close[0]}://{rest}", [("scheme", f"unknown scheme '{scheme}:' (a typo for '{close[0]}:'?)")]
+    return text, [("scheme", f"'{scheme}:' links cannot be opened from a reading list; use an http(s) link")]
+
+
+def _lint_parts(text: str) -> list[tuple[str, str]]:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return [("malformed", f"not a valid URL: {exc}")]
+    host = parts.hostname or ""
+    if not host:
+        return [("no-host", "has no host after the scheme")]
+    if not _HOST.match(host):
+        return [("bad-host", f"the host {host!r} contains characters a host name cannot have")]
+    problems = [("brackets", f"unbalanced '{o}' and '{c}'") for c, o in _PAIRS.items() if text.count(o) != text.count(c)]
+    problems += _lint_identifier(text, parts)
+    return problems
+
+
+def _lint_identifier(text: str, parts: Any) -> list[tuple[str, str]]:
+    """arXiv and OpenReview links whose id cannot exist."""
+    host = parts.hostname or ""
+    if host in _ARXIV_HOSTS:
+        m = _ARXIV_PATH.match(parts.path)
+        if m is None:
+            return []
+        from bibexport.resolvers.arxiv import ArxivResolver, validate_id
+
+        ident = ArxivResolver().match(text)
+        if ident is None:
+            return [("arxiv-id", f"{m.group('rest')!r} is not an arXiv id (YYMM.NNNNN, or archive/YYMMNNN before 2007)")]
+        if not validate_id(ident):
+            return [("arxiv-id", f"{ident!r} cannot be an arXiv id: {_explain_arxiv(ident)}")]
+        return []
+    ident = openreview_id(text)
+    if ident is None:
+        return []
+    if not ident:
+        return [("openreview-id", "an OpenReview link needs ?id=<note id>")]
+    if not OPENREVIEW_ID.match(ident):
+        return [("openreview-id", f"{ident!r} cannot be an OpenReview id (7–14 letters, digits, '_' or '-')")]
+    return []
+
+
+def _explain_arxiv(ident: str) -> str:
+    m = re.match(r"(\d{2})(\d{2})\.(\d+)", ident)
+    if not m:
+        return "old-style ids need a known archive and a date between 1991 and March 2007"
+    yy, mm, number = int(m.group(1)), int(m.group(2)), m.group(3)
+    if not 1 <= mm <= 12:
+        return f"month {mm:02d} does not exist"
+    if (yy, mm) < (7, 4):
+        return "new-style ids start in April 2007 (0704)"
+    return f"ids from {'2015 on have 5' if (yy, mm) >= (15, 1) else '2007–2014 have 4'} digits after the dot, not {len(number)}"
+
+
+def duplicate_key(url: str) -> str:
+    """What two links must share to be the same thing: the paper for arXiv/OpenReview, else the normalised URL."""
+    from bibexport.resolvers.arxiv import ArxivResolver, split_version
+
+    arxiv_id = ArxivResolver().match(url)
+    if arxiv_id:
+        return "arxiv:" + split_version(arxiv_id)[0]
+    note = openreview_id(url)
+    if note:
+        return "openreview:" + note
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    path = parts.path.rstrip("/")
+    return f"{parts.netloc.lower()}{path}?{parts.query}" if parts.query else f"{parts.netloc.lower()}{path}"
+
+
+def lint_duplicates(links: Sequence[Link]) -> dict[int, list[Issue]]:
+    """Warnings, by index into ``links``: a link listed twice for one reading, or given for two different readings
+    (a copy-paste slip).  The same reading listed again in another session is deliberate and not reported."""
+    first: dict[str, int] = {}
+    out: dict[int, list[Issue]] = {}
+    for i, link in enumerate(links):
+        key = duplicate_key(link.url)
+        if key not in first:
+            first[key] = i
+            continue
+        other = links[first[key]]
+        where = f"line {other.line}" if other.line else "above"
+        if other.reading != link.reading:
+            msg = f"the same link is given for {other.reading!r} ({where}): is one of them a copy-paste slip?"
+        elif other.session == link.session:
+            msg = f"listed twice for this reading in this session (first at {where}); remove one"
+        else:
+            continue
+        out.setdefault(i, []).append(Issue(WARNING, "duplicate", msg))
+    return out
+
+
+# -- online checks ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """The limits that bound a run.  Each request takes at most ``retries + 1`` attempts of ``timeout`` seconds
+    (connect and read) plus waits (``Retry-After`` capped at ``max_retry_after``, else ``backoff`` doubling); no
+    job starts after ``max_time`` seconds (the rest are reported as unverifiable)."""
+
+    timeout: float = 10.0
+    retries: int = 2
+    backoff: float = 1.0
+    max_retry_after: float = 30.0
+    jobs: int = 8  # requests in flight at once
+    per_host: int = 2  # requests in flight to one host (hosts with a politeness interval get one)
+    max_redirects: int = 10
+    max_time: float = 600.0
+    max_bytes: int = 5_000_000  # a GET fallback reads at most this much of a page
+
+
+def make_check_http(endpoints: Endpoints, options: CheckOptions) -> Any:
+    """An :class:`bibexport.http.Http` with the check's timeout and retries and the resolvers' politeness
+    intervals (arXiv API ≥ ``arxiv_delay`` apart, OpenReview ≤ 1 s), without the response cache."""
+    from bibexport import http
+
+    polite = http.make_http(endpoints, cache=False).min_interval
+    return http.Http(timeout=options.timeout, retries=options.retries, backoff=options.backoff,
+                     max_retry_after=options.max_retry_after, max_redirects=options.max_redirects,
+                     max_bytes=options.max_bytes, min_interval=polite)
+
+
+def probe_connection(url: str, timeout: float) -> str | None:
+    """Why a connection to ``url``'s host fails: ``"dns"`` (the name does not exist), ``"refused"`` (nothing
+    listens), or None (it connects now, or the failure may be temporary: not proof of a dead link)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        # EAI_AGAIN and friends mean "could not ask" (e.g. no network), not "no such host".
+        return "dns" if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)) else None
+    except (OSError, UnicodeError):
+        return None
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as sock:
+            sock.settimeout(timeout)
+            sock.connect(address)
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:
+        return None
+    return None
+
+
+Probe = Callable[[str, float], "str | None"]
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT = frozenset({301, 308})
+_WITHDRAWN = re.compile(r"\b(?:this|the) (?:paper|article|manuscript|submission|preprint|version) (?:has been|is|was) "
+                        r"withdrawn\b|\bwithdrawn by the authors?\b", re.IGNORECASE)
+
+
+def classify(url: str) -> tuple[str, str]:
+    """How to check a link: ``("arxiv", id)`` and ``("openreview", id)`` through the APIs, ``("doi", doi)``
+    through the DOI resolver, else ``("web", url)``.  The resolver registry decides; an openreview.net link is
+    recognised even when the OpenReview resolver is not installed."""
+    from bibexport import resolvers
+
+    hit = resolvers.match(url)
+    if hit is not None and hit[0] in ("arxiv", "openreview"):
+        return hit
+    if hit is not None and hit[0] == "doi" and "://" not in url:
+        return hit
+    note = openreview_id(url)
+    if note:
+        return "openreview", note
+    return "web", url
+
+
+class Checker:
+    """Checks URLs concurrently and politely; every URL gets a :class:`Finding`, never an exception.
+
+    ``probe`` tells a dead host from a temporary failure after the HTTP layer gave up (injectable for tests).
+    """
+
+    def __init__(self, http: Any, endpoints: Endpoints, options: CheckOptions = CheckOptions(),
+                 probe: Probe = probe_connection, clock: Callable[[], float] = time.monotonic) -> None:
+        self.http = http
+        self.endpoints = endpoints
+        self.options = options
+        self.probe = probe
+        self.clock = clock
+        self._slots: dict[str, threading.Semaphore] = {}
+        self._slots_lock = threading.Lock()
+        self._deadline = 0.0
+
+    def check(self, urls: Iterable[str]) -> dict[str, Finding]:
+        """One Finding per distinct URL."""
+        groups: dict[str, dict[str, str]] = {"arxiv": {}, "openreview": {}, "doi": {}, "web": {}}
+        for url in dict.fromkeys(urls):
+            kind, ident = classify(url)
+            groups[kind][url] = ident
+        for url, doi in groups.pop("doi").items():  # a bare DOI is checked at the DOI resolver
+            groups["web"][url] = f"{self.endpoints.doi_resolver.rstrip('/')}/{doi}"
+        self._deadline = self.clock() + self.options.max_time
+        out: dict[str, Finding] = {}
+        with ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool:
+            jobs = []
+            if groups["arxiv"]:
+                jobs.append(pool.submit(self._guarded, self.check_arxiv, groups["arxiv"]))
+            if groups["openreview"]:
+                jobs.append(pool.submit(self._guarded, self.check_openreview, groups["openreview"]))
+            for url, target in _interleave_hosts(groups["web"]):
+                jobs.append(pool.submit(self._guarded, lambda g: {k: self.check_web(v) for k, v in g.items()},
+                                        {url: target}))
+            for job in jobs:
+                out.update(job.result())
+        return out
+
+    def _guarded(self, fn: Callable[[dict[str, str]], dict[str, Finding]], group: dict[str, str]) -> dict[str, Finding]:
+        if self.clock() > self._deadline:
+            reason = f"not checked: the run reached its time limit ({self.options.max_time:g} s)"
+            return {url: Finding(UNVERIFIABLE, reason) for url in group}
+        return fn(group)
+
+    # -- arXiv and OpenReview ---------------------------------------------------------------------------------
+
+    def check_arxiv(self, ids: Mapping[str, str]) -> dict[str, Finding]:
+        """arXiv links through the API, batched by the arXiv resolver; a missing version is told apart from a
+        missing paper (and the latest version suggested)."""
+        from bibexport import resolvers
+        from bibexport.resolvers.arxiv import split_version
+        from bibexport.resolvers.base import NOT_FOUND
+
+        resolver = resolvers.get("arxiv")
+        outcomes = resolver.resolve(sorted(set(ids.values())), self.http, self.endpoints)
+        lost_versions = {split_version(i)[0] for i, o in outcomes.items() if o.kind == NOT_FOUND and split_version(i)[1]}
+        bases = resolver.resolve(sorted(lost_versions), self.http, self.endpoints) if lost_versions else {}
+        out = {}
+        for url, ident in ids.items():
+            outcome = outcomes.get(ident)
+            base, version = split_version(ident)
+            known = bases.get(base)
+            if outcome is not None and outcome.kind == NOT_FOUND and known is not None and known.ok:
+                latest = known.record.arxiv_version if known.record else 0
+                fix = url.replace(ident, f"{base}v{latest}") if latest and ident in url else ""
+                msg = f"arXiv has {base}, but not version {version}" + (f" (the latest is v{latest})" if latest else "")
+                out[url] = Finding(BROKEN, msg, (Issue(ERROR, "arxiv-version", msg, fix),), "arxiv")
+            else:
+                out[url] = _outcome_finding(outcome, "arxiv", f"arXiv gave no answer for {ident}")
+        return out
+
+    def check_openreview(self, ids: Mapping[str, str]) -> dict[str, Finding]:
+        """OpenReview links through the OpenReview resolver, or a direct ``/notes?id=`` look-up without it."""
+        from bibexport import resolvers
+
+        try:
+            resolver = resolvers.get("openreview")
+        except KeyError:
+            resolver = None
+        if resolver is None:
+            return {url: self._openreview_note(ident) for url, ident in ids.items()}
+        outcomes = resolver.resolve(sorted(set(ids.values())), self.http, self.endpoints)
+        return {url: _outcome_finding(outcomes.get(i), "openreview", f"OpenReview gave no answer for {i}")
+                for url, i in ids.items()}
+
+    def _openreview_note(self, ident: str) -> Finding:
+        """``GET /notes?id=`` on the host the id's shape suggests first (10 characters: API v2), then the other."""
+        hosts = [self.endpoints.openreview_api, self.endpoints.openreview_api_v1]
+        if not re.fullmatch(r"[A-Za-z0-9]{10}", ident):
+            hosts.reverse()
+        for api in hosts:
+            try:
+                response = self.http.get(f"{api.rstrip('/')}/notes", params={"id": ident})
+                notes = response.json().get("notes") if response.status == 200 else None
+            except NetworkError as exc:
+                return Finding(UNVERIFIABLE, f"OpenReview API unavailable: {exc.reason}", via="openreview")
+            except (ValueError, AttributeError):
+                return Finding(UNVERIFIABLE, "OpenReview API sent something that is not JSON", via="openreview")
+            if notes:
+                content = notes[0].get("content", {})
+                venueid = content.get("venueid", "")
+                venueid = venueid.get("value", "") if isinstance(venueid, dict) else venueid
+                title = content.get("title", "")
+                title = title.get("value", "") if isinstance(title, dict) else title
+                issues = ()
+                if isinstance(venueid, str) and venueid.endswith("Withdrawn_Submission"):
+                    issues = (Issue(WARNING, "withdrawn", "OpenReview lists this submission as withdrawn"),)
+                return Finding(OK, f"OpenReview note {ident}: {title}" if title else "", issues, "openreview")
+            if response.status in (401, 403):
+                return Finding(UNVERIFIABLE, f"OpenReview refused an anonymous look-up (HTTP {response.status}); "
+                                             "set OPENREVIEW_USERNAME/OPENREVIEW_PASSWORD", via="openreview")
+            if response.status not in (200, 404):
+                return Finding(UNVERIFIABLE, f"OpenReview API answered HTTP {response.status}", via="openreview")
+        return Finding(BROKEN, f"OpenReview has no note {ident}", via="openreview")
+
+    # -- any other link ---------------------------------------------------------------------------------------
+
+    def check_web(self, url: str) -> Finding:
+        """HEAD (GET when HEAD fails), redirects followed one hop at a time."""
+        chain: list[tuple[int, str]] = []
+        current = url
+        for _ in range(self.options.max_redirects + 1):
+            try:
+                response = self._fetch(current)
+            except NetworkError as exc:
+                return self._network_failure(current, exc)
+            location = response.headers.get("Location")
+            if response.status not in _REDIRECTS or not location:
+                break
+            current = urljoin(current, location)
+            chain.append((response.status, current))
+            if urlsplit(current).scheme not in ("http", "https"):
+                return Finding(UNVERIFIABLE, f"redirects to a non-http link {current}", via="http")
+        else:
+            return Finding(UNVERIFIABLE, f"more than {self.options.max_redirects} redirects (a loop?)", via="http")
+        finding = status_finding(response.status)
+        if finding.verdict != OK:
+            moved = f" (after redirects, at {current})" if chain else ""
+            return replace(finding, reason=finding.reason + moved)
+        return replace(finding, issues=redirect_issues(url, chain))
+
+    def _fetch(self, url: str) -> Any:
+        try:
+            response = self._request("HEAD", url)
+        except NetworkError as exc:
+            if exc.status != 501:  # 501: the server does not implement HEAD
+                raise
+            return self._request("GET", url)
+        if response.status < 400:
+            return response
+        # HEAD refused (405/403/501) — or an error worth confirming with the method a browser uses.
+        return self._request("GET", url)
+
+    def _request(self, method: str, url: str) -> Any:
+        with self._slot(url):
+            return self.http.request(method, url, allow_redirects=False)
+
+    def _slot(self, url: str) -> threading.Semaphore:
+        host = urlsplit(url).netloc.lower()
+        with self._slots_lock:
+            if host not in self._slots:
+                self._slots[host] = threading.Semaphore(max(1, self.options.per_host))
+            return self._slots[host]
+
+    def _network_failure(self, url: str, exc: NetworkError) -> Finding:
+        status = exc.status
+        if status is not None and 200 <= status < 400:  # it answered, but the body is too large to read
+            return Finding(OK, f"HTTP {status}", via="http")
+        if status == 429:
+            return Finding(UNVERIFIABLE, f"rate limited (HTTP 429): {exc.reason}", via="http")
+        if status is not None:
+            return Finding(UNVERIFIABLE, f"server error (HTTP {status}): {exc.reason}", via="http")
+        if "connection failed" in exc.reason or "reading the response failed" in exc.reason:
+            why = self.probe(url, self.options.timeout)
+            host = urlsplit(url).hostname
+            if why == "dns":
+                return Finding(BROKEN, f"the host {host} does not exist (DNS)", via="http")
+            if why == "refused":
+                return Finding(BROKEN, f"connection refused by {urlsplit(url).netloc}", via="http")
+            if "timed out" in exc.reason.lower() or "timeout" in exc.reason.lower():
+                return Finding(UNVERIFIABLE, f"no answer within {self.options.timeout:g} s "
+                                             f"({self.options.retries + 1} attempts)", via="http")
+        return Finding(UNVERIFIABLE, exc.reason, via="http")
+
+
+def status_finding(status: int) -> Finding:
+    """The verdict for a final HTTP status (429 and 5xx never get here: the HTTP layer retries them)."""
+    from http import HTTPStatus
+
+    try:
+        text = f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        text = f"HTTP {status}"
+    if 200 <= status < 300:
+        return Finding(OK, text, via="http")
+    if status in (404, 410):
+        return Finding(BROKEN, text, via="http")
+    if status in (401, 403):
+        return Finding(UNVERIFIABLE, f"{text}: the site refuses automated checks; open it in a browser", via="http")
+    return Finding(UNVERIFIABLE, text, via="http")
+
+
+def redirect_issues(url: str, chain: Sequence[tuple[int, str]]) -> tuple[Issue, ...]:
+    """Warnings for a redirect chain that ended well: a permanent move (with the new link to write) and a
+    redirect to a site's front page (the link "works" but no longer shows the thing)."""
+    if not chain:
+        return ()
+    final = urlsplit(chain[-1][1])
+    start = urlsplit(url)
+    if final.path in ("", "/") and not final.query and start.path not in ("", "/"):
+        host = final.hostname or ""
+        where = "the site's front page" if host == start.hostname else f"the front page of another site ({host})"
+        return (Issue(WARNING, "front-page", f"redirects to {where}: the link works but no longer shows the thing; "
+                                             "find the page's new address"),)
+    target = ""
+    for status, location in chain:
+        if status not in _PERMANENT:
+            break
+        target = location
+    if target:
+        return (Issue(WARNING, "permanent-redirect", f"moved permanently (HTTP {chain[0][0]}) to {target}", target),)
+    return ()
+
+
+def _outcome_finding(outcome: Any, via: str, missing: str) -> Finding:
+    """A resolver's Outcome as a Finding: resolved → ok, not found/invalid → broken, anything else unverifiable."""
+    from bibexport.resolvers.base import INVALID, NOT_FOUND
+
+    if outcome is None:
+        return Finding(UNVERIFIABLE, missing, via=via)
+    if outcome.ok:
+        record = outcome.record
+        issues: tuple[Issue, ...] = ()
+        text = " ".join((record.abstract or "")[:400].split() + [record.note])
+        if record.status == "withdrawn" or _WITHDRAWN.search(text):
+            issues = (Issue(WARNING, "withdrawn", f"{via} lists this paper as withdrawn"),)
+        return Finding(OK, f"{outcome.identifier}: {record.title}", issues, via)
+    if outcome.kind in (NOT_FOUND, INVALID):
+        return Finding(BROKEN, outcome.reason or f"{outcome.identifier} not found", via=via)
+    return Finding(UNVERIFIABLE, outcome.reason or outcome.kind, via=via)
+
+
+def _interleave_hosts(urls: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Round-robin over hosts, so the worker pool is not filled by one host's links waiting for its slots."""
+    by_host: dict[str, list[tuple[str, str]]] = {}
+    for url, target in urls.items():
+        by_host.setdefault(urlsplit(target).netloc.lower(), []).append((url, target))
+    queues = list(by_host.values())
+    out: list[tuple[str, str]] = []
+    while queues:
+        out += [q.pop(0) for q in queues]
+        queues = [q for q in queues if q]
+    return out
+
+
+# -- results cache ------------------------------------------------------------------------------------------------
+
+#: Broken and unverifiable results are reused for at most this long (or --max-age, if shorter): a rate limit or an
+#: outage passes, and a fixed link should turn green soon.
+FAILURE_MAX_AGE = 3600.0
+
+
+class ResultCache:
+    """Findings of earlier runs by URL, in one JSON file (written atomically).  Successes are reused for
+    ``max_age`` seconds, failures for ``failure_max_age`` (by default the shorter of an hour and ``max_age``).
+    A damaged cache file is ignored: it is only a cache."""
+
+    VERSION = 1
+
+    def __init__(self, path: Path, max_age: float, failure_max_age: float | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.max_age = max_age
+        self.failure_max_age = min(max_age, FAILURE_MAX_AGE) if failure_max_age is None else failure_max_age
+        self.clock = clock
+        self.entries: dict[str, dict[str, Any]] = {}
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(doc, dict) and doc.get("bibexport_linkcheck") == self.VERSION:
+                self.entries = {k: v for k, v in doc.get("results", {}).items() if isinstance(v, dict)}
+        except (OSError, ValueError, AttributeError):
+            self.entries = {}
+
+    def get(self, url: str) -> Finding | None:
+        """The cached finding for ``url`` if it is still fresh."""
+        entry = self.entries.get(url)
+        if entry is None:
+            return None
+        try:
+            age = self.clock() - float(entry["checked"])
+            finding = Finding(str(entry["verdict"]), str(entry.get("reason", "")),
+                              tuple(Issue(**i) for i in entry.get("issues", [])), str(entry.get("via", "")))
+        except (KeyError, TypeError, ValueError):
+            return None
+        limit = self.max_age if finding.verdict == OK else self.failure_max_age
+        return finding if 0 <= age <= limit and finding.verdict in (OK, BROKEN, UNVERIFIABLE) else None
+
+    def put(self, url: str, finding: Finding) -> None:
+        """Remember a finding made now."""
+        self.entries[url] = {"verdict": finding.verdict, "reason": finding.reason, "via": finding.via,
+                             "issues": [i.__dict__ for i in finding.issues], "checked": self.clock()}
+
+    def save(self) -> None:
+        """Write the cache, dropping entries too old to be used again."""
+        from bibexport.fsio import atomic_write
+
+        horizon = self.clock() - max(self.max_age, self.failure_max_age)
+        keep = {k: v for k, v in sorted(self.entries.items()) if float(v.get("checked", 0)) >= horizon}
+        atomic_write(self.path, json.dumps({"bibexport_linkcheck": self.VERSION, "results": keep}, indent=1) + "\n")
+
+
+def default_cache_path() -> Path:
+    """``linkcheck.json`` in the user cache dir."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("bibexport")) / "linkcheck.json"
+
+
+# -- the whole run ------------------------------------------------------------------------------------------------
+
+
+def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str] = (),
+              cache: ResultCache | None = None) -> Report:
+    """Lint every link, then check online (``checker`` None: lint only) what is well-formed and not excluded.
+
+    A malformed link is ``broken`` and not fetched; an excluded one is linted but not fetched.
+    """
+    links = extract_links(course)
+    duplicates = lint_duplicates(links)
+    patterns = [re.compile(p) for p in (*course.exclude, *excludes)]
+    results: list[Result | None] = [None] * len(links)
+    online: dict[int, tuple[Issue, ...]] = {}
+    for i, link in enumerate(links):
+        warnings = tuple(duplicates.get(i, ()))
+        errors = lint_url(link.url)
+        if errors:
+            reason = "malformed: " + "; ".join(e.message for e in errors)
+            results[i] = Result(link, BROKEN, reason, tuple(errors) + warnings, "lint")
+        elif any(p.search(link.url) for p in patterns):
+            results[i] = Result(link, EXCLUDED, "matches an exclude pattern", warnings)
+        elif checker is None:
+            results[i] = Result(link, UNCHECKED, "", warnings)
+        else:
+            online[i] = warnings
+    urls = list(dict.fromkeys(links[i].url for i in online))
+    cached = {u: f for u in urls if cache is not None and (f := cache.get(u)) is not None}
+    fresh = checker.check([u for u in urls if u not in cached]) if checker is not None and urls else {}
+    if cache is not None:
+        for url, finding in fresh.items():
+            if finding.via:  # not "skipped: time limit reached"
+                cache.put(url, finding)
+    for i, warnings in online.items():
+        link = links[i]
+        finding = cached.get(link.url) or fresh[link.url]
+        results[i] = Result(link, finding.verdict, finding.reason, finding.issues + warnings, finding.via,
+                            cached=link.url in cached)
+    return Report(tuple(r for r in results if r is not None), course.path, offline=checker is None, course=course)
+
+
+def parse_duration(text: str) -> float:
+    """``"90"``/``"90s"``, ``"30m"``, ``"6h"``, ``"7d"`` → seconds; ValueError otherwise."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text.lower())
+    if m is None:
+        raise ValueError(f"{text!r} is not a duration such as 90s, 30m, 6h or 7d")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]

@@ -1,0 +1,261 @@
+"""`bibexport check` without a server: lint, duplicates, renderers, the CLI offline, arXiv/OpenReview checks
+replayed with `responses` on the recorded fixtures, and the results cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import responses
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from responses import matchers
+
+from bibexport import linkcheck
+from bibexport.cli import cli
+from bibexport.config import parse_course
+from bibexport.linkcheck import (
+    BROKEN,
+    OK,
+    UNVERIFIABLE,
+    Checker,
+    CheckOptions,
+    Finding,
+    Issue,
+    Link,
+    ResultCache,
+    lint_duplicates,
+    lint_url,
+    run_check,
+    strip_trailing,
+)
+from bibexport.linkcheck_report import github_command, render_github, render_json, render_text
+from bibexport.model import Endpoints
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARXIV_API = "http://arxiv.test/api/query"
+OR_V2 = "http://or2.test"
+OR_V1 = "http://or1.test"
+ENDPOINTS = Endpoints(arxiv_api=ARXIV_API, arxiv_delay=0, openreview_api=OR_V2, openreview_api_v1=OR_V1, timeout=1)
+
+SEED_TYPO = """\
+[course]
+
+[[sessions]]
+slug = "alignment"
+name = "Alignment"
+date = 2024-02-06
+
+[[sessions.required]]
+title = "Training language models to follow instructions with human feedback"
+links = ["https://arxiv.org/abs/2203.02155)"]
+
+[[sessions.required]]
+title = "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+links = [
+  "https://arxiv.org/abs/2305.18290",
+  "https://github.com/eric-mitchell/direct-preference-optimization",
+]
+"""
+
+
+# -- lint -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "fix"),
+    [
+        ("https://arxiv.org/abs/2203.02155)", "trailing-punctuation", "https://arxiv.org/abs/2203.02155"),
+        ("https://example.org/page.", "trailing-punctuation", "https://example.org/page"),
+        ("https://example.org/a],", "trailing-punctuation", "https://example.org/a"),
+        ("<https://example.org/x>", "text-around-link", "https://example.org/x"),
+        ("[DPO](https://arxiv.org/abs/2305.18290)", "text-around-link", "https://arxiv.org/abs/2305.18290"),
+        ("https://arxiv.org/abs/ 2305.18290", "whitespace", "https://arxiv.org/abs/2305.18290"),
+        ("https://example.org/my page", "whitespace", "https://example.org/my%20page"),
+        ("arxiv.org/abs/2305.18290", "scheme", "https://arxiv.org/abs/2305.18290"),
+        ("htps://example.org/", "scheme", "https://example.org/"),
+        ("https:/example.org/a", "scheme", "https://example.org/a"),
+        ("https//example.org/a", "scheme", "https://example.org/a"),
+        ("ftp://example.org/file", "scheme", ""),
+        ("mailto:someone@example.org", "scheme", ""),
+        ("just some words", "not-a-link", ""),
+        ("https://:8080/x", "no-host", ""),
+        ("https:///example.org/a", "scheme", "https://example.org/a"),
+        ("https://exa mple.org", "whitespace", "https://example.org"),
+        ("https://ex!ample.org/", "bad-host", ""),
+        ("https://example.org:99999/", "malformed", ""),
+        ("https://example.org/wiki/Foo_(bar", "brackets", ""),
+        ("https://arxiv.org/abs/2313.12345", "arxiv-id", ""),
+        ("https://arxiv.org/abs/2305.1829", "arxiv-id", ""),
+        ("https://arxiv.org/abs/1205.12345", "arxiv-id", ""),
+        ("https://arxiv.org/abs/not-an-id", "arxiv-id", ""),
+        ("https://openreview.net/forum?id=ab", "openreview-id", ""),
+        ("https://openreview.net/forum?id=abc$%25defgh", "openreview-id", ""),
+        ("https://openreview.net/forum", "openreview-id", ""),
+        ("2313.12345", "arxiv-id", ""),
+        ("arXiv:0703.1234", "arxiv-id", ""),
+    ],
+)
+def test_lint_finds_the_problem_and_suggests_the_fix(url: str, code: str, fix: str) -> None:
+    issues = lint_url(url)
+    assert code in [i.code for i in issues], issues
+    assert all(i.level == "error" for i in issues)
+    assert {i.fix for i in issues} == {fix}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://arxiv.org/abs/2305.18290",
+        "https://arxiv.org/pdf/2305.18290v1.pdf",
+        "http://export.arxiv.org/abs/hep-th/9901001v2",
+        "https://arxiv.org/list/cs.LG/recent",  # not a paper link: no id to check
+        "https://openreview.net/forum?id=HPuSIXJaa9",
+        "https://openreview.net/forum?id=GisHNaleWiA&noteId=x",
+        "https://en.wikipedia.org/wiki/Transformer_(machine_learning_model)",
+        "https://example.org/search?q=a,b&x=[1]",
+        "http://127.0.0.1:8000/ok",
+        "https://[::1]:8080/x",
+        "https://münchen.de/straße",
+        "arXiv:2305.18290",
+        "2305.18290",
+        "doi:10.1000/xyz123",
+    ],
+)
+def test_lint_accepts_good_links(url: str) -> None:
+    assert lint_url(url) == []
+
+
+def test_several_problems_are_all_reported_and_fixed_together() -> None:
+    issues = lint_url("htps://example.org/my page).")
+    assert {i.code for i in issues} == {"whitespace", "trailing-punctuation", "scheme"}
+    assert issues[0].fix == "https://example.org/my%20page"
+
+
+def test_no_fix_when_the_repair_is_still_wrong() -> None:
+    issues = lint_url("https://arxiv.org/abs/2313.12345)")
+    assert {i.code for i in issues} == {"trailing-punctuation", "arxiv-id"}
+    assert all(i.fix == "" for i in issues)
+    assert "month 13" in issues[-1].message
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_lint_never_raises_and_its_fixes_are_clean(tail: str) -> None:
+    for url in (tail, "https://example.org/" + tail, "https://arxiv.org/abs/" + tail):
+        for issue in lint_url(url):
+            if issue.fix:
+                assert lint_url(issue.fix) == []
+
+
+@given(st.from_regex(r"[A-Za-z0-9_~/-]{0,20}", fullmatch=True), st.sampled_from(list(").,;:!?'\"*]>`")))
+def test_trailing_junk_is_always_stripped_back(path: str, junk: str) -> None:
+    url = "https://example.org/" + path
+    assert strip_trailing(url + junk) == strip_trailing(url)
+
+
+def _link(url: str, reading: str, session: str = "s1", line: int = 1) -> Link:
+    return Link(url, line, session, session.upper(), reading)
+
+
+def test_duplicates() -> None:
+    links = [
+        _link("https://arxiv.org/abs/2305.18290", "DPO", line=3),
+        _link("https://arxiv.org/pdf/2305.18290v2", "Mixtral", line=7),  # same paper, other reading: a slip
+        _link("https://example.org/a/", "Blog", line=9),
+        _link("https://EXAMPLE.org/a", "Blog", line=10),  # twice for one reading
+        _link("https://arxiv.org/abs/2305.18290", "DPO", session="s2", line=20),  # listed again: deliberate
+    ]
+    dups = lint_duplicates(links)
+    assert sorted(dups) == [1, 3]
+    assert "'DPO' (line 3)" in dups[1][0].message
+    assert "listed twice" in dups[3][0].message and dups[3][0].level == "warning"
+
+
+# -- the CLI offline and the renderers ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    (tmp_path / "sessions.toml").write_text(SEED_TYPO, encoding="utf-8")
+    return tmp_path
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, str]:
+    old = os.getcwd()
+    os.chdir(cwd)  # the report names sessions.toml as given, relative to the working directory
+    try:
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout
+
+
+def test_offline_reports_the_seed_typo_with_line_and_fix(course_dir: Path) -> None:
+    code, out = _run(["check", "--offline"], course_dir)
+    assert code == 4
+    assert "sessions.toml:10  https://arxiv.org/abs/2203.02155)" in out
+    assert "fix: write https://arxiv.org/abs/2203.02155\n" in out
+    assert "3 links: 1 broken, 2 unchecked" in out
+
+
+def test_offline_github_format_points_at_the_line(course_dir: Path) -> None:
+    code, out = _run(["check", "--offline", "--format", "github"], course_dir)
+    assert code == 4
+    errors = [line for line in out.splitlines() if line.startswith("::")]
+    assert errors == [
+        "::error file=sessions.toml,line=10,title=broken link::https://arxiv.org/abs/2203.02155) "
+        "(Training language models to follow instructions with human feedback): malformed: ends with ')', which "
+        "is not part of the link (pasted from a sentence or Markdown?). Fix: write https://arxiv.org/abs/2203.02155"
+    ]
+
+
+def test_offline_json(course_dir: Path) -> None:
+    code, out = _run(["check", "--offline", "--format", "json", "-c", "sessions.toml"], course_dir)
+    doc = json.loads(out)
+    assert code == 4
+    assert doc["summary"]["broken"] == 1 and doc["summary"]["unchecked"] == 2
+    first = doc["results"][0]
+    assert (first["line"], first["verdict"], first["fix"]) == (10, "broken", "https://arxiv.org/abs/2203.02155")
+    assert [r["line"] for r in doc["results"]] == [10, 15, 16]
+
+
+def test_clean_file_exits_zero_and_bad_input_exits_three(tmp_path: Path) -> None:
+    (tmp_path / "sessions.toml").write_text(SEED_TYPO.replace("2203.02155)", "2203.02155"), encoding="utf-8")
+    assert _run(["check", "--offline"], tmp_path)[0] == 0
+    (tmp_path / "sessions.toml").write_text("[[sessions]]\nslug = 1\n", encoding="utf-8")
+    assert _run(["check", "--offline"], tmp_path)[0] == 3
+    assert _run(["check", "--offline", "-c", "missing.toml"], tmp_path)[0] == 3
+    assert _run(["check", "--exclude", "(", "--offline"], tmp_path)[0] == 2
+
+
+def test_github_command_escapes() -> None:
+    line = github_command("warning", "a,b:c.toml", 3, "t", "50% done\nnext")
+    assert line == "::warning file=a%2Cb%3Ac.toml,line=3,title=t::50%25 done%0Anext"
+
+
+def test_text_report_groups_by_session_and_hides_ok_unless_verbose() -> None:
+    course = parse_course(SEED_TYPO)
+    report = run_check(course, None)
+    text = render_text(report)
+    assert text.startswith("Alignment (alignment)\n")
+    assert "2305.18290" not in text
+    assert "2305.18290" in render_text(report, verbose=True)
+    assert json.loads(render_json(report))["results"][1]["verdict"] == "unchecked"
+    assert render_github(report).count("::error") == 1
+
+
+def test_excluded_links_are_linted_but_not_fetched() -> None:
+    course = parse_course(SEED_TYPO.replace("[course]", '[course]\nexclude = ["github\\\\.com"]'))
+
+    class NoNetwork(Checker):
+        def check(self, urls):  # type: ignore[no-untyped-def]
+            assert not any("github" in u for u in urls)
+            return {u: Finding(OK, "fine", via="http") for u in urls}
+
+    report = run_check(course, NoNetwork(None, ENDPOINTS), excludes=["^https://arxiv\\.org/abs/2305"])
+    assert [r.verdict for r in report.results] == [BROKEN, "excluded", "excluded"]
+    assert report.exit_code() == 4
