@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""bibexport benchmarks: politeness (arXiv calls), warm builds, link check and start-up, through the real CLI.
+
+Usage (from the repository root, after the README's set-up commands)::
+
+    python bench/run.py            # everything, < 5 minutes on 2 cores; prints a Markdown table
+    python bench/run.py --quick    # smaller sizes, for a smoke test
+    python bench/run.py --only arxiv,startup
+
+Every measured run is ``python -m bibexport …`` in a subprocess, with ``BIBEXPORT_*`` variables pointing at
+loopback mocks (bench/mock.py): nothing touches the internet, the user's cache or their lock directory.
+Wall times include interpreter start-up, because that is what a user waits for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from mock import ArxivMock, WebHost, synthetic_title  # noqa: E402
+
+#: The real politeness interval arXiv asks for (terms of use): one request every 3 s.
+ARXIV_REAL_DELAY = 3.0
+ALL_FORMATS = "bib,csl-json,md,html,txt"
+#: Readings per synthetic session (10 required, 15 further): the course grows by adding sessions.
+SESSION_SIZE = 25
+
+
+@dataclass
+class Row:
+    """One line of the result table."""
+
+    bench: str
+    size: str
+    result: str
+    reference: str
+    verdict: str
+
+
+@dataclass
+class Run:
+    """One timed subprocess."""
+
+    seconds: float
+    code: int
+    stderr: str
+
+
+class Bench:
+    """Shared state: a scratch folder and the environment every bibexport subprocess gets."""
+
+    def __init__(self, scratch: Path, timeout: float) -> None:
+        self.scratch = scratch
+        self.timeout = timeout
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BIBEXPORT_")}
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        env["BIBEXPORT_LOCK_DIR"] = str(scratch / "locks")
+        env["XDG_CACHE_HOME"] = str(scratch / "cache")  # never the user's HTTP cache
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        self.env = env
+
+    def bibexport(self, args: list[str], extra_env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+        """Run ``python -m bibexport ARGS`` and time it."""
+        cmd = [sys.executable, "-m", "bibexport", *args]
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, env={**self.env, **(extra_env or {})}, cwd=cwd or self.scratch,
+                                  capture_output=True, text=True, timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            return Run(self.timeout, -1, f"timed out after {self.timeout:.0f} s")
+        return Run(time.perf_counter() - start, proc.returncode, proc.stderr)
+
+
+# -- sessions.toml writers ------------------------------------------------------------------------------------
+
+
+def _toml_str(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def write_sessions(path: Path, readings: list[tuple[str, list[str]]], title: str,
+                   keep_preprints: bool = False) -> None:
+    """A sessions.toml with readings in sessions of SESSION_SIZE (the first 10 of each required)."""
+    lines = ["[course]", f"title = {_toml_str(title)}"]
+    lines += ["keep_preprints = true", ""] if keep_preprints else [""]
+    for start in range(0, len(readings), SESSION_SIZE):
+        number = start // SESSION_SIZE + 1
+        lines += ["[[sessions]]", f'slug = "s{number:04d}"', f'name = "Session {number}"',
+                  f"date = {dt.date(2024, 1, 1) + dt.timedelta(days=number)}", ""]
+        for offset, (rtitle, links) in enumerate(readings[start:start + SESSION_SIZE]):
+            role = "required" if offset < 10 else "further"
+            lines += [f"[[sessions.{role}]]", f"title = {_toml_str(rtitle)}",
+                      f"links = [{', '.join(_toml_str(x) for x in links)}]", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# -- 1. arXiv politeness --------------------------------------------------------------------------------------
+
+
+def bench_arxiv(b: Bench, sizes: list[int], latency: float, factor: float) -> list[Row]:
+    """Cold builds of N arXiv readings: arXiv requests made vs ceil(N/100), and wall time.
+
+    ``keep_preprints = true`` isolates the arXiv step; :func:`bench_venues` measures the OpenReview look-ups
+    a default build adds.
+    """
+    rows = []
+    delay = ARXIV_REAL_DELAY / factor
+    with ArxivMock(latency) as mock:
+        for n in sizes:
+            run, counts, resolved = _cold_build(b, mock, n, delay, keep_preprints=True)
+            calls = counts.get("api", 0)
+            others = sum(counts.values()) - calls
+            floor = math.ceil(n / 100)
+            # The wall-time floor: the politeness gaps between calls plus one latency per call.
+            wall_floor = (floor - 1) * max(delay, latency) + latency
+            ok = run.code == 0 and calls == floor and resolved == n and not others
+            rows.append(Row("arXiv cold resolve", f"N={n}",
+                            f"{calls} arXiv calls{f' (+{others} other)' if others else ''}, {run.seconds:.2f} s, "
+                            f"{resolved}/{n} resolved",
+                            f"floor {floor} calls (≥ {wall_floor:.2f} s of waiting)",
+                            "ok" if ok else f"MISS{_err(run)}"))
+    return rows
+
+
+def bench_venues(b: Bench, n: int, latency: float, factor: float) -> list[Row]:
+    """A default cold build (preprint → published look-ups on): OpenReview calls per arXiv paper."""
+    delay = ARXIV_REAL_DELAY / factor
+    with ArxivMock(latency) as mock:
+        run, counts, resolved = _cold_build(b, mock, n, delay, keep_preprints=False)
+    arxiv = counts.get("api", 0)
+    openreview = counts.get("openreview2", 0) + counts.get("openreview1", 0)
+    # At the real intervals (arXiv 3 s, OpenReview 1 s), the waiting alone would take:
+    real = (arxiv - 1) * ARXIV_REAL_DELAY + max(0, openreview - 1) * 1.0
+    return [Row("cold build, default (venue look-ups)", f"N={n}",
+                f"{arxiv} arXiv + {openreview} OpenReview calls, {run.seconds:.2f} s",
+                f"{openreview / n:.1f} OpenReview calls per paper ≈ {real / 60:.0f} min at the real 1 s interval",
+                "ok" if run.code == 0 and resolved == n else f"MISS{_err(run)}")]
+
+
+def _cold_build(b: Bench, mock: ArxivMock, n: int, delay: float, keep_preprints: bool) -> tuple[Run, dict[str, int], int]:
+    folder = b.scratch / f"cold-{n}-{'keep' if keep_preprints else 'default'}"
+    folder.mkdir()
+    ids = [f"2401.{10000 + i:05d}" for i in range(n)]
+    write_sessions(folder / "sessions.toml", [(synthetic_title(i), [f"https://arxiv.org/abs/{i}"]) for i in ids],
+                   "arXiv bench", keep_preprints=keep_preprints)
+    mock.reset()
+    env = {**mock.env(), "BIBEXPORT_ARXIV_DELAY": f"{delay:g}"}
+    run = b.bibexport(["build", "-c", "sessions.toml", "-o", "out", "-f", "bib", "--no-cache"], env, folder)
+    return run, mock.counts(), _count_resolved(folder / "sessions.lock.json")
+
+
+def _count_resolved(lock_path: Path) -> int:
+    if not lock_path.exists():
+        return 0
+    data = json.loads(lock_path.read_text(encoding="utf-8"))
+    return sum(1 for e in data["readings"] if e.get("status") == "resolved")
+
+
+def _err(run: Run) -> str:
+    if run.code == 0:
+        return ""
+    tail = run.stderr.strip().splitlines()[-1:] or [""]
+    return f" (exit {run.code}: {tail[0][:80]})"
+
+
+# -- 2. warm builds -------------------------------------------------------------------------------------------
+
+
+def synthetic_course(folder: Path, n: int) -> None:
+    """sessions.toml + a complete sessions.lock.json with N readings made from the seed's records.
+
+    Reading k copies seed entry k mod 18 as a distinct work (its own title, link, arXiv id or URL, key);
+    one reading in 20 repeats an earlier reading in a later session, as courses revisit papers.
+    """
+    from bibexport.model import Reading
+
+    seed = json.loads((ROOT / "sessions.lock.json").read_text(encoding="utf-8"))["readings"]
+    readings: list[tuple[str, list[str]]] = []
+    entries: dict[str, dict[str, object]] = {}
+    for k in range(n):
+        if k % 20 == 19 and k >= 40:
+            readings.append(readings[k - 37])
+            continue
+        src = seed[k % len(seed)]
+        entry = json.loads(json.dumps(src))
+        title = f"{src['title']} (part {k})"
+        record = entry.get("record")
+        if record and record.get("arxiv_id"):
+            new_id = f"{2300 + (k // 90000) % 12 + 1}.{k % 90000 + 10000:05d}"
+            record.update(arxiv_id=new_id, url=f"https://arxiv.org/abs/{new_id}", doi=f"10.48550/arXiv.{new_id}")
+            entry["identifier"] = f"arxiv:{new_id}"
+            links = [f"https://arxiv.org/abs/{new_id}"] + [f"{x}?part={k}" for x in src["links"][1:]]
+        else:
+            links = [f"{x}?part={k}" for x in src["links"]]
+            if entry.get("identifier"):
+                entry["identifier"] = f"{entry['identifier']}?part={k}"
+            if record and record.get("url"):
+                record["url"] = f"{record['url']}?part={k}"
+        if record:
+            record["title"] = f"{record['title']} (part {k})"
+            record["extra_urls"] = [x for x in links if x != record.get("url")]
+        fp = Reading(title=title, links=tuple(links)).fingerprint
+        entry.update(fingerprint=fp, title=title, links=links, key=f"{src.get('key', 'anon')}p{k}")
+        entries[fp] = entry
+        readings.append((title, links))
+    write_sessions(folder / "sessions.toml", readings, f"Synthetic course of {n} readings")
+    doc = {"bibexport_lock": 1, "readings": list(entries.values())}
+    (folder / "sessions.lock.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
+                                               encoding="utf-8")
+
+
+def bench_warm(b: Bench, sizes: list[int], repeats: Callable[[int], int], startup: float | None) -> list[Row]:
+    """Warm builds (complete lockfile, all formats): wall time, per-reading cost, linearity."""
+    rows = []
+    times: dict[int, float] = {}
+    with ArxivMock() as trap:  # every endpoint points here; a warm build must not make a single call
+        env = trap.env()
+        for n in sizes:
+            folder = b.scratch / f"warm-{n}"
+            folder.mkdir()
+            synthetic_course(folder, n)
+            samples = []
+            failed: Run | None = None
+            for i in range(repeats(n)):
+                out = f"out{i}"
+                run = b.bibexport(["build", "-c", "sessions.toml", "-o", out, "-f", ALL_FORMATS], env, folder)
+                shutil.rmtree(folder / out, ignore_errors=True)
+                if run.code != 0:
+                    failed = run
+                    break
+                samples.append(run.seconds)
+            if failed is not None or not samples:
+                rows.append(Row("warm build, all formats", f"N={n}", "failed", "", f"MISS{_err(failed or run)}"))
+                continue
+            t = statistics.median(samples)
+            times[n] = t
+            target = {1000: 1.0, 10000: 6.0}.get(n)
+            calls = f", {len(trap.requests)} calls" if trap.requests else ""
+            rows.append(Row("warm build, all formats", f"N={n}",
+                            f"{t:.2f} s ({1000 * t / n:.2f} ms/reading{calls}; median of {len(samples)})",
+                            f"target < {target:g} s" if target else "",
+                            ("ok" if t < target else "MISS") if target else ""))
+    ordered = sorted(times)
+    if len(ordered) >= 3 and startup is not None:
+        a, m, z = ordered[0], ordered[1], ordered[-1]
+        low = (times[m] - times[a]) / (m - a) * 1000
+        high = (times[z] - times[m]) / (z - m) * 1000
+        linear = high <= 1.5 * low
+        rows.append(Row("warm build, growth", f"{a}→{m}→{z}",
+                        f"marginal {low:.3f} then {high:.3f} ms/reading",
+                        "linear if the second ≤ 1.5× the first", "linear" if linear else "SUPERLINEAR"))
+    return rows
+
+
+# -- 3. link check --------------------------------------------------------------------------------------------
+
+
+def bench_check(b: Bench, links: int, hosts: int, latency: float, jobs: int = 8, per_host: int = 2) -> list[Row]:
+    """`bibexport check` over LINKS links spread over HOSTS loopback hosts with LATENCY each.
+
+    ``jobs`` and ``per_host`` are passed explicitly (they are the command's defaults): the ideal floor is
+    ``ceil(links / min(jobs, hosts * per_host)) * latency``.
+    """
+    size = f"{links} links / {hosts} hosts / {latency * 1000:.0f} ms"
+    probe = b.bibexport(["check", "--help"])
+    if probe.code != 0:
+        return [Row("link check", size, "not measured", "`bibexport check` does not exist yet", "n/a")]
+    servers = [WebHost(latency) for _ in range(hosts)]
+    for s in servers:
+        s.__enter__()
+    try:
+        folder = b.scratch / "check"
+        folder.mkdir()
+        per_reading = 2
+        urls = [f"{servers[i % hosts].base}/page/{i}" for i in range(links)]
+        readings = [(f"Reading {j}", urls[j * per_reading:(j + 1) * per_reading])
+                    for j in range(math.ceil(links / per_reading))]
+        write_sessions(folder / "sessions.toml", readings, "Link-check bench")
+        args = ["check", "-c", "sessions.toml", "--no-cache", "--jobs", str(jobs), "--per-host", str(per_host)]
+        run = b.bibexport(args, None, folder)
+        served = sum(len(s.requests) for s in servers)
+        most = max(s.max_in_flight for s in servers)
+        limit = min(jobs, hosts * per_host)
+        floor = math.ceil(links / limit) * latency
+        verdict = ("ok" if run.seconds <= 1.5 * floor else "MISS") if run.code == 0 else f"MISS{_err(run)}"
+        return [Row("link check", size,
+                    f"{run.seconds:.2f} s ({run.seconds / floor:.2f}× floor), {served} requests, "
+                    f"≤ {most} at once per host",
+                    f"floor {floor:.2f} s at {limit} in flight (--jobs {jobs}, --per-host {per_host})", verdict)]
+    finally:
+        for s in servers:
+            s.__exit__()
+
+
+# -- 4. start-up ----------------------------------------------------------------------------------------------
+
+
+def bench_startup(b: Bench, runs: int) -> tuple[list[Row], float]:
+    """Median wall time of ``bibexport --help`` against ``python -c pass``."""
+
+    def median_of(cmd: list[str]) -> float:
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(cmd, env=b.env, cwd=b.scratch, capture_output=True, check=True)
+            samples.append(time.perf_counter() - start)
+        return statistics.median(samples)
+
+    base = median_of([sys.executable, "-c", "pass"])
+    helped = median_of([sys.executable, "-m", "bibexport", "--help"])
+    rows = [Row("start-up", f"median of {runs}",
+                f"`bibexport --help` {helped * 1000:.0f} ms (`python -c pass` {base * 1000:.0f} ms)",
+                "target < 200 ms", "ok" if helped < 0.2 else "MISS")]
+    return rows, helped
+
+
+# -- main -----------------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """A one-line description of where the numbers come from."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a Markdown table."""
+    out = ["| benchmark | size | result | floor / target | verdict |", "|---|---|---|---|---|"]
+    out += [f"| {r.bench} | {r.size} | {r.result} | {r.reference} | {r.verdict} |" for r in rows]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke test, ~30 s)")
+    parser.add_argument("--only", default="startup,arxiv,warm,check",
+                        help="comma-separated subset of: startup, arxiv, warm, check")
+    parser.add_argument("--arxiv-latency", type=float, default=0.05, help="mock arXiv latency per request (s)")
+    parser.add_argument("--delay-factor", type=float, default=100.0,
+                        help="the 3 s arXiv interval is divided by this (default 100: 0.03 s)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="give up on one bibexport run after (s)")
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bibexport-bench-") as scratch:
+        b = Bench(Path(scratch), args.timeout)
+        startup = None
+        if "startup" in only:
+            got, startup = bench_startup(b, 5 if args.quick else 11)
+            rows += got
+        if "arxiv" in only:
+            rows += bench_arxiv(b, [10, 100] if args.quick else [10, 100, 1000], args.arxiv_latency,
+                                args.delay_factor)
+            rows += bench_venues(b, 20 if args.quick else 100, args.arxiv_latency, args.delay_factor)
+        if "warm" in only:
+            sizes = [100, 300, 1000] if args.quick else [100, 1000, 10000]
+            rows += bench_warm(b, sizes, lambda n: 1 if n >= 10000 or args.quick else 3, startup or 0.0)
+        if "check" in only:
+            rows += bench_check(b, 100 if args.quick else 500, 10, 0.05)
+    print(f"bibexport benchmarks, {dt.datetime.now().isoformat(timespec='minutes')}, {machine()}")
+    print(f"arXiv politeness interval scaled down {args.delay_factor:g}× "
+          f"({ARXIV_REAL_DELAY / args.delay_factor:g} s instead of {ARXIV_REAL_DELAY:g} s); "
+          f"mock arXiv latency {args.arxiv_latency * 1000:.0f} ms per request")
+    print()
+    print(table(rows))
+    print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
+    return 0 if all(not r.verdict.startswith(("MISS", "SUPER")) for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
