@@ -38,6 +38,17 @@ FORMATTER = SimpleNamespace(
 )
 
 
+def wrap(kind: str, text: str) -> str:
+    """``text`` marked with formatting ``kind`` ("i", "b", "sup", "sub", "sc", "u")."""
+    start, end = _FMT[kind]
+    return f"{start}{text}{end}"
+
+
+def clean_inline(text: str) -> str:
+    """Like :func:`clean`, but keeps leading and trailing spaces (for pieces of a larger text)."""
+    return _SPACE.sub(" ", _SENTINELS.sub("", text))
+
+
 def clean(text: str) -> str:
     """Remote text made safe to feed the processor: sentinel characters removed, whitespace collapsed."""
     return _SPACE.sub(" ", _SENTINELS.sub("", text)).strip()

@@ -23,7 +23,10 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
+
+from pybtex.backends import BaseBackend  # type: ignore[import-untyped]
 
 from bibexport.emitters import markup
 from bibexport.emitters.csljson import record_to_csl
@@ -97,8 +100,8 @@ def _unique(entries: Any) -> list[Entry]:
 
 
 def entry_links(record: Record) -> tuple[str, ...]:
-    """Every link of a reading, once: the record's URL, then the links beside it (blog, code)."""
-    return tuple(dict.fromkeys(u for u in (record.url, *record.extra_urls) if u))
+    """Every web link of a reading, once: the record's URL, then the links beside it (blog, code)."""
+    return tuple(dict.fromkeys(u for u in (record.url, *record.extra_urls) if markup.safe_href(u)))
 
 
 def _linkify(rich: RichText, record: Record, *, link_title: bool) -> RichText:
@@ -272,6 +275,20 @@ def _patch_citeproc() -> None:
 
     string.String.capitalize_first = capitalize_first
     _patch_substitute(model)
+    _cache_macros(model)
+
+
+def _cache_macros(model: Any) -> None:
+    """Look macros up once per style: citeproc-py ran an XPath query for every use (half of APA's time)."""
+
+    def get_macro(self: Any, name: str) -> Any:
+        root = self.get_root()
+        cache = root.__dict__.setdefault("_bibexport_macros", {})  # lives as long as the parsed style
+        if name not in cache:
+            cache[name] = root.xpath_search(f"cs:macro[@name='{name}'][1]")[0]
+        return cache[name]
+
+    model.CitationStylesElement.get_macro = get_macro
 
 
 def _patch_substitute(model: Any) -> None:
@@ -315,4 +332,76 @@ def _patch_substitute(model: Any) -> None:
     model.Substitute.render = render
 
 
-RENDERERS: dict[str, Callable[[Sequence[Entry], StyleRef], Rendered]] = {"csl": render_csl}
+# --- pybtex styles --------------------------------------------------------------------------------------
+
+
+def render_pybtex(entries: Sequence[Entry], style: StyleRef) -> Rendered:
+    """Render ``entries`` with a pybtex style (``pybtex:plain``...), from the BibTeX emitter's own output.
+
+    Going through the .bib text means the list shows exactly what BibTeX users get from our .bib.
+    """
+    from pybtex.database import parse_string  # type: ignore[import-untyped]
+    from pybtex.plugin import find_plugin  # type: ignore[import-untyped]
+
+    from bibexport.emitters import bibtex
+
+    by_key = {e.key: e for e in entries}
+    if not by_key:
+        return [], {}
+    database = parse_string(bibtex.emit([(e.key, e.record) for e in entries]), "bibtex")
+    formatted = find_plugin("pybtex.style.formatting", style.pybtex_name)().format_bibliography(database)
+    order: list[str] = []
+    items: dict[str, Item] = {}
+    for fe in formatted:
+        entry = by_key[fe.key]
+        backend = _SentinelBackend()
+        rich = RichText(fe.text.render(backend), tuple(backend.hrefs))
+        rich = _linkify(rich, entry.record, link_title=False)
+        order.append(entry.key)
+        items[entry.key] = Item(body=rich, label=f"[{markup.clean(fe.label)}]", links=entry_links(entry.record))
+    return order, items
+
+
+class _SentinelBackend(BaseBackend):  # type: ignore[misc]
+    """A pybtex backend that writes :mod:`markup` sentinels (so our serializers do all the escaping)."""
+
+    symbols = MappingProxyType({"ndash": "\u2013", "newblock": " ", "nbsp": " "})
+    tags = MappingProxyType({"em": "i", "i": "i", "emph": "i", "b": "b", "strong": "b", "sup": "sup", "sub": "sub"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def format_str(self, str_: str) -> str:
+        return markup.clean_inline(_decode_text_commands(str_))
+
+    def format_tag(self, tag_name: str, text: str) -> str:
+        kind = self.tags.get(tag_name)
+        return markup.wrap(kind, text) if kind else text
+
+    def format_href(self, url: str, text: str, external: bool = False) -> str:
+        self.hrefs.append(url)
+        return f"{markup.LINK_OPEN}{len(self.hrefs) - 1}{markup.LINK_MID}{text}{markup.LINK_CLOSE}"
+
+    def format_protected(self, text: str) -> str:
+        return text
+
+
+@functools.cache
+def _text_commands() -> re.Pattern[str]:
+    return re.compile(r"\\(" + "|".join(sorted(_TEXT_COMMANDS)) + r")(?![A-Za-z]) ?")
+
+
+def _decode_text_commands(text: str) -> str:
+    """``\\textless`` -> ``<`` and the like: the BibTeX emitter writes these for ASCII characters that
+    pybtex's LaTeX parser leaves as commands (it decodes accents and ``\\_`` itself)."""
+    if "\\" not in text:
+        return text
+    return _text_commands().sub(lambda m: _TEXT_COMMANDS[m.group(1)], text)
+
+
+_TEXT_COMMANDS = {"textless": "<", "textgreater": ">", "textbar": "|", "textbackslash": "\\",
+                  "textbraceleft": "{", "textbraceright": "}", "textasciitilde": "~", "textasciicircum": "^"}
+
+
+RENDERERS: dict[str, Callable[[Sequence[Entry], StyleRef], Rendered]] = {"csl": render_csl, "pybtex": render_pybtex}
