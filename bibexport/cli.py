@@ -179,7 +179,8 @@ def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None
 @cli.command()
 @click.argument("items", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json"]), default="bibtex", show_default=True)
-def resolve(items: tuple[str, ...], fmt: str) -> None:
+@click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
+def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web)."""
     from bibexport import config, pipeline
     from bibexport.emitters import bibtex, csljson
@@ -189,7 +190,7 @@ def resolve(items: tuple[str, ...], fmt: str) -> None:
 
     course = Course(sessions=(), endpoints=config.apply_env(Course(sessions=()).endpoints, os.environ))
     readings = [Reading(title="", links=(item,)) for item in items]
-    http = make_http(course.endpoints)
+    http = make_http(course.endpoints, cache=not no_cache)
     try:
         results = pipeline.resolve_readings([pipeline.plan(r) for r in readings], http, course)
     finally:

@@ -109,6 +109,7 @@ def resolve_readings(
     """
     results: dict[str, Result] = {}
     notes: dict[str, list[str]] = {t.reading.fingerprint: [] for t in targets}
+    down: set[str] = set()  # services that answered "unavailable": not asked again in this run
     by_resolver: dict[str, list[Target]] = {}
     for t in targets:
         if t.primary is not None:
@@ -117,6 +118,8 @@ def resolve_readings(
         group = by_resolver[name]
         progress(f"{name}: {len(group)} reading(s)")
         outcomes = _batch(name, [t.primary[1] for t in group if t.primary], http, course)
+        if outcomes and all(o.kind == UNAVAILABLE for o in outcomes.values()):
+            down.add(name)
         for t in group:
             assert t.primary is not None
             out = outcomes.get(t.primary[1]) or Outcome(f"{name}:{t.primary[1]}", kind=NOT_FOUND, reason="no answer")
@@ -128,10 +131,15 @@ def resolve_readings(
                 results[t.reading.fingerprint] = Result(t.reading, out, extra_links=t.reading.links)
     pending = [t for t in targets if t.reading.fingerprint not in results or not results[t.reading.fingerprint].outcome.ok]
     for t in pending:
-        if not t.title_search:
+        if not t.title_search or not t.reading.title.strip():
+            continue
+        if "arxiv" in down:
+            notes[t.reading.fingerprint].append("arXiv title search skipped: arXiv is unavailable")
             continue
         progress(f"arxiv: title search for {t.reading.title!r}")
         out = _search_title("arxiv", t.reading.title, t.reading.overrides.authors, http, course)
+        if out.kind == UNAVAILABLE:
+            down.add("arxiv")
         if out.ok:
             extra = t.reading.links if t.primary is None else t.extra_links + (_link_for(t.reading, t.primary),)
             results[t.reading.fingerprint] = Result(t.reading, out, via="title", extra_links=tuple(dict.fromkeys(extra)))
@@ -156,7 +164,8 @@ def resolve_readings(
                 notes[t.reading.fingerprint] = [n for n in notes[t.reading.fingerprint] if "title search" not in n]
             else:
                 notes[t.reading.fingerprint].append(f"{out.identifier}: {out.reason or out.kind}")
-    _upgrade_preprints(targets, results, notes, http, course, progress)
+    if "openreview" not in down:
+        _upgrade_preprints(targets, results, notes, http, course, progress)
     for t in targets:
         fp = t.reading.fingerprint
         if fp not in results:
@@ -203,6 +212,8 @@ def _upgrade_preprints(targets: Sequence[Target], results: dict[str, Result], no
                 notes[t.reading.fingerprint].append(f"venue lookup: {out.reason}")
                 break
         if found is None or found.record is None:
+            if out.kind == UNAVAILABLE:
+                return  # OpenReview is refusing us: do not ask again for every paper
             continue
         merged = merge_published(preprint, found.record)
         upgraded = Outcome(result.outcome.identifier, RESOLVED, record=merged, source=result.outcome.source,

@@ -78,6 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         service, _, rest = parts.path.lstrip("/").partition("/")
         self.server.count(service, parts.path, query)
+        if service in self.server.faults:
+            status = self.server.faults[service]
+            return self._json(status, {"name": "ServiceUnavailable", "message": "fault injected", "status": status})
         handler = getattr(self, f"_{service}", None)
         if handler is None:
             return self._send(404, b"no such service", "text/plain")
@@ -168,8 +171,9 @@ class ReplayServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, root: Path = FIXTURES) -> None:
+    def __init__(self, root: Path = FIXTURES, faults: dict[str, int] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.faults = dict(faults or {})  # service -> HTTP status it always answers (fault injection)
         self.recordings = Recordings(root)
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
