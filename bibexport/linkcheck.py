@@ -23,10 +23,11 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bibexport.errors import ExitCode, NetworkError
@@ -145,7 +146,7 @@ _OPENREVIEW_HOSTS = frozenset({"openreview.net", "www.openreview.net"})
 _OPENREVIEW_PATHS = frozenset({"/forum", "/pdf", "/attachment"})
 #: v2 note ids are 10 characters of [0-9a-zA-Z], v1 ids 7–14 of [0-9a-zA-Z_-] (fixtures' API_FORMATS §2.1).
 OPENREVIEW_ID = re.compile(r"^[A-Za-z0-9_-]{7,14}$")
-_BARE_ARXIV = re.compile(r"(?:arxiv:\s*)?(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?", re.I)
+_BARE_ARXIV = re.compile(r"(?:arxiv:\s*)?(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 _HOST = re.compile(r"^(?:[\w-]+\.)*[\w-]+\.?$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$", re.UNICODE)
 
 
@@ -187,8 +188,9 @@ def _lint(url: str) -> tuple[list[tuple[str, str]], str]:
         from bibexport.resolvers.arxiv import ArxivResolver, validate_id
 
         ident = ArxivResolver().match(text) or text
-        return ([] if validate_id(ident) else [("arxiv-id", f"{ident!r} cannot be an arXiv id: "
-                                                             f"{_explain_arxiv(ident)}")]), text
+        if validate_id(ident):
+            return [], text
+        return [("arxiv-id", f"{ident!r} cannot be an arXiv id: {_explain_arxiv(ident)}")], text
     if _bare_doi(text):
         return [], text
     start = re.search(r"https?://", text, re.IGNORECASE)
@@ -201,8 +203,8 @@ def _lint(url: str) -> tuple[list[tuple[str, str]], str]:
     stripped = strip_trailing(text)
     if stripped != text:
         tail = text[len(stripped):]
-        problems.append(("trailing-punctuation", f"ends with {tail!r}, which is not part of the link "
-                                                 "(pasted from a sentence or Markdown?)"))
+        message = f"ends with {tail!r}, which is not part of the link (pasted from a sentence or Markdown?)"
+        problems.append(("trailing-punctuation", message))
         text = stripped
     text, scheme_problems = _lint_scheme(text)
     problems += scheme_problems
@@ -528,7 +530,7 @@ class Checker:
                 venueid = venueid.get("value", "") if isinstance(venueid, dict) else venueid
                 title = content.get("title", "")
                 title = title.get("value", "") if isinstance(title, dict) else title
-                issues = ()
+                issues: tuple[Issue, ...] = ()
                 if isinstance(venueid, str) and venueid.endswith("Withdrawn_Submission"):
                     issues = (Issue(WARNING, "withdrawn", "OpenReview lists this submission as withdrawn"),)
                 return Finding(OK, f"OpenReview note {ident}: {title}" if title else "", issues, "openreview")

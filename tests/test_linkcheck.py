@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ import responses
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from responses import matchers
 
 from bibexport import linkcheck
 from bibexport.cli import cli
@@ -206,11 +206,11 @@ def test_offline_github_format_points_at_the_line(course_dir: Path) -> None:
     code, out = _run(["check", "--offline", "--format", "github"], course_dir)
     assert code == 4
     errors = [line for line in out.splitlines() if line.startswith("::")]
-    assert errors == [
-        "::error file=sessions.toml,line=10,title=broken link::https://arxiv.org/abs/2203.02155) "
-        "(Training language models to follow instructions with human feedback): malformed: ends with ')', which "
-        "is not part of the link (pasted from a sentence or Markdown?). Fix: write https://arxiv.org/abs/2203.02155"
-    ]
+    expected = ("::error file=sessions.toml,line=10,title=broken link::https://arxiv.org/abs/2203.02155) "
+                "(Training language models to follow instructions with human feedback): malformed: ends with ')', "
+                "which is not part of the link (pasted from a sentence or Markdown?). "
+                "Fix: write https://arxiv.org/abs/2203.02155")
+    assert errors == [expected]
 
 
 def test_offline_json(course_dir: Path) -> None:
@@ -259,3 +259,175 @@ def test_excluded_links_are_linted_but_not_fetched() -> None:
     report = run_check(course, NoNetwork(None, ENDPOINTS), excludes=["^https://arxiv\\.org/abs/2305"])
     assert [r.verdict for r in report.results] == [BROKEN, "excluded", "excluded"]
     assert report.exit_code() == 4
+
+
+# -- arXiv and OpenReview through their APIs (recorded fixtures, replayed with responses) -------------------------
+
+
+def _feed(name: str) -> bytes:
+    return (FIXTURES / "arxiv" / name).read_bytes()
+
+
+def _note(name: str) -> dict:
+    return json.loads((FIXTURES / "openreview" / name).read_text(encoding="utf-8"))
+
+
+def _api_checker(retries: int = 0) -> Checker:
+    options = CheckOptions(timeout=1, retries=retries, backoff=0.01)
+    return Checker(linkcheck.make_check_http(ENDPOINTS, options), ENDPOINTS, options)
+
+
+def _arxiv_replay(feeds: dict[str, bytes]) -> list[str]:
+    """Serve arXiv id_list queries from ``feeds`` (by the whole id_list); returns the id_lists asked."""
+    asked: list[str] = []
+
+    def reply(request):  # type: ignore[no-untyped-def]
+        from urllib.parse import parse_qs, urlsplit
+
+        id_list = parse_qs(urlsplit(request.url).query)["id_list"][0]
+        asked.append(id_list)
+        if id_list not in feeds:
+            return 503, {}, b"unexpected"
+        return 200, {"Content-Type": "application/atom+xml"}, feeds[id_list]
+
+    responses.add_callback(responses.GET, ARXIV_API, callback=reply)
+    return asked
+
+
+@responses.activate
+def test_arxiv_links_are_checked_in_one_batch() -> None:
+    asked = _arxiv_replay({"2203.02155,2305.18290,2401.04088,2401.99999": _feed("batch-example.xml"),
+                           "2305.18290v3": _feed("2305.18290.xml")})
+    urls = ["https://arxiv.org/abs/2305.18290", "https://arxiv.org/pdf/2203.02155", "arXiv:2401.04088",
+            "https://arxiv.org/abs/2401.99999", "https://arxiv.org/abs/1201.56789", "https://arxiv.org/abs/2305.18290v3"]
+    found = _api_checker().check(urls)
+    # One batch, plus one for the versioned id (two versions of one paper cannot share a batch).
+    assert asked == ["2203.02155,2305.18290,2401.04088,2401.99999", "2305.18290v3"]
+    assert [found[u].verdict for u in urls] == [OK, OK, OK, BROKEN, BROKEN, OK]
+    assert "arXiv has no paper with id 2401.99999" in found[urls[3]].reason
+    assert "not a valid arXiv identifier" in found[urls[4]].reason  # impossible: never sent
+    assert found[urls[0]].reason.startswith("arxiv:2305.18290: Direct Preference Optimization")
+    assert found[urls[0]].via == "arxiv"
+
+
+@responses.activate
+def test_a_missing_arxiv_version_is_broken_with_the_latest_suggested() -> None:
+    _arxiv_replay({"2305.18290v9": _feed("empty.xml"), "2305.18290": _feed("2305.18290.xml")})
+    url = "https://arxiv.org/abs/2305.18290v9"
+    finding = _api_checker().check([url])[url]
+    assert finding.verdict == BROKEN
+    assert finding.reason == "arXiv has 2305.18290, but not version 9 (the latest is v3)"
+    assert finding.issues[0].fix == "https://arxiv.org/abs/2305.18290v3"
+
+
+@responses.activate
+def test_arxiv_outage_is_unverifiable_and_withdrawn_is_a_warning() -> None:
+    _arxiv_replay({})  # every query: HTTP 503
+    url = "https://arxiv.org/abs/2305.18290"
+    down = _api_checker().check([url])[url]
+    assert down.verdict == UNVERIFIABLE and "503" in down.reason
+
+    responses.reset()
+    feed = _feed("2305.18290.xml").decode("utf-8")
+    feed = re.sub(r"<summary>.*?</summary>", "<summary>This paper has been withdrawn by the authors.</summary>",
+                  feed, flags=re.DOTALL)
+    _arxiv_replay({"2305.18290": feed.encode("utf-8")})
+    withdrawn = _api_checker().check([url])[url]
+    assert withdrawn.verdict == OK
+    assert [i.code for i in withdrawn.issues] == ["withdrawn"]
+
+
+def _openreview_replay() -> None:
+    """v2 knows HPuSIXJaa9 and refuses Zz9Zz9Zz9Z with a challenge; v1 knows TG8KACxEON; the rest is 404."""
+    def reply(request):  # type: ignore[no-untyped-def]
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(request.url)
+        note = parse_qs(parts.query)["id"][0]
+        host = f"{parts.scheme}://{parts.netloc}"
+        if host == OR_V2 and note == "HPuSIXJaa9":
+            return 200, {}, json.dumps(_note("HPuSIXJaa9.v2.json"))
+        if host == OR_V2 and note == "Zz9Zz9Zz9Z":
+            return 403, {}, json.dumps(_note("challenge-required.403.json"))
+        if host == OR_V1 and note == "TG8KACxEON":
+            return 200, {}, json.dumps(_note("TG8KACxEON.v1.json"))
+        body = _note("not-found.json")
+        body["message"] = f"The Note {note} was not found"
+        return 404, {}, json.dumps(body)
+
+    responses.add_callback(responses.GET, OR_V2 + "/notes", callback=reply)
+    responses.add_callback(responses.GET, OR_V1 + "/notes", callback=reply)
+
+
+OPENREVIEW_CASES = {
+    "https://openreview.net/forum?id=HPuSIXJaa9": OK,
+    "https://openreview.net/pdf?id=TG8KACxEON": OK,  # a v1 note: v2 says 404, v1 has it
+    "https://openreview.net/forum?id=0000000000": BROKEN,
+    "https://openreview.net/forum?id=Zz9Zz9Zz9Z": UNVERIFIABLE,  # v2 wants a challenge: we cannot tell
+}
+
+
+@responses.activate
+def test_openreview_links_through_the_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "OPENREVIEW_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    _openreview_replay()
+    found = _api_checker().check(list(OPENREVIEW_CASES))
+    assert {u: f.verdict for u, f in found.items()} == OPENREVIEW_CASES
+    assert all(f.via == "openreview" for f in found.values())
+    assert "0000000000" in found["https://openreview.net/forum?id=0000000000"].reason
+
+
+@responses.activate
+def test_openreview_links_without_the_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bibexport import resolvers
+
+    real = resolvers.get
+    monkeypatch.setattr(resolvers, "get", lambda name: None if name == "openreview" else real(name))
+    _openreview_replay()
+    found = _api_checker().check(list(OPENREVIEW_CASES))
+    assert {u: f.verdict for u, f in found.items()} == OPENREVIEW_CASES
+    assert linkcheck.classify("https://openreview.net/forum?id=HPuSIXJaa9") == ("openreview", "HPuSIXJaa9")
+
+
+@responses.activate
+def test_run_check_through_the_cli_uses_the_env_endpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIBEXPORT_ARXIV_API", ARXIV_API)
+    monkeypatch.setenv("BIBEXPORT_ARXIV_DELAY", "0")
+    _arxiv_replay({"2305.18290": _feed("2305.18290.xml")})
+    responses.add(responses.HEAD, "https://github.com/eric-mitchell/direct-preference-optimization", status=200)
+    (tmp_path / "sessions.toml").write_text(SEED_TYPO, encoding="utf-8")
+    code, out = _run(["check", "--format", "json", "--no-cache", "--retries", "0"], tmp_path)
+    assert code == 4  # the typo
+    verdicts = [(r["line"], r["verdict"], r["via"]) for r in json.loads(out)["results"]]
+    assert verdicts == [(10, BROKEN, "lint"), (15, OK, "arxiv"), (16, OK, "http")]
+
+
+# -- the results cache --------------------------------------------------------------------------------------------
+
+
+def test_cache_ages_and_survives_damage(tmp_path: Path) -> None:
+    now = [1000.0]
+    path = tmp_path / "c" / "linkcheck.json"
+    cache = ResultCache(path, max_age=86400, clock=lambda: now[0])
+    cache.put("https://a", Finding(OK, "HTTP 200", (Issue("warning", "permanent-redirect", "moved", "https://b"),),
+                                   "http"))
+    cache.put("https://x", Finding(BROKEN, "HTTP 404", via="http"))
+    cache.save()
+    now[0] += 3000
+    again = ResultCache(path, max_age=86400, clock=lambda: now[0])
+    assert again.get("https://a") == Finding(OK, "HTTP 200", (Issue("warning", "permanent-redirect", "moved",
+                                                                    "https://b"),), "http")
+    assert again.get("https://x") is not None
+    now[0] += 700  # the failure is now older than an hour; the success is still fresh
+    assert again.get("https://x") is None and again.get("https://a") is not None
+    assert ResultCache(path, max_age=60, clock=lambda: now[0]).get("https://a") is None
+    path.write_text("{not json", encoding="utf-8")
+    assert ResultCache(path, max_age=86400).get("https://a") is None
+
+
+def test_parse_duration() -> None:
+    assert [linkcheck.parse_duration(t) for t in ("90", "90s", "30m", "6h", "7d", "0.5h")] == [
+        90, 90, 1800, 21600, 604800, 1800]
+    with pytest.raises(ValueError):
+        linkcheck.parse_duration("soon")
