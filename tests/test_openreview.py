@@ -82,6 +82,7 @@ def add(url: str, fixture: str, status: int = 200, **params: str) -> None:
         ("https://openreview.net/forum?noteId=abcdefghij&id=GisHNaleWiA", "GisHNaleWiA"),
         ("http://www.openreview.net/forum/?id=tOqfQ-WuJss", "tOqfQ-WuJss"),
         ("https://openreview.net/forum?id=TG8KACxEON#discussion", "TG8KACxEON"),
+        ("openreview.net/forum?id=TG8KACxEON", "TG8KACxEON"),
     ],
 )
 def test_match_link_shapes(url: str, expected: str) -> None:
@@ -98,6 +99,7 @@ def test_match_link_shapes(url: str, expected: str) -> None:
         "https://openreview.net.evil.com/forum?id=HPuSIXJaa9",
         "https://arxiv.org/abs/2305.18290",
         "HPuSIXJaa9",
+        "ftp://openreview.net/forum?id=HPuSIXJaa9",
         "",
     ],
 )

@@ -253,8 +253,9 @@ class OpenReviewResolver:
 
     def match(self, url: str) -> str | None:
         """The note id of ``openreview.net/forum?id=…`` (also ``/pdf``, ``/attachment``), or None."""
+        text = url.strip()
         try:
-            parts = urlsplit(url.strip())
+            parts = urlsplit(text if "//" in text else "https://" + text)
         except ValueError:
             return None
         if parts.scheme not in ("http", "https") or parts.netloc.lower() not in _HOSTS:
