@@ -75,6 +75,7 @@ class Finding:
     reason: str = ""
     issues: tuple[Issue, ...] = ()
     via: str = ""  # "lint", "http", "arxiv", "openreview"
+    title: str = ""  # the paper's title, when an API named it
 
 
 @dataclass(frozen=True)
@@ -533,7 +534,8 @@ class Checker:
                 issues: tuple[Issue, ...] = ()
                 if isinstance(venueid, str) and venueid.endswith("Withdrawn_Submission"):
                     issues = (Issue(WARNING, "withdrawn", "OpenReview lists this submission as withdrawn"),)
-                return Finding(OK, f"OpenReview note {ident}: {title}" if title else "", issues, "openreview")
+                title = title if isinstance(title, str) else ""
+                return Finding(OK, f"openreview:{ident}: {title}", issues, "openreview", title)
             if response.status in (401, 403):
                 return Finding(UNVERIFIABLE, f"OpenReview refused an anonymous look-up (HTTP {response.status}); "
                                              "set OPENREVIEW_USERNAME/OPENREVIEW_PASSWORD", via="openreview")
@@ -662,7 +664,7 @@ def _outcome_finding(outcome: Any, via: str, missing: str) -> Finding:
         text = " ".join((record.abstract or "")[:400].split() + [record.note])
         if record.status == "withdrawn" or _WITHDRAWN.search(text):
             issues = (Issue(WARNING, "withdrawn", f"{via} lists this paper as withdrawn"),)
-        return Finding(OK, f"{outcome.identifier}: {record.title}", issues, via)
+        return Finding(OK, f"{outcome.identifier}: {record.title}", issues, via, record.title)
     if outcome.kind in (NOT_FOUND, INVALID):
         return Finding(BROKEN, outcome.reason or f"{outcome.identifier} not found", via=via)
     return Finding(UNVERIFIABLE, outcome.reason or outcome.kind, via=via)
@@ -717,7 +719,8 @@ class ResultCache:
         try:
             age = self.clock() - float(entry["checked"])
             finding = Finding(str(entry["verdict"]), str(entry.get("reason", "")),
-                              tuple(Issue(**i) for i in entry.get("issues", [])), str(entry.get("via", "")))
+                              tuple(Issue(**i) for i in entry.get("issues", [])), str(entry.get("via", "")),
+                              str(entry.get("title", "")))
         except (KeyError, TypeError, ValueError):
             return None
         limit = self.max_age if finding.verdict == OK else self.failure_max_age
@@ -726,6 +729,7 @@ class ResultCache:
     def put(self, url: str, finding: Finding) -> None:
         """Remember a finding made now."""
         self.entries[url] = {"verdict": finding.verdict, "reason": finding.reason, "via": finding.via,
+                             "title": finding.title,
                              "issues": [i.__dict__ for i in finding.issues], "checked": self.clock()}
 
     def save(self) -> None:
@@ -780,9 +784,23 @@ def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str
     for i, warnings in online.items():
         link = links[i]
         finding = cached.get(link.url) or fresh[link.url]
-        results[i] = Result(link, finding.verdict, finding.reason, finding.issues + warnings, finding.via,
+        mismatch = title_mismatch(link, finding.title)
+        results[i] = Result(link, finding.verdict, finding.reason, finding.issues + mismatch + warnings, finding.via,
                             cached=link.url in cached)
     return Report(tuple(r for r in results if r is not None), course.path, offline=checker is None, course=course)
+
+
+def title_mismatch(link: Link, found: str) -> tuple[Issue, ...]:
+    """A warning when the paper behind an arXiv/OpenReview link is plainly another paper than the reading names
+    (a wrong id pasted): fewer than half of the reading title's words (when it has three or more) are in it.
+    Short names ("DPO", "Llama 2") and abbreviated titles never warn."""
+    from bibexport.resolvers.titles import normalize_title
+
+    wanted = normalize_title(link.reading).split()
+    have = set(normalize_title(found).split())
+    if not found or len(wanted) < 3 or sum(w in have for w in wanted) * 2 >= len(wanted):
+        return ()
+    return (Issue(WARNING, "other-paper", f"the link is to {found!r}, not to {link.reading!r}: a wrong id?"),)
 
 
 def parse_duration(text: str) -> float:

@@ -431,3 +431,21 @@ def test_parse_duration() -> None:
         90, 90, 1800, 21600, 604800, 1800]
     with pytest.raises(ValueError):
         linkcheck.parse_duration("soon")
+
+
+@pytest.mark.parametrize(
+    ("reading", "warns"),
+    [
+        ("Direct Preference Optimization: Your Language Model is Secretly a Reward Model", False),
+        ("Direct Preference Optimization", False),
+        ("DPO", False),
+        ("Mixtral of Experts", True),
+        ("Training language models to follow instructions with human feedback", True),
+    ],
+)
+def test_title_mismatch(reading: str, warns: bool) -> None:
+    link = _link("https://arxiv.org/abs/2305.18290", reading)
+    found = "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+    issues = linkcheck.title_mismatch(link, found)
+    assert bool(issues) == warns
+    assert all(i.code == "other-paper" and i.level == "warning" for i in issues)
