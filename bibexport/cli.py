@@ -247,7 +247,8 @@ def check(config_path: Path, offline: bool, fmt: str, strict: bool, excludes: tu
     could not be verified, 3 when sessions.toml is invalid."""
     import re
 
-    from bibexport import config, linkcheck
+    from bibexport import config, linkcheck, lockfile
+    from bibexport.errors import InputError
     from bibexport.linkcheck_report import RENDERERS
     from bibexport.model import Endpoints
 
@@ -261,6 +262,10 @@ def check(config_path: Path, offline: bool, fmt: str, strict: bool, excludes: tu
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-age")
     course = config.load_course(config_path, env=os.environ)
+    try:  # evidence for arXiv/OpenReview ids the APIs will not confirm today; a link check does not need it
+        lock = lockfile.load(config_path.with_name(config_path.stem + ".lock.json"))
+    except InputError:
+        lock = None
     checker = cache = None
     http = None
     if not offline:
@@ -276,7 +281,7 @@ def check(config_path: Path, offline: bool, fmt: str, strict: bool, excludes: tu
     try:
         if checker is not None:
             click.echo(f"checking the links of {config_path}…", err=True)
-        report = linkcheck.run_check(course, checker, excludes=excludes, cache=cache)
+        report = linkcheck.run_check(course, checker, excludes=excludes, cache=cache, lock=lock)
     finally:
         if http is not None:
             http.close()

@@ -219,8 +219,8 @@ def entry_to_record(entry: ArxivEntry) -> Record:
         arxiv_version=entry.version,
         arxiv_class=entry.primary_category,
         journal_ref=entry.journal_ref,
+        # No abstract: bibliographies never print it, and recorded/mirrored summaries may be stand-ins.
         status="preprint",
-        abstract=entry.summary,
         sources=(("*", "arxiv"),),
     )
 
