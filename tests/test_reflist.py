@@ -100,7 +100,8 @@ def test_apa_arxiv_preprint_shape() -> None:
 
 def test_apa_conference_journal_web_software_unresolved() -> None:
     out = seed_list("apa", "html")
-    assert "<i>Thirty-seventh Conference on Neural Information Processing Systems</i>" in out
+    # APA title-cases the proceedings title, hyphenated parts too (APA 6.17; pandoc does the same).
+    assert "<i>Thirty-Seventh Conference on Neural Information Processing Systems</i>" in out
     assert "<i>Transactions on Machine Learning Research</i>" in out
     assert "Anthropic. (2023, October 4). Challenges in evaluating AI systems. <i>Anthropic</i>." in out
     assert "opendilab. (2023). <i>awesome-RLHF</i> [Computer software]. GitHub." in out
@@ -117,6 +118,15 @@ def test_ieee_labels_and_quotes() -> None:
     assert "[5] R. Rafailov, A. Sharma, E. Mitchell, C. D. Manning, S. Ermon, and C. Finn, “Direct" in out
     html_out = seed_list("ieee", "html")
     assert '<span class="csl-left-margin">[1]</span> <span class="csl-right-inline">A. Q. Jiang' in html_out
+
+
+def test_ieee_online_only_with_an_access_date() -> None:
+    paper = Record(type="paper-conference", title="P", authors=AUTHORS[:1], issued=(2023,), container_title="C",
+                   url="https://e.org/p")
+    assert "2023. Available: https://e.org/p" in reflist.emit(one_entry_bib(paper), fmt="txt", style="ieee")
+    accessed = paper.replace(accessed=(2024, 1, 2))
+    out = reflist.emit(one_entry_bib(accessed), fmt="txt", style="ieee")
+    assert "2023. Accessed: Jan. 02, 2024. [Online]. Available: https://e.org/p" in out
 
 
 def test_grouped_by_session_with_parts_in_order() -> None:

@@ -5,11 +5,15 @@ styles (``pybtex:plain``...) through pybtex.  Both produce :class:`~bibexport.em
 which the serializers in :mod:`bibexport.emitters.markup` escape for their target.
 
 citeproc-py 0.11 departs from CSL 1.0.2 (and from citeproc-js/pandoc) in ways that show in course reading
-lists.  Each is fixed around the processor, here, with a comment saying what and why:
+lists.  Each is fixed around the processor, here, with a comment saying what and why (the pandoc comparison
+in tests/test_reflist_pandoc.py checks the result against the Haskell citeproc):
 
 * capitalize-first changed mixed-case words (APA printed "ArXiv:2310.06825"): :func:`_patch_citeproc`.
+* title case skipped the parts of hyphenated words ("Thirty-seventh"): :func:`_patch_citeproc`.
+* group suppression was decided statically, so IEEE printed "[Online]." for every paper without an access
+  date: :func:`_patch_group_suppression`.
 * variables rendered by a ``cs:substitute`` child that is a macro were not suppressed afterwards (APA printed
-  an authorless title twice): :func:`_patch_citeproc`.
+  an authorless title twice): :func:`_patch_substitute`.
 * no year-suffix disambiguation (APA "2023a", "2023b"): :func:`_year_suffixes`.
 * punctuation-in-quote ignored for delimiters (IEEE wants ``“Title,”``): :func:`_punctuation_in_quote`.
 * ``second-field-align`` ignored (IEEE's "[1]" ran into the authors): :func:`_split_label`.
@@ -274,8 +278,86 @@ def _patch_citeproc() -> None:
         return original_capitalize(self)
 
     string.String.capitalize_first = capitalize_first
+    original_case = model.TextCased.case
+
+    def case(self: Any, text: Any, language: Any = None) -> Any:
+        # Title case: citeproc-py capitalizes whitespace-separated words only, so APA's container title came
+        # out "Thirty-seventh Conference"; CSL processors (pandoc, citeproc-js) and APA 6.17 capitalize each
+        # major part of a hyphenated compound: "Thirty-Seventh", "State-of-the-Art".
+        out = original_case(self, text, language)
+        if self.get("text-case") != "title" or language != "en" or not isinstance(out, str):
+            return out
+        stop = self._stop_words
+        return _HYPHEN_PART.sub(lambda m: m.group(1) if m.group(1) in stop else m.group(1).capitalize(), out)
+
+    model.TextCased.case = case
     _patch_substitute(model)
+    _patch_group_suppression(model)
     _cache_macros(model)
+
+
+_HYPHEN_PART = re.compile(r"(?<=[^\W\d_]-)([a-z]+)\b(?!-?\d)")
+
+
+def _patch_group_suppression(model: Any) -> None:
+    """CSL group suppression, decided by the variables a group *actually* calls while rendering.
+
+    CSL: a group is suppressed when it calls at least one variable (directly or through macros) and all of
+    those are empty.  citeproc-py decided "calls a variable" statically, and said yes for any nested group
+    or choose, so IEEE's "Accessed: <date>. [Online]." group printed "[Online]." for papers without an
+    access date, where citeproc-js and pandoc print nothing.  We count, per open group, the variables
+    called and rendered (text, names, dates, numbers), and pass the counts up to the enclosing group.
+    """
+    frames: list[list[int]] = []  # [called, rendered] for each group being rendered
+
+    def note(called: int, rendered: int) -> None:
+        if frames:
+            frames[-1][0] += called
+            frames[-1][1] += rendered
+
+    def counting(render: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                result = render(self, *args, **kwargs)
+            except model.VariableError:
+                note(1, 0)
+                raise
+            note(1, 1 if result else 0)
+            return result
+
+        return wrapper
+
+    text_variable = model.Text._variable
+
+    def _variable(self: Any, item: Any, context: Any) -> Any:
+        if self.get("variable") in model.Text.generated_variables:  # year-suffix is not a "call"
+            return text_variable(self, item, context)
+        return counting(text_variable)(self, item, context)
+
+    def process(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+        output = []
+        delimiter = self.get("delimiter", "")  # a group's delimiter also delimits a choose's branch
+        frames.append([0, 0])
+        try:
+            for child in self.iterchildren():
+                extra = {"delimiter": delimiter} if isinstance(child, model.Choose) else {}
+                try:
+                    text = child.render(item, context=context, **extra, **kwargs)
+                except model.VariableError:
+                    continue
+                if text is not None:
+                    output.append(text)
+        finally:
+            called, rendered = frames.pop()
+        note(called, rendered)
+        if output and (called == 0 or rendered > 0):
+            return self.join(output)
+        raise model.VariableError
+
+    model.Text._variable = _variable
+    for cls in (model.Names, model.Date, model.Number):
+        cls.render = counting(cls.render)
+    model.Group.process = process
 
 
 def _cache_macros(model: Any) -> None:
