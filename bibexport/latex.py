@@ -60,17 +60,36 @@ ASCII_ESCAPES = {
     "|": "{\\textbar}",
 }
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _SPACE = re.compile(r"\s+")
 _DOTLESS = re.compile(r"\\([ij])(?![A-Za-z])")
+_COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z])")
+#: Commands of latexcodec's table that plain LaTeX (text mode) defines: accents, letters, a few symbols.
+_SAFE_TEXT = _words(
+    r"""` ' ^ ~ " = . u v H c d b k r t - AA aa AE ae O o OE oe L l ss i j DH dh TH th DJ dj NG ng
+    pounds S P copyright textregistered dag ddag ldots guillemotleft guillemotright"""
+)
+#: Math commands plain LaTeX defines (latexcodec also emits \\Alpha, \\mathbb, \\yen…, which are undefined).
+_SAFE_MATH = _words(
+    r"""alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau
+    upsilon phi chi psi omega varphi Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega pm
+    cdot times div bullet ell leftarrow rightarrow Leftarrow Rightarrow forall partial exists
+    emptyset nabla in notin ni prod coprod sum surd infty wedge vee cap cup int sim approx neq leq
+    geq subset supset not subseteq supseteq ast circ"""
+)
 _MATH = re.compile(r"\$[^$\s](?:[^$]*[^$\s])?\$")
 _MATH_SIGNAL = re.compile(r"\\[A-Za-z]|[\^_]")
 _SENTENCE_END = (":", ".", "?", "!")
 
 #: Function words ignored when deciding whether a title is in sentence case or Title Case.
-_STOPWORDS = frozenset(
-    """a an the and or but nor of for in on at to by from with without into onto over under via vs
-    is are be was were as its it this that these those your our their can do does how why what when
-    we you not""".split()
+_STOPWORDS = _words(
+    r"""a an the and or but nor of for in on at to by from with without into onto over under via vs is
+    are be was were as its it this that these those your our their can do does how why what when we
+    you not"""
 )
 
 
@@ -84,21 +103,31 @@ def normalize_text(text: str) -> str:
 def _encode_char(ch: str) -> str:
     if ch in ASCII_ESCAPES:
         return ASCII_ESCAPES[ch]
-    if ch.isascii():
-        return ch
+    if ch.isascii() or unicodedata.category(ch) == "Lm":
+        return ch  # modifier letters (ʻokina, ʹ) are letters; latexcodec would turn them into quotes
     try:
         latex = codecs.encode(ch, "latex").decode("ascii")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return ch  # no LaTeX spelling (CJK, …): keep UTF-8
-    if latex == ch or not latex:
-        return ch
+    if latex == ch or not latex or latex.endswith("{}") or "?" in latex:  # U+FFFD is "????" there
+        return ch  # a spacing accent on nothing ("¯" → \\={}): UTF-8 is clearer, and inputenc knows it
     if latex.isalnum():  # ligatures such as "ﬁ" → "fi" need no braces
         return latex
     if latex not in ("\\i", "\\j"):
         # latexcodec writes ï as \"\i (accent on dotless i); biber decodes that to ı + U+0308, which
-        # pdflatex cannot typeset.  \"i is the modern spelling and decodes to ï.
-        latex = _DOTLESS.sub(r"\1", latex)
+        # pdflatex cannot typeset.  \"{i} is the modern spelling and decodes to ï.
+        latex = _DOTLESS.sub(r"{\1}", latex)
+    if not _is_safe(latex):
+        return ch  # latexcodec's spelling needs a package or is math-only in text: UTF-8 fails no worse
     return "{" + latex.strip() + "}"
+
+
+def _is_safe(latex: str) -> bool:
+    """True when every command in ``latex`` exists in a plain LaTeX document (no packages)."""
+    math = latex.startswith("$") and latex.endswith("$")
+    allowed = _SAFE_MATH if math else _SAFE_TEXT
+    body = latex[1:-1] if math else latex
+    return "$" not in body and all(cmd in allowed for cmd in _COMMAND.findall(body))
 
 
 def _encode_normalized(text: str) -> str:
@@ -158,7 +187,7 @@ def _names_a_version(part: str, following: str) -> bool:
     return following[:1].isdigit() and part.lower() not in _STOPWORDS
 
 
-_WORD_CORE = re.compile(r"^(?P<lead>\W*)(?P<core>.*?)(?P<trail>[\W]*)$", re.S)
+_WORD_CORE = re.compile(r"^(?P<lead>\W*)(?P<core>.*?)(?P<trail>[\W]*)$", re.DOTALL)
 _PART_SEP = re.compile(r"([-/\u2010\u2011\u2013\u2014])")
 
 

@@ -81,7 +81,9 @@ def compile_natbib(bib: str, workdir: Path, keys: list[str], style: str = "plain
     """pdflatex, bibtex, pdflatex ×2 with natbib and ``style``; raises if any step fails outright."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "refs.bib").write_text(bib, encoding="utf-8")
-    doc = _document(bib, keys, f"\\bibliographystyle{{{style}}}\n\\bibliography{{refs}}", "\\usepackage{natbib}")
+    doc = _document(
+        bib, keys, f"\\bibliographystyle{{{style}}}\n\\bibliography{{refs}}", "\\usepackage{natbib}"
+    )
     (workdir / "doc.tex").write_text(doc, encoding="utf-8")
     for step in (LATEX, ("bibtex", "doc"), LATEX, LATEX):
         args = [*step, "doc.tex"] if step is LATEX else list(step)
@@ -107,10 +109,12 @@ def compile_biblatex(bib: str, workdir: Path, keys: list[str], style: str = "aut
     return Compiled(_read(workdir / "doc.log"), _read(workdir / "doc.blg"), _read(workdir / "doc.bbl"))
 
 
-_BLG_PROBLEM = re.compile(r"^(Warning--|.*WARN - |.*ERROR - |.*error message|\(There w(as|ere) \d+ warning).*$", re.M)
+_BLG_PROBLEM = re.compile(
+    r"^(Warning--|.*WARN - |.*ERROR - |.*error message|\(There w(as|ere) \d+ warning).*$", re.MULTILINE
+)
 _LOG_PROBLEM = re.compile(
     r"^(! .*|.*undefined.*|.*(Package|Class|LaTeX) \w* ?Warning.*|.*Rerun to get.*|.*Missing character.*)$",
-    re.M | re.I,
+    re.MULTILINE | re.IGNORECASE,
 )
 
 

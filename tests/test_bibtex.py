@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
+import re
+import unicodedata
+
 import bibtexparser
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pybtex.database.input.bibtex import Parser as PybtexParser  # direct: no plugin lookup
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from bibexport.emitters.bibtex import emit, entry_type_for, format_name, record_to_fields, verbatim
-from bibexport.latex import encode_text, normalize_text, protect_title
+from bibexport.latex import encode_text, normalize_text, protect_title, split_math
 from bibexport.model import Person, Record
 
 MISTRAL = Record(
@@ -150,6 +158,7 @@ def test_entry_without_author_gets_a_key_field_for_sorting() -> None:
         (Person(literal="Hugging Face"), "{Hugging Face}"),
         (Person(family="Supryadi"), "Supryadi"),
         (Person(given="Supryadi"), "Supryadi"),
+        (Person(family="Le Scao"), "{Le Scao}"),  # no comma: BibTeX would read "Le" as a first name
         (Person(family="Brøndsted", given="Łukasz"), "Br{\\o}ndsted, {\\L}ukasz"),
         (Person(family="Žižek", given="Slavoj"), "{\\v Z}i{\\v z}ek, Slavoj"),
         (Person(family="王", given="小明"), "王, 小明"),
@@ -201,7 +210,9 @@ def test_title_case_protection(title: str, expected: str) -> None:
         ("100% & #1 a_b $5", "100\\% \\& \\#1 a\\_b \\$5"),
         ("~x^2 <b>|", "{\\textasciitilde}x{\\textasciicircum}2 {\\textless}b{\\textgreater}{\\textbar}"),
         ("unbalanced {", "unbalanced {\\textbraceleft}"),
-        ("Lélio naïve Åsa ç ı", "L{\\'e}lio na{\\\"i}ve {\\AA}sa {\\c c} {\\i}"),
+        ("Lélio naïve Åsa ç ı ĭ", "L{\\'e}lio na{\\\"{i}}ve {\\AA}sa {\\c c} {\\i} {\\u{i}}"),
+        ("α ≤ β, 5°", "{$\\alpha$} {$\\leq$} {$\\beta$}, 5{$^\\circ$}"),
+        ("Α ℝ ¢ ¥ ¯", "Α ℝ ¢ ¥ ¯"),  # latexcodec spells these with undefined or package-only commands
         ("Timothe\u0301e", "Timoth{\\'e}e"),  # NFC first
         ("line\nbreak\t tab\x00", "line break tab"),
         ("张伟 ½", "张伟 ½"),  # no LaTeX spelling: stays UTF-8
@@ -250,3 +261,105 @@ def test_empty_input_gives_empty_text() -> None:
 def test_normalize_text_is_idempotent() -> None:
     text = " a\u00a0 b\n\nc\u200b "
     assert normalize_text(normalize_text(text)) == normalize_text(text) == "a b c\u200b"
+
+
+# --- Properties: whatever the text, the .bib parses back and decodes to the same text --------------------------
+
+_SPECIAL = "{}\\%&#_$~^<>|"
+_DB = get_default_latex_context_db()
+_DB.add_context_category(
+    "bibexport-escapes",
+    prepend=True,
+    macros=[
+        MacroTextSpec(name, text)
+        for name, text in {
+            "textbraceleft": "{", "textbraceright": "}", "textbackslash": "\\", "textasciitilde": "~",
+            "textasciicircum": "^", "textless": "<", "textgreater": ">", "textbar": "|",
+            # text symbols pylatexenc 2 does not know
+            "pounds": "£", "S": "§", "copyright": "©", "P": "¶", "dag": "†", "ddag": "‡",
+        }.items()
+    ],
+)  # fmt: skip
+_DECODER = LatexNodes2Text(latex_context=_DB, math_mode="text", strict_latex_spaces=True)
+
+#: Text from anywhere in Unicode, weighted towards the characters that break .bib files.
+TEXT = st.lists(
+    st.one_of(
+        st.sampled_from([*_SPECIAL, " ", "-", "--", "''", "ä", "Ł", "王", "GPT", "Llama 2"]), st.characters()
+    ),
+    max_size=30,
+).map("".join)
+
+
+NONEMPTY = TEXT.filter(lambda s: normalize_text(s) != "")
+
+
+_MATH_SYMBOL = re.compile(r"\{(\$[^$]*\$)\}")
+
+
+def decode(latex: str) -> str:
+    """An independent LaTeX → text decoder (pylatexenc); grouping and case-protection braces vanish.
+
+    Single math symbols (``{$\\leq$}``, ``{$^\\circ$}``) are decoded by latexcodec's table, the inverse of the
+    one that wrote them: pylatexenc reads ``$^\\circ$`` as "^∘"."""
+    latex = _MATH_SYMBOL.sub(lambda m: codecs.decode(m.group(1), "ulatex"), latex)
+    return as_typeset(_DECODER.latex_to_text(latex))
+
+
+#: ASCII runs that TeX's text fonts typeset as one glyph, longest first.
+_TEX_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"), (",,", "\u201e"),
+                  ("`", "\u2018"), ("'", "\u2019"), ("\u2010", "-"))  # fmt: skip
+
+
+def as_typeset(text: str) -> str:
+    """The glyphs LaTeX prints for ``text``, up to Unicode compatibility (NFKC: the ligature "ﬁ" is "fi").
+
+    This is the "same" of the round-trip property: the encoder writes ``ﬁ`` as ``fi`` and ``’`` as ``'``,
+    and TeX prints ``--`` as an en dash, so equality is judged on what ends up on the page."""
+    out = unicodedata.normalize("NFKC", text)
+    for ascii_run, glyph in _TEX_LIGATURES:
+        out = out.replace(ascii_run, glyph)
+    return out
+
+
+def same_text(text: str) -> str:
+    """What a correct round trip gives back, as typeset: :func:`normalize_text` applied first."""
+    return as_typeset(normalize_text(text))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(NONEMPTY)
+def test_property_title_round_trips_through_parsers_and_decoder(title: str) -> None:
+    if any(is_math for _, is_math in split_math(normalize_text(title))):
+        return  # TeX math is passed through verbatim by design (tested above), not escaped
+    record = Record(type="article", title=title, authors=(Person(family="Doe", given="Jane"),))
+    text = emit([("k", record)])
+    encoded = dict(record_to_fields("k", record)[1])["title"]
+    assert text.isascii() or any(not ch.isascii() for ch in normalize_text(title))
+
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks
+    assert library.entries[0]["title"] == encoded  # the default parse stack strips the enclosing braces
+
+    parsed = PybtexParser().parse_string(text)
+    assert parsed.entries["k"].fields["title"] == encoded
+
+    assert decode(encoded) == same_text(title)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(family=NONEMPTY, given_name=TEXT, particle=st.sampled_from(["", "de las", "van der", "von"]))
+def test_property_names_split_back_into_the_same_parts(family: str, given_name: str, particle: str) -> None:
+    person = Person(family=family, given=given_name, particle=particle)
+    text = emit([("k", Record(type="article", title="T", authors=(person, Person(literal=family))))])
+    parsed = PybtexParser().parse_string(text).entries["k"].persons["author"]
+    assert len(parsed) == 2
+    back = parsed[0]
+    surname = " ".join(back.prelast_names + back.last_names)
+    assert decode(surname) == same_text(f"{particle} {family}")
+    assert decode(" ".join(back.first_names + back.middle_names)) == same_text(given_name)
+    assert back.lineage_names == []
+    literal = parsed[1]
+    assert decode(
+        " ".join(literal.first_names + literal.middle_names + literal.prelast_names + literal.last_names)
+    ) == (same_text(family))

@@ -33,12 +33,14 @@ middleware stack: values are already encoded and braced here, so output is byte-
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from urllib.parse import urlsplit
 
-import bibtexparser
+from bibtexparser.entrypoint import write_string
+from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
+from bibtexparser.writer import BibtexFormat
 
 from bibexport.latex import ASCII_ESCAPES, encode_text, normalize_text, protect_title
 from bibexport.model import Person, Record
@@ -112,6 +114,9 @@ def format_name(person: Person) -> str:
         # An upper-case particle ("Van", "De") is only a von part if BibTeX sees it lower case: brace the
         # whole family so the name sorts and prints as given.
         last = "{" + last + "}"
+    if not (given or person.suffix) and " " in last:
+        # Without a comma BibTeX reads "Le Scao" as First Last: keep a lone multi-word family whole.
+        return "{" + last + "}"
     parts = [last]
     if person.suffix:
         parts.append(_name_part(person.suffix))
@@ -195,8 +200,8 @@ def record_to_fields(key: str, record: Record) -> tuple[str, Fields]:
     return kind.name, [(name, raw[name]) for name in FIELD_ORDER if raw.get(name)]
 
 
-def _format() -> bibtexparser.BibtexFormat:
-    fmt = bibtexparser.BibtexFormat()
+def _format() -> BibtexFormat:
+    fmt = BibtexFormat()  # type: ignore[no-untyped-call]
     fmt.indent = "  "
     fmt.value_column = 16  # aligned values; fixed so output doesn't depend on which fields occur
     fmt.block_separator = "\n"
@@ -206,10 +211,10 @@ def _format() -> bibtexparser.BibtexFormat:
 
 def emit(entries: Sequence[tuple[str, Record]]) -> str:
     """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique)."""
-    library = bibtexparser.Library()
+    library = Library()
     for key, record in entries:
         entry_type, fields = record_to_fields(key, record)
         library.add(Entry(entry_type, key, [Field(name, "{" + value + "}") for name, value in fields]))
     if not library.entries:
         return ""
-    return bibtexparser.write_string(library, unparse_stack=[], bibtex_format=_format())
+    return write_string(library, unparse_stack=[], bibtex_format=_format())
