@@ -51,8 +51,10 @@ _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))  # longest first: "feb
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _DATE_RES = (
     re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
-    re.compile(rf"(?<![\w]){_DAY}(?:\s+of)?[\s-]+(?P<mon>{_MONTH})\b\.?,?[\s-]+(?P<y>\d{{4}})(?!\d)", re.I),
-    re.compile(rf"(?<![\w])(?P<mon>{_MONTH})\b\.?\s+{_DAY},?\s+(?P<y>\d{{4}})(?!\d)", re.I),
+    re.compile(
+        rf"(?<![\w]){_DAY}(?:\s+of)?[\s-]+(?P<mon>{_MONTH})\b\.?,?[\s-]+(?P<y>\d{{4}})(?!\d)", re.IGNORECASE
+    ),
+    re.compile(rf"(?<![\w])(?P<mon>{_MONTH})\b\.?\s+{_DAY},?\s+(?P<y>\d{{4}})(?!\d)", re.IGNORECASE),
 )
 # Words that may surround a date on a line that carries nothing else ("Date: Thu, 8 Feb 2024").
 _DATE_LABELS = re.compile(
@@ -214,14 +216,66 @@ _READ_ON = re.compile(r"(?i)^read\s+on\b")
 _SENTENCE_BREAK = re.compile(r"[\w)\]”\"][.!?]\s+[A-Z(“\"]")
 _PROSE_START = re.compile(r"(?i)^(we|our|this (paper|work|survey|study)|in this (paper|work)|abstract\b)")
 _LINK_LABELS = frozenset(
-    "pdf paper arxiv abs code github blog blogpost post slides video talk website site project page html "
-    "link url openreview demo poster dataset data colab notebook huggingface hf model models doi review "
-    "reviews supplementary appendix tweet thread summary tldr homepage repo repository acl anthology "
-    "proceedings leaderboard space deck recording lecture".split()
+    [
+        "pdf",
+        "paper",
+        "arxiv",
+        "abs",
+        "code",
+        "github",
+        "blog",
+        "blogpost",
+        "post",
+        "slides",
+        "video",
+        "talk",
+        "website",
+        "site",
+        "project",
+        "page",
+        "html",
+        "link",
+        "url",
+        "openreview",
+        "demo",
+        "poster",
+        "dataset",
+        "data",
+        "colab",
+        "notebook",
+        "huggingface",
+        "hf",
+        "model",
+        "models",
+        "doi",
+        "review",
+        "reviews",
+        "supplementary",
+        "appendix",
+        "tweet",
+        "thread",
+        "summary",
+        "tldr",
+        "homepage",
+        "repo",
+        "repository",
+        "acl",
+        "anthology",
+        "proceedings",
+        "leaderboard",
+        "space",
+        "deck",
+        "recording",
+        "lecture",
+    ]
 )
 # Labels of what belongs to a session rather than to one reading: such a link on its own line is reported.
-_SESSION_LABELS = frozenset("slides slide deck video recording lecture homework assignment quiz syllabus".split())
-_NOTE_LABELS = frozenset("authors author venue note notes why tldr tl;dr summary comment comments".split())
+_SESSION_LABELS = frozenset(
+    ["slides", "slide", "deck", "video", "recording", "lecture", "homework", "assignment", "quiz", "syllabus"]
+)
+_NOTE_LABELS = frozenset(
+    ["authors", "author", "venue", "note", "notes", "why", "tldr", "tl;dr", "summary", "comment", "comments"]
+)
 
 
 def _strip_bullet(text: str) -> str:
@@ -271,16 +325,21 @@ def _citation_title(text: str) -> str | None:
     authors = re.split(r"(?<![A-Z])\.\s", rest, maxsplit=1)[0]
     if len(authors) > 400 or not _looks_like_authors(authors):
         return None
-    return title[:-1] if title.endswith(".") else title
+    return title.removesuffix(".")
 
 
-def _clean_title(text: str) -> str:
-    """Tidy a title's edges without changing its words."""
-    text = re.sub(r"\s+", " ", text).strip(" |")
+def _clean_title(text: str, *, markdown: bool = False) -> str:
+    """Tidy a title's edges without changing its words: whitespace, a stray " |", emphasis around the whole
+    title, the full stop of a citation; in Markdown, emphasis is read before backslash escapes."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not markdown:  # link text is delimited by [...]: a "|" inside it is meant
+        text = re.sub(r"^(\|+ )+|( \|+)+$", "", text).strip()
     m = re.fullmatch(r"(\*\*|__|\*|_)(.+)\1", text)
     if m:
         text = m.group(2).strip()
-    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+    if text.endswith(".") and not text.endswith(("..", "\\.")):
+        text = text[:-1]
+    return _md_unescape(text) if markdown else text
 
 
 # --------------------------------------------------------------------------------------------- model
@@ -335,7 +394,13 @@ class _Builder:
         self.warn(line, f'could not place "{shown}"' + (f" ({why})" if why else ""))
 
     def start_session(
-        self, line: int, name: str | None, date: _DateHit | None, *, optional: bool = False, date_line: int = 0
+        self,
+        line: int,
+        name: str | None,
+        date: _DateHit | None,
+        *,
+        optional: bool = False,
+        date_line: int = 0,
     ) -> None:
         self.sessions.append(_Session(line, name, date, date_optional=optional, date_line=date_line or line))
         self.reading = None
@@ -352,7 +417,9 @@ class _Builder:
     def add_reading(self, line: int, title: str) -> _Reading | None:
         session = self.session
         if session is None:
-            where = "after a heading that is no session" if self.sessions else "before the first session header"
+            where = (
+                "after a heading that is no session" if self.sessions else "before the first session header"
+            )
             self.unplaced(line, title, where)
             return None
         self.awaiting_name = False
@@ -378,7 +445,9 @@ class _Builder:
             self.warn(line, f'link "{url}" has no title before it; added it as a reading titled by its link')
         for seen, seen_line in reading.links:
             if seen == url:
-                self.warn(line, f'duplicate link "{url}" in "{reading.title}" (kept the one on line {seen_line})')
+                self.warn(
+                    line, f'duplicate link "{url}" in "{reading.title}" (kept the one on line {seen_line})'
+                )
                 return True
         reading.links.append((url, line))
         return True
@@ -452,7 +521,7 @@ def _is_session_material(label: str) -> bool:
 
 
 def _place_titled_link(b: _Builder, no: int, text: str) -> bool:
-    """"Title — https://…" or "Code: https://…": a link that follows some text on the same line."""
+    """ "Title — https://…" or "Code: https://…": a link that follows some text on the same line."""
     m = _INNER_URL.search(text)
     if m is None or m.start() == 0:
         return False
@@ -526,7 +595,9 @@ def _parse_text(lines: list[str], b: _Builder) -> None:
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _BOLD_LINE = re.compile(r"^(\*\*|__)(.+?)\1\s*:?\s*$")
-_MD_LINK = re.compile(r"(!?)\[((?:\\.|[^\[\]\\])*)\]\(\s*(<[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+\"[^\"]*\")?\s*\)")
+_MD_LINK = re.compile(
+    r"(!?)\[((?:\\.|[^\[\]\\])*)\]\(\s*(<[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+\"[^\"]*\")?\s*\)"
+)
 _MD_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
@@ -619,19 +690,25 @@ def _md_heading(b: _Builder, h: _Heading, level: int | None, next_is_link: bool)
 
 def _md_links(text: str) -> tuple[list[tuple[str, str]], str]:
     """The [text](url) links of a line (images left out) and the text outside them."""
-    links = [(_md_unescape(m.group(2)).strip(), m.group(3)) for m in _MD_LINK.finditer(text) if not m.group(1)]
+    links = [(m.group(2).strip(), m.group(3)) for m in _MD_LINK.finditer(text) if not m.group(1)]
     outside = _MD_LINK.sub(" ", text)
     return links, re.sub(r"\s+", " ", outside).strip(_SEPARATORS + ".;")
 
 
+def _is_title(link_text: str) -> bool:
+    """Link text that names a reading, not "code", "[pdf]" or the address itself."""
+    return bool(re.search(r"\w", link_text)) and not _is_label(link_text) and not _looks_like_url(link_text)
+
+
 def _md_linked_line(b: _Builder, no: int, links: list[tuple[str, str]], outside: str, nested: bool) -> None:
     """An item with [text](url) links: the first non-label link text (or the text outside) is the title."""
-    title = next((t for t, _ in links if re.search(r"\w", t) and not _is_label(t) and not _looks_like_url(t)), None)
+    title = next((_clean_title(t, markdown=True) for t, _ in links if _is_title(_md_unescape(t))), None)
+    outside = _md_unescape(outside)
     if title is None and outside and re.search(r"\w", outside) and not nested and not _is_label(outside):
         title = _citation_title(outside) or _clean_title(outside)
     if title is not None:
-        b.add_reading(no, _clean_title(title))
-    elif not nested and all(_is_session_material(t) for t, _ in links):
+        b.add_reading(no, title)
+    elif not nested and all(_is_session_material(_md_unescape(t)) for t, _ in links):
         b.unplaced(no, " ".join(f"[{t}]({u})" for t, u in links), "session material, not a reading")
         return
     for _, url in links:
@@ -658,8 +735,16 @@ def _md_line(b: _Builder, no: int, line: str, *, headers: bool, state: dict[str,
         _md_linked_line(b, no, links, outside, nested)
     elif text.startswith(">"):
         b.drop(no)
-    elif item is None and indent and b.reading is not None and b.reading.line == no - 1 and not b.reading.links \
-            and not _split_link(text) and not _is_prose(text) and not _section_of(text):
+    elif (
+        item is None
+        and indent
+        and b.reading is not None
+        and b.reading.line == no - 1
+        and not b.reading.links
+        and not _split_link(text)
+        and not _is_prose(text)
+        and not _section_of(text)
+    ):
         b.reading.title = _clean_title(f"{b.reading.title} {text}")  # a title wrapped onto the next line
     elif nested and not _split_link(text) and not _INNER_URL.search(text) and not _section_of(text):
         b.drop(no)  # a note under a reading ("Authors: …", "why it matters"), not a reading of its own
@@ -694,14 +779,16 @@ def _join_wrapped(lines: list[str], keep: set[int]) -> list[str]:
     """Join a "[link text" wrapped onto the next lines back onto its first line (the rest become blank)."""
     out = list(lines)
     for i, line in enumerate(out):
-        if i + 1 in keep:
+        if i + 1 in keep or line.count("[") <= line.count("]"):
             continue
-        j = i + 1
-        while out[i].count("[") > out[i].count("]") and j < len(out) and out[j].strip() and j + 1 not in keep:
+        joined, j = line.rstrip(), i + 1
+        while j < min(len(out), i + 4) and out[j].strip() and j + 1 not in keep:
             if _MD_ITEM.match(out[j]) or _HEADING.match(out[j]):
                 break
-            out[i], out[j] = f"{out[i].rstrip()} {out[j].strip()}", ""
-            j += 1
+            joined, j = f"{joined} {out[j].strip()}", j + 1
+            if len(_MD_LINK.findall(joined)) > len(_MD_LINK.findall(line)):  # the join completes a link
+                out[i:j] = [joined] + [""] * (j - i - 1)
+                break
     return out
 
 
@@ -710,7 +797,7 @@ def _is_markdown(source_name: str, lines: list[str]) -> bool:
     if source_name.lower().endswith((".md", ".markdown", ".mdown", ".mkd")):
         return True
     item = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\[[^\]]+\]\([^)]+\)")
-    return any(_HEADING.match(line) or item.match(line) for line in lines)
+    return any(re.match(r"^#{1,6}\s+\S", line) or item.match(line) for line in lines)
 
 
 # --------------------------------------------------------------------------------------------- validation
@@ -730,7 +817,9 @@ def _finish(b: _Builder) -> list[_Session]:
             s.name = f"Session {s.date.text}" if s.date else f"Session on line {s.line}"
             b.warn(s.line, f'session has no name line; named it "{s.name}"')
         if s.date is None or s.date.value is None:
-            problems.append(Problem(b.source, s.date_line, _date_problem(s.date, s.name), hint=_date_hint(s.date)))
+            problems.append(
+                Problem(b.source, s.date_line, _date_problem(s.date, s.name), hint=_date_hint(s.date))
+            )
         if not s.readings():
             b.warn(s.line, f'session "{s.name}" has no readings')
         _merge_duplicates(b, s)
@@ -741,7 +830,9 @@ def _finish(b: _Builder) -> list[_Session]:
         raise InputError(problems)
     if b.dropped:
         shown = ", ".join(map(str, b.dropped[:15])) + (", …" if len(b.dropped) > 15 else "")
-        b.warn(b.dropped[0], f"left out {len(b.dropped)} line(s) of abstract, quote or note text (lines {shown})")
+        b.warn(
+            b.dropped[0], f"left out {len(b.dropped)} line(s) of abstract, quote or note text (lines {shown})"
+        )
     return kept
 
 
@@ -755,8 +846,11 @@ def _merge_duplicates(b: _Builder, session: _Session) -> None:
             if earlier is reading:
                 kept.append(reading)
                 continue
-            b.warn(reading.line, f'"{reading.title}" is listed twice in "{session.name}" '
-                                 f"(also on line {earlier.line}); kept it once")
+            b.warn(
+                reading.line,
+                f'"{reading.title}" is listed twice in "{session.name}" '
+                f"(also on line {earlier.line}); kept it once",
+            )
             known = {url for url, _ in earlier.links}
             earlier.links += [(url, line) for url, line in reading.links if url not in known]
         setattr(session, role, kept)
@@ -783,7 +877,7 @@ def _toml_string(text: str) -> str:
         elif code < 0x20 or code == 0x7F:
             out.append(f"\\u{code:04X}")
         elif 0xD800 <= code <= 0xDFFF:
-            out.append("\uFFFD")
+            out.append("\ufffd")
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
@@ -843,7 +937,7 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 
 def _lines(text: str) -> list[str]:
     """Lines as an editor numbers them (CRLF, CR or LF), tabs expanded, invisible characters removed."""
-    text = text[1:] if text.startswith("\ufeff") else text
+    text = text.removeprefix("\ufeff")
     return [_INVISIBLE.sub("", line.expandtabs(4)) for line in re.split(r"\r\n|\r|\n", text)]
 
 
@@ -869,7 +963,9 @@ def _import(text: str, source_name: str, problem_file: str, fmt: str) -> ImportR
     sessions = _finish(b)
     messages = tuple(sorted(b.messages, key=lambda m: m.line))
     readings = sum(len(s.readings()) for s in sessions)
-    return ImportResult(_render(b.course, sessions, Path(source_name).name), messages, len(sessions), readings)
+    return ImportResult(
+        _render(b.course, sessions, Path(source_name).name), messages, len(sessions), readings
+    )
 
 
 def import_file(path: Path, fmt: str = "auto") -> ImportResult:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bibexport.errors import InputError
-from bibexport.importer import ImportMessage, ImportResult, import_file, import_text
+from bibexport.importer import (
+    ImportMessage,
+    ImportResult,
+    _DateHit,
+    _is_label,
+    _looks_like_url,
+    _Reading,
+    _render,
+    _Session,
+    _toml_string,
+    import_file,
+    import_text,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -95,7 +109,11 @@ def test_seed_title_count_matches_the_file(seed: ImportResult) -> None:
         if s.lower().rstrip(":") in {"required readings", "more readings"} or len(s) > 160:
             continue
         count += 1
-    assert count == 18 == sum(len(s.get("required", [])) + len(s.get("further", [])) for s in parsed(seed)["sessions"])
+    assert (
+        count
+        == 18
+        == sum(len(s.get("required", [])) + len(s.get("further", [])) for s in parsed(seed)["sessions"])
+    )
 
 
 def test_seed_links(seed: ImportResult) -> None:
@@ -123,16 +141,22 @@ def test_seed_links(seed: ImportResult) -> None:
 
 
 def test_seed_repair_is_reported_with_its_line(seed: ImportResult) -> None:
-    assert ImportMessage(
-        38, 'repaired link "https://arxiv.org/abs/2203.02155)" → "https://arxiv.org/abs/2203.02155" (stray ")")'
-    ) in seed.messages
+    assert (
+        ImportMessage(
+            38,
+            'repaired link "https://arxiv.org/abs/2203.02155)" → "https://arxiv.org/abs/2203.02155" (stray ")")',
+        )
+        in seed.messages
+    )
     assert not [m for m in messages(seed) if m.startswith("could not place")]
 
 
 def test_seed_dropped_prose_is_summarised(seed: ImportResult) -> None:
     summary = [m for m in seed.messages if m.message.startswith("left out")]
     assert len(summary) == 1
-    assert summary[0].message.endswith("11 line(s) of abstract, quote or note text (lines 7, 11, 14, 16, 19, 32, 36, 39, 43, 50, 58)")
+    assert summary[0].message.endswith(
+        "11 line(s) of abstract, quote or note text (lines 7, 11, 14, 16, 19, 32, 36, 39, 43, 50, 58)"
+    )
 
 
 def test_multi_link_arrays_put_each_link_on_its_own_line(seed: ImportResult) -> None:
@@ -150,7 +174,9 @@ def test_output_is_deterministic() -> None:
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
-def test_newlines_bom_and_tabs_do_not_change_the_result(newline: str, seed: ImportResult, tmp_path: Path) -> None:
+def test_newlines_bom_and_tabs_do_not_change_the_result(
+    newline: str, seed: ImportResult, tmp_path: Path
+) -> None:
     text = SEED.read_text(encoding="utf-8").replace("\n", newline).replace("- https", "-\thttps")
     path = tmp_path / SEED.name
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
@@ -183,17 +209,29 @@ def test_markdown_course_site() -> None:
     assert [(r["title"], r["links"]) for r in week1["further"]] == [
         ("Mixtral of Experts", ["https://arxiv.org/abs/2401.04088"]),
         ("Llama 2: Open Foundation and Fine-Tuned Chat Models", ["https://arxiv.org/abs/2307.09288"]),
-        ("The Pile: An 800GB Dataset of Diverse Text for Language Modeling", ["https://arxiv.org/abs/2101.00027"]),
+        (
+            "The Pile: An 800GB Dataset of Diverse Text for Language Modeling",
+            ["https://arxiv.org/abs/2101.00027"],
+        ),
     ]
     assert [(r["title"], r["links"]) for r in week2["required"]] == [
-        ("Training language models to follow instructions with human feedback", ["https://arxiv.org/abs/2203.02155"]),
+        (
+            "Training language models to follow instructions with human feedback",
+            ["https://arxiv.org/abs/2203.02155"],
+        ),
         (
             "Direct Preference Optimization",
-            ["https://arxiv.org/abs/2305.18290", "https://github.com/eric-mitchell/direct-preference-optimization"],
+            [
+                "https://arxiv.org/abs/2305.18290",
+                "https://github.com/eric-mitchell/direct-preference-optimization",
+            ],
         ),
     ]
     assert [(r["title"], r["links"]) for r in week2["further"]] == [
-        ("Deep reinforcement learning from human preferences", ["https://openreview.net/forum?id=GisHNaleWiA"]),
+        (
+            "Deep reinforcement learning from human preferences",
+            ["https://openreview.net/forum?id=GisHNaleWiA"],
+        ),
         ("Github Awesome-RLHF", ["https://github.com/opendilab/awesome-RLHF"]),
     ]
     assert (result.sessions, result.readings) == (2, 9)
@@ -220,7 +258,10 @@ def test_markdown_dates_in_headings_and_wrapped_link_text() -> None:
     assert doc["sessions"][1]["required"][1]["links"] == ["https://arxiv.org/abs/2101.00027"]
     assert doc["sessions"][2]["required"] == [
         {"title": "Mixtral of Experts", "links": []},
-        {"title": "Evaluating Large Language Models: A Comprehensive Survey", "links": ["https://arxiv.org/abs/2310.19736"]},
+        {
+            "title": "Evaluating Large Language Models: A Comprehensive Survey",
+            "links": ["https://arxiv.org/abs/2310.19736"],
+        },
     ]
     assert result.messages == ()
 
@@ -239,9 +280,15 @@ def test_markdown_date_under_heading_citations_and_tables() -> None:
         "Are Emergent Abilities of Large Language Models a Mirage?",
     ]
     assert s3["required"][1]["links"] == ["https://www.anthropic.com/news/evaluating-ai-systems"]
-    assert s3["further"][0]["links"] == ["https://arxiv.org/abs/2107.03374", "https://github.com/openai/human-eval"]
+    assert s3["further"][0]["links"] == [
+        "https://arxiv.org/abs/2107.03374",
+        "https://github.com/openai/human-eval",
+    ]
     assert s4["required"] == [
-        {"title": "ReAct: Synergizing Reasoning and Acting in Language Models", "links": ["https://arxiv.org/abs/2210.03629"]}
+        {
+            "title": "ReAct: Synergizing Reasoning and Acting in Language Models",
+            "links": ["https://arxiv.org/abs/2210.03629"],
+        }
     ]
     said = messages(result)
     assert any("listed twice" in m and "also on line 22" in m for m in said)
@@ -273,8 +320,16 @@ HEADER = "read on: - {date}\nBasicLLM\nRequired Readings:\nMistral 7B\n"
 
 @pytest.mark.parametrize(
     "written",
-    ["08 Feb 2024", "8 February 2024", "2024-02-08", "Feb 8, 2024", "February 8th, 2024", "Thu, 8 Feb. 2024",
-     "2024/02/08", "8-Feb-2024"],
+    [
+        "08 Feb 2024",
+        "8 February 2024",
+        "2024-02-08",
+        "Feb 8, 2024",
+        "February 8th, 2024",
+        "Thu, 8 Feb. 2024",
+        "2024/02/08",
+        "8-Feb-2024",
+    ],
 )
 def test_date_shapes(written: str) -> None:
     doc = parsed(import_text(HEADER.format(date=written)))
@@ -316,8 +371,11 @@ def one_link(line: str) -> tuple[list[str], list[str]]:
         ("- <https://arxiv.org/abs/2203.02155>", "https://arxiv.org/abs/2203.02155", '"<...>" wrapper'),
         ("- https://arxiv.org/abs/2203.02155|", "https://arxiv.org/abs/2203.02155", 'stray "|"'),
         ("- https://arxiv.org/abs/ 2203.02155", "https://arxiv.org/abs/2203.02155", "whitespace inside"),
-        ("- https://openreview.net/forum?id= GisHNaleWiA", "https://openreview.net/forum?id=GisHNaleWiA",
-         "whitespace inside"),
+        (
+            "- https://openreview.net/forum?id= GisHNaleWiA",
+            "https://openreview.net/forum?id=GisHNaleWiA",
+            "whitespace inside",
+        ),
         ("- http//example.org/a", "http://example.org/a", 'typo in scheme "http//"'),
         ("- htps://example.org/a", "https://example.org/a", 'typo in scheme "htps://"'),
         ("- https:/example.org/a", "https://example.org/a", 'typo in scheme "https:/"'),
@@ -431,10 +489,6 @@ def test_session_without_readings_and_without_name_are_warnings() -> None:
 
 # ------------------------------------------------------------------------------------------ TOML safety
 
-from bibexport.importer import _Reading, _render, _Session, _DateHit, _toml_string  # noqa: E402
-
-import datetime as dt  # noqa: E402
-
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 @settings(max_examples=300)
@@ -442,7 +496,11 @@ def test_toml_string_round_trips(text: str) -> None:
     assert tomllib.loads(f"x = {_toml_string(text)}")["x"] == text
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1), min_size=1, max_size=6
+    )
+)
 @settings(max_examples=100)
 def test_rendered_titles_round_trip(names: list[str]) -> None:
     when = _DateHit(0, 0, "", dt.date(2024, 2, 8))
@@ -450,12 +508,12 @@ def test_rendered_titles_round_trip(names: list[str]) -> None:
         _Session(1, name, when, required=[_Reading(name, 2, [("https://a.org/" + str(i), 3)])])
         for i, name in enumerate(names)
     ]
-    doc = tomllib.loads(_render("Course \"x\" \\", sessions, "in\nput.txt"))
+    doc = tomllib.loads(_render('Course "x" \\', sessions, "in\nput.txt"))
     assert [s["name"] for s in doc["sessions"]] == names
     assert [s["required"][0]["title"] for s in doc["sessions"]] == names
     slugs = [s["slug"] for s in doc["sessions"]]
     assert len(set(slugs)) == len(slugs)
-    assert all(__import__("re").fullmatch(r"[a-z0-9][a-z0-9-]*", s) for s in slugs)
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", s) for s in slugs)
 
 
 _MD_SPECIAL = "\\[]*_`"
@@ -471,12 +529,46 @@ title_words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "
 @given(st.lists(title_words, min_size=1, max_size=6).map(" ".join))
 @settings(max_examples=200)
 def test_markdown_titles_with_any_unicode_come_back_unchanged(title: str) -> None:
-    from hypothesis import assume
-
-    from bibexport.importer import _is_label, _looks_like_url
-
     assume(any(c.isalnum() for c in title) and not title.endswith(".") and not _is_label(title))
     assume(not _looks_like_url(title))
     text = f"## 2024-02-08 Session\n\n- [{_md_escape(title)}](https://example.org/x)\n"
     doc = parsed(import_text(text, source_name="x.md"))
     assert doc["sessions"][0]["required"] == [{"title": title, "links": ["https://example.org/x"]}]
+
+
+line_words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Z"), whitelist_characters=' "\\“”‘’'),
+    min_size=1,
+    max_size=10,
+)
+
+
+@given(st.lists(st.lists(line_words, min_size=1, max_size=8).map(" ".join), min_size=1, max_size=8))
+@settings(max_examples=150, deadline=None)
+def test_plain_text_lines_are_never_lost_silently(body: list[str]) -> None:
+    from bibexport.importer import _BOILERPLATE, _INVISIBLE, _header, _section_of, _strip_bullet
+
+    text = HEADER.format(date="2024-02-08") + "\n".join(line.replace("\r", " ") for line in body) + "\n"
+    try:
+        result = import_text(text)
+    except InputError as exc:  # a generated line may be a header with an impossible or missing date
+        assert all(p.line > 4 for p in exc.problems)
+        return
+    doc = parsed(result)  # always valid TOML
+    got = [r["title"] for s in doc["sessions"] for role in ("required", "further") for r in s.get(role, [])]
+    summary = " ".join(m.message for m in result.messages if m.message.startswith("left out"))
+    said = {m.line for m in result.messages}
+    for no, line in enumerate(_INVISIBLE.sub("", text).splitlines(), 1):
+        content = " ".join(_strip_bullet(line.strip()).split())
+        if no <= 4 or not re.search(r"\w", content):
+            continue
+        placed = (
+            any(t and t in content for t in got)
+            or no in said
+            or re.search(rf"\b{no}\b", summary)
+            or _section_of(content)
+            or _header(content, loose=True)
+            or _BOILERPLATE.match(content)
+            or any(s["name"] == content for s in doc["sessions"])
+        )
+        assert placed, (no, line)
