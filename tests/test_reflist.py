@@ -322,6 +322,26 @@ def test_available_styles_lists_every_kind() -> None:
     assert {"apa", "ieee", "modern-language-association", "course-notes", "pybtex:plain"} <= set(names)
 
 
+def test_project_style_is_valid_csl() -> None:
+    from citeproc import SCHEMA_PATH  # the CSL schema (1.0.2 and later additions) citeproc-py ships
+    from lxml import etree
+
+    schema = etree.RelaxNG(etree.parse(SCHEMA_PATH))
+    for name in ("course-notes",):
+        path = resolve_style(name).path
+        assert path is not None
+        assert schema.validate(etree.parse(str(path))), schema.error_log
+    # The repository's styles/ folder shows the same file (a link to the package data).
+    assert (Path(__file__).parent.parent / "styles" / "course-notes.csl").read_bytes() == path.read_bytes()
+
+
+def test_a_broken_style_file_is_a_style_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.csl"
+    path.write_text('<style xmlns="http://purl.org/net/xbiblio/csl"><bro', encoding="utf-8")
+    with pytest.raises(StyleError, match="cannot read CSL style"):
+        reflist.emit(seed_bibliography(), fmt="txt", style=str(path))
+
+
 def test_a_citation_only_style_is_a_style_error(tmp_path: Path) -> None:
     path = tmp_path / "cite-only.csl"
     path.write_text(

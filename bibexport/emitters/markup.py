@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
@@ -240,7 +240,6 @@ class Document:
     title: str
     blocks: tuple[Block, ...]
     lang: str = "en"
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _heading(block: Block) -> str:
