@@ -125,9 +125,17 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#&|~!])")
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=])")
 
 
+_GFM_AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(://)|\b(www)(\.)")
+
+
 def md_escape(text: str) -> str:
-    """Markdown text that renders as itself: no emphasis, links, HTML, code or headings from it."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Markdown text that renders as itself: no emphasis, links, HTML, code or headings from it.
+
+    Bare URLs in remote text are defused too (``https\\://``, ``www\\.``): GitHub-flavoured Markdown would
+    otherwise turn them into links nobody chose.  Links we mean are written as explicit links.
+    """
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _GFM_AUTOLINK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"{m.group(3)}\\.", text)
 
 
 def _md_line_start(text: str) -> str:
