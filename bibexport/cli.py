@@ -116,6 +116,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         files[lock_path] = lockfile.dumps(lock)
         write_all(files)
     _report(course, lock, offline and bool(todo), config_path)
+    _report_undated(assembly.bibliography, config_path)
     click.echo(f"wrote {len(files) - 1} files to {out_dir}/ and updated {lock_path}")
     unresolved = [e for e in lock.entries if e.status != "resolved"]
     if strict and unresolved:
@@ -147,6 +148,26 @@ def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) ->
             click.echo(f"  unresolved: {where} {e.title!r}: {why}", err=True)
         for w in e.warnings:
             click.echo(f"  warning: {where} {e.title!r}: {w}", err=True)
+    first: dict[tuple[str, str], int] = {}
+    for r in course.readings():  # the same reading twice in one session is built once: say so, don't fail
+        line = first.setdefault((r.session, r.fingerprint), r.line)
+        if line != r.line:
+            click.echo(f"  warning: {config_path}:{r.line} {r.title!r} is listed twice in session '{r.session}' "
+                       f"(also on line {line}); it is built once", err=True)
+
+
+def _report_undated(bib: Any, config_path: Path) -> None:
+    """One warning per work with no date: BibTeX styles such as plainnat warn "empty year" for it."""
+    seen: set[str] = set()
+    for sb in bib.sessions:
+        readings = [r for r in sb.session.readings if r.role == "required"]
+        readings += [r for r in sb.session.readings if r.role == "further"]
+        for reading, e in zip(readings, sb.required + sb.further):
+            if e.record.issued or e.key in seen:
+                continue
+            seen.add(e.key)
+            click.echo(f"  warning: {config_path}:{reading.line} {e.key}: no date known; add year = ... to the "
+                       "reading (BibTeX styles such as plainnat warn on an empty year)", err=True)
 
 
 @cli.command("import")
@@ -163,6 +184,11 @@ def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None
 
     if not source.exists():
         raise InputError([Problem(str(source), 0, "file not found")])
+    from bibexport.config import MAX_INPUT_BYTES
+
+    if source.stat().st_size > MAX_INPUT_BYTES:  # the importer would take minutes; surely not a reading list
+        raise InputError([Problem(str(source), 0, f"file is {source.stat().st_size / 1e6:.1f} MB; bibexport "
+                                  f"imports reading lists up to {MAX_INPUT_BYTES // 1_000_000} MB")])
     if output is not None and output.exists() and not force:
         raise InputError([Problem(str(output), 0, "already exists",
                                   "pass --force to overwrite it (hand edits in it would be lost)")])

@@ -111,6 +111,7 @@ def test_build_against_replayed_services(course_dir: Path) -> None:
     assert "Lavaud, L{\\'e}lio Renard" in bib or "Lavaud, L\\'{e}lio Renard" in bib
     assert (out / "alignment" / "readings.bib").exists() and (out / "basics" / "readings.json").exists()
     assert "unresolved" in proc.stderr and "A reading nobody can find" in proc.stderr
+    assert "add its link" in proc.stderr
     assert "sessions.toml:" in proc.stderr
 
     lock = json.loads((course_dir / "sessions.lock.json").read_text(encoding="utf-8"))
