@@ -54,6 +54,7 @@ class Link:
     session_name: str
     reading: str  # the reading's title
     role: str = "required"
+    fingerprint: str = ""  # the reading's, to find it in the lockfile
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ def extract_links(course: Course) -> list[Link]:
         for reading in session.readings:
             for i, url in enumerate(reading.links):
                 line = reading.link_lines[i] if i < len(reading.link_lines) else reading.line
-                out.append(Link(url, line or reading.line, session.slug, session.name, reading.title, reading.role))
+                out.append(Link(url, line or reading.line, session.slug, session.name, reading.title, reading.role,
+                                reading.fingerprint))
     return out
 
 
@@ -481,9 +483,11 @@ class Checker:
         from bibexport.resolvers.base import NOT_FOUND
 
         resolver = resolvers.get("arxiv")
-        outcomes = resolver.resolve(sorted(set(ids.values())), self.http, self.endpoints)
+        http = _Recording(self.http)  # records carry no comment or abstract: read "withdrawn" from the feeds
+        outcomes = resolver.resolve(sorted(set(ids.values())), http, self.endpoints)
         lost_versions = {split_version(i)[0] for i, o in outcomes.items() if o.kind == NOT_FOUND and split_version(i)[1]}
-        bases = resolver.resolve(sorted(lost_versions), self.http, self.endpoints) if lost_versions else {}
+        bases = resolver.resolve(sorted(lost_versions), http, self.endpoints) if lost_versions else {}
+        withdrawn = http.withdrawn_arxiv()
         out = {}
         for url, ident in ids.items():
             outcome = outcomes.get(ident)
@@ -496,6 +500,9 @@ class Checker:
                 out[url] = Finding(BROKEN, msg, (Issue(ERROR, "arxiv-version", msg, fix),), "arxiv")
             else:
                 out[url] = _outcome_finding(outcome, "arxiv", f"arXiv gave no answer for {ident}")
+                if out[url].verdict == OK and (base, version) in withdrawn:
+                    note = Issue(WARNING, "withdrawn", "arXiv lists this paper as withdrawn")
+                    out[url] = replace(out[url], issues=out[url].issues + (note,))
         return out
 
     def check_openreview(self, ids: Mapping[str, str]) -> dict[str, Finding]:
@@ -573,7 +580,7 @@ class Checker:
         try:
             response = self._request("HEAD", url)
         except NetworkError as exc:
-            if exc.status != 501:  # 501: the server does not implement HEAD
+            if exc.status is None or exc.status < 500:  # some servers fail HEAD (501, 500, 503) but serve GET
                 raise
             return self._request("GET", url)
         if response.status < 400:
@@ -661,13 +668,46 @@ def _outcome_finding(outcome: Any, via: str, missing: str) -> Finding:
     if outcome.ok:
         record = outcome.record
         issues: tuple[Issue, ...] = ()
-        text = " ".join((record.abstract or "")[:400].split() + [record.note])
-        if record.status == "withdrawn" or _WITHDRAWN.search(text):
-            issues = (Issue(WARNING, "withdrawn", f"{via} lists this paper as withdrawn"),)
+        if record.status == "withdrawn":
+            issues = (Issue(WARNING, "withdrawn", "OpenReview lists this submission as withdrawn"),)
         return Finding(OK, f"{outcome.identifier}: {record.title}", issues, via, record.title)
     if outcome.kind in (NOT_FOUND, INVALID):
         return Finding(BROKEN, outcome.reason or f"{outcome.identifier} not found", via=via)
     return Finding(UNVERIFIABLE, outcome.reason or outcome.kind, via=via)
+
+
+class _Recording:
+    """An HTTP client passing requests through and keeping the bodies, to read what records leave out."""
+
+    def __init__(self, http: Any) -> None:
+        self.http = http
+        self.bodies: list[bytes] = []
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        """Pass the GET on, keep the body."""
+        response = self.http.get(url, **kwargs)
+        self.bodies.append(response.content)
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.http, name)
+
+    def withdrawn_arxiv(self) -> set[tuple[str, int]]:
+        """``(id, version)`` of every feed entry whose comment or abstract says the paper was withdrawn, and
+        ``(id, 0)`` when the latest version seen is withdrawn."""
+        from bibexport.resolvers.arxiv import parse_feed
+
+        out: set[tuple[str, int]] = set()
+        for body in self.bodies:
+            try:
+                entries = parse_feed(body).all
+            except ValueError:
+                continue
+            for entry in entries:
+                if _WITHDRAWN.search(entry.comment) or _WITHDRAWN.search(entry.summary[:400]):
+                    out.add((entry.arxiv_id, entry.version))
+                    out.add((entry.arxiv_id, 0))
+        return out
 
 
 def _interleave_hosts(urls: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -752,10 +792,12 @@ def default_cache_path() -> Path:
 
 
 def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str] = (),
-              cache: ResultCache | None = None) -> Report:
+              cache: ResultCache | None = None, lock: Any = None) -> Report:
     """Lint every link, then check online (``checker`` None: lint only) what is well-formed and not excluded.
 
-    A malformed link is ``broken`` and not fetched; an excluded one is linted but not fetched.
+    A malformed link is ``broken`` and not fetched; an excluded one is linted but not fetched.  When arXiv or
+    OpenReview cannot be asked (OpenReview refuses many anonymous reads), a paper the lockfile (``lock``)
+    resolved from that very id is ``ok``, with the date of that resolution.
     """
     links = extract_links(course)
     duplicates = lint_duplicates(links)
@@ -784,10 +826,32 @@ def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str
     for i, warnings in online.items():
         link = links[i]
         finding = cached.get(link.url) or fresh[link.url]
+        if finding.verdict == UNVERIFIABLE and lock is not None:
+            finding = _lockfile_evidence(link, finding, lock)
         mismatch = title_mismatch(link, finding.title)
         results[i] = Result(link, finding.verdict, finding.reason, finding.issues + mismatch + warnings, finding.via,
                             cached=link.url in cached)
     return Report(tuple(r for r in results if r is not None), course.path, offline=checker is None, course=course)
+
+
+def _lockfile_evidence(link: Link, finding: Finding, lock: Any) -> Finding:
+    """``ok`` from the lockfile when the API could not be asked but the reading was resolved from this id."""
+    if finding.via not in ("arxiv", "openreview"):
+        return finding
+    entry = lock.get(link.fingerprint) if link.fingerprint else None
+    if entry is None or entry.status != "resolved" or entry.record is None:
+        return finding
+    record = entry.record
+    kind, ident = classify(link.url)
+    from bibexport.resolvers.arxiv import split_version
+
+    same = (kind == "arxiv" and split_version(ident)[0] == record.arxiv_id) or (
+        kind == "openreview" and ident == record.openreview_id)
+    if not same:
+        return finding
+    when = f" on {entry.retrieved}" if entry.retrieved else ""
+    return replace(finding, verdict=OK, reason=f"{finding.reason}; the lockfile resolved this id{when}",
+                   title=record.title)
 
 
 def title_mismatch(link: Link, found: str) -> tuple[Issue, ...]:

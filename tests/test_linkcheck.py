@@ -336,6 +336,16 @@ def test_arxiv_outage_is_unverifiable_and_withdrawn_is_a_warning() -> None:
     assert withdrawn.verdict == OK
     assert [i.code for i in withdrawn.issues] == ["withdrawn"]
 
+    responses.reset()  # the other way arXiv says it: the comment of the withdrawing version
+    feed = _feed("2310.06825.xml").decode("utf-8")
+    feed = re.sub(r"<arxiv:comment>.*?</arxiv:comment>",
+                  "<arxiv:comment>This paper has been withdrawn by the author due to an error</arxiv:comment>",
+                  feed).replace("2310.06825v1", "2310.06825v2")  # the withdrawing version is a new one
+    _arxiv_replay({"2310.06825": feed.encode("utf-8"), "2310.06825v1": _feed("2310.06825.xml")})
+    urls = ["https://arxiv.org/abs/2310.06825", "https://arxiv.org/abs/2310.06825v1"]
+    found = _api_checker().check(urls)
+    assert [(found[u].verdict, [i.code for i in found[u].issues]) for u in urls] == [(OK, ["withdrawn"]), (OK, [])]
+
 
 def _openreview_replay() -> None:
     """v2 knows HPuSIXJaa9 and refuses Zz9Zz9Zz9Z with a challenge; v1 knows TG8KACxEON; the rest is 404."""
@@ -449,3 +459,28 @@ def test_title_mismatch(reading: str, warns: bool) -> None:
     issues = linkcheck.title_mismatch(link, found)
     assert bool(issues) == warns
     assert all(i.code == "other-paper" and i.level == "warning" for i in issues)
+
+
+def test_the_lockfile_vouches_for_an_id_the_api_will_not_confirm() -> None:
+    from bibexport.lockfile import Lock, LockEntry
+    from bibexport.model import Record
+
+    toml = SEED_TYPO.replace("https://arxiv.org/abs/2203.02155)", "https://openreview.net/forum?id=Zz9Zz9Zz9Z")
+    course = parse_course(toml)
+    reading = course.readings()[0]
+    title = "Training language models to follow instructions with human feedback"
+    record = Record(type="article", title=title, openreview_id="Zz9Zz9Zz9Z")
+    lock = Lock.of([LockEntry(reading.fingerprint, reading.title, reading.links, "resolved", "openreview:Zz9Zz9Zz9Z",
+                              retrieved="2024-02-01", record=record)])
+    checker = _api_checker()
+    checker.check = lambda urls: {u: Finding(UNVERIFIABLE, "OpenReview refused", via="openreview")  # type: ignore
+                                  for u in urls if "openreview" in u} | {u: Finding(OK, via="http") for u in urls
+                                                                           if "openreview" not in u}
+    without = run_check(course, checker).results[0]
+    assert without.verdict == UNVERIFIABLE
+    vouched = run_check(course, checker, lock=lock).results[0]
+    assert vouched.verdict == OK
+    assert vouched.reason == "OpenReview refused; the lockfile resolved this id on 2024-02-01"
+    other = Lock.of([LockEntry(reading.fingerprint, reading.title, reading.links, "resolved",
+                               record=record.replace(openreview_id="Aa1Aa1Aa1A"))])
+    assert run_check(course, checker, lock=other).results[0].verdict == UNVERIFIABLE  # another paper: no evidence
