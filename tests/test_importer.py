@@ -523,7 +523,12 @@ def _md_escape(text: str) -> str:
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
 
 
-title_words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Z")), min_size=1, max_size=12)
+# U+200B and U+FEFF are removed on input on purpose (invisible junk from copying web pages)
+title_words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Z"), blacklist_characters="\u200b\ufeff"),
+    min_size=1,
+    max_size=12,
+)
 
 
 @given(st.lists(title_words, min_size=1, max_size=6).map(" ".join))
@@ -572,3 +577,56 @@ def test_plain_text_lines_are_never_lost_silently(body: list[str]) -> None:
             or any(s["name"] == content for s in doc["sessions"])
         )
         assert placed, (no, line)
+
+
+def test_markdown_schedule_table() -> None:
+    result, doc = load("schedule-table.md")
+    assert [(s["name"], s["date"].isoformat()) for s in doc["sessions"]] == [
+        ("LLMEvaluate", "2024-01-30"),
+        ("Alignment", "2024-02-06"),
+        ("BasicLLM", "2024-02-08"),
+    ]
+    evaluate, alignment, basic = doc["sessions"]
+    assert titles(doc, 0, "required") == [
+        "Holistic Evaluation of Language Models",
+        "Holistic Evaluation of Text-To-Image Models",
+    ]
+    assert evaluate["further"] == [
+        {
+            "title": "Challenges in evaluating AI systems",
+            "links": ["https://www.anthropic.com/news/evaluating-ai-systems"],
+        }
+    ]
+    assert alignment["required"] == [
+        {
+            "title": "Training language models to follow instructions with human feedback",
+            "links": [
+                "https://arxiv.org/abs/2203.02155",
+                "https://openai.com/research/instruction-following",
+            ],
+        }
+    ]
+    assert titles(doc, 1, "further") == ["Direct Preference Optimization", "Github Awesome-RLHF"]
+    assert basic["required"] == [
+        {"title": "Mistral 7B", "links": []},
+        {"title": "Mixtral of Experts", "links": ["https://arxiv.org/abs/2401.04088"]},
+    ]
+    # the table after a heading that is no session is reported row by row, not guessed
+    assert [m.line for m in result.messages if m.message.startswith("could not place")] == [9, 11, 13]
+
+
+def test_markdown_table_of_readings_inside_a_session() -> None:
+    text = (
+        "## 2024-02-08: BasicLLM\n\n| Title | Link |\n|---|---|\n"
+        "| Llama 2: Open Foundation and Fine-Tuned Chat Models | https://arxiv.org/abs/2307.09288) |\n"
+        "| [Mistral 7B](https://arxiv.org/abs/2310.06825) | |\n"
+    )
+    result = import_text(text, source_name="x.md")
+    assert parsed(result)["sessions"][0]["required"] == [
+        {
+            "title": "Llama 2: Open Foundation and Fine-Tuned Chat Models",
+            "links": ["https://arxiv.org/abs/2307.09288"],
+        },
+        {"title": "Mistral 7B", "links": ["https://arxiv.org/abs/2310.06825"]},
+    ]
+    assert [m.line for m in result.messages] == [5]  # the repaired link, on its row's line
