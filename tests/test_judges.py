@@ -1,15 +1,21 @@
 """Real clients judge our output: pdflatex+bibtex (natbib/plainnat), pdflatex+biber (biblatex), pandoc --citeproc.
 
-One small library covers every case the emitters handle; each toolchain compiles it once.  A clean run means
-no error, no warning in the .blg, and no undefined citation or other warning in the final .log.
+Each toolchain compiles one .bib once: the shipped course's ``out/readings.bib`` (``bibexport build --offline``
+on a copy of sessions.toml + lockfile) followed by a small library covering every case the emitters handle
+(keys prefixed ``t:``).  A clean run means no error, no warning in the .blg, and no undefined citation or
+other warning in the final .log.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
+import bibtexparser
 import pytest
 
 from bibexport.emitters import bibtex, csljson
@@ -38,7 +44,7 @@ MISTRAL_AUTHORS = _people(
 
 LIBRARY: list[tuple[str, Record]] = [
     (
-        "jiang2023mistral",
+        "t:jiang2023mistral",
         Record(
             type="article", title="Mistral 7B", authors=MISTRAL_AUTHORS, issued=(2023, 10, 10),
             arxiv_id="2310.06825", arxiv_class="cs.CL", doi="10.48550/arXiv.2310.06825",
@@ -46,7 +52,7 @@ LIBRARY: list[tuple[str, Record]] = [
         ),
     ),
     (
-        "ouyang2022training",
+        "t:ouyang2022training",
         Record(
             type="paper-conference",
             title="Training language models to follow instructions with human feedback",
@@ -58,7 +64,7 @@ LIBRARY: list[tuple[str, Record]] = [
         ),
     ),
     (
-        "groeneveld2024olmo",
+        "t:groeneveld2024olmo",
         Record(
             type="paper-conference", title="OLMo: Accelerating the Science of Language Models",
             authors=_people(("Dirk", "Groeneveld"), ("Iz", "Beltagy"), ("Hannaneh", "Hajishirzi")),
@@ -70,7 +76,7 @@ LIBRARY: list[tuple[str, Record]] = [
         ),
     ),
     (
-        "liang2023holistic",
+        "t:liang2023holistic",
         Record(
             type="article-journal", title="Holistic Evaluation of Language Models",
             authors=_people(("Percy", "Liang"), ("Rishi", "Bommasani"), ("Christopher", "Ré")),
@@ -79,7 +85,7 @@ LIBRARY: list[tuple[str, Record]] = [
         ),
     ),
     (
-        "anthropic2023claude",
+        "t:anthropic2023claude",
         Record(
             type="post-weblog", title="Introducing Claude", authors=(Person(literal="Anthropic"),),
             issued=(2023, 3, 14), site="Anthropic", accessed=(2024, 2, 8),
@@ -87,7 +93,7 @@ LIBRARY: list[tuple[str, Record]] = [
         ),
     ),
     (
-        "wolf2020transformers",
+        "t:wolf2020transformers",
         Record(
             type="software", title="Transformers: State-of-the-Art Machine Learning for PyTorch",
             authors=(Person(literal="Hugging Face"),), issued=(2020,), publisher="GitHub",
@@ -97,13 +103,13 @@ LIBRARY: list[tuple[str, Record]] = [
         ),
     ),
     (
-        "unresolved2017deep",
+        "t:unresolved2017deep",
         Record(type="article", title="Deep reinforcement learning from human preferences",
                url="https://openreview.net/forum?id=GisHNaleWiA"),
     ),
-    ("unresolvedtitle", Record(type="webpage", title="A reading with nothing but a title")),
+    ("t:unresolvedtitle", Record(type="webpage", title="A reading with nothing but a title")),
     (
-        "nasty2024title",
+        "t:nasty2024title",
         Record(
             type="article",
             title="Nasty {unbalanced \\ 100% & #1 a_b $5 ~x^2 <b>| and $\\mathcal{O}(n^2)$ attention }}",
@@ -112,7 +118,7 @@ LIBRARY: list[tuple[str, Record]] = [
         ),
     ),
     (
-        "brondsted2021unicode",
+        "t:brondsted2021unicode",
         Record(
             type="article-journal", title="Zürich, Łódź and Žilina: A Tour of Æsthetic Naïveté",
             authors=(
@@ -142,9 +148,28 @@ ALL_ENCODED = Record(
 )
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 @pytest.fixture(scope="module")
-def bib() -> str:
-    return bibtex.emit(LIBRARY)
+def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``bibexport build --offline`` of the shipped course, on copies so the committed lockfile stays as is."""
+    work = tmp_path_factory.mktemp("seed")
+    for name in ("sessions.toml", "sessions.lock.json"):
+        shutil.copy(ROOT / name, work / name)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bibexport", "build", "--offline", "-c", "sessions.toml", "-o", "out"],
+        cwd=work, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return work / "out"
+
+
+def _keys_and_undated(bib: str) -> tuple[list[str], list[str]]:
+    library = bibtexparser.parse_string(bib)
+    assert not library.failed_blocks
+    keys = [entry.key for entry in library.entries]
+    return keys, [entry.key for entry in library.entries if "year" not in entry.fields_dict]
 
 
 needs_latex = pytest.mark.skipif(
@@ -158,33 +183,37 @@ needs_pandoc = pytest.mark.skipif(
 
 @pytest.mark.latex
 @needs_latex
-def test_bibtex_plainnat_compiles_without_warnings(tmp_path: Path) -> None:
+def test_bibtex_plainnat_compiles_without_warnings(seed_out: Path, tmp_path: Path) -> None:
     # biber turns these spellings back into UTF-8, which pdflatex only partly knows: a document matter
     # (biblatex's safeinputenc option), so only the BibTeX run gets the every-character entry.
     assert len(ENCODED_CHARS) > 300
-    bib = bibtex.emit([*LIBRARY, ("doe2020every", ALL_ENCODED)])
-    assert "王" in bib  # CJK stays UTF-8
-    compiled = compile_natbib(bib, tmp_path, KEYS)
+    seed_bib = (seed_out / "readings.bib").read_text(encoding="utf-8")
+    bib = seed_bib + "\n" + bibtex.emit([*LIBRARY, ("t:doe2020every", ALL_ENCODED)])
+    keys, undated = _keys_and_undated(bib)
+    compiled = compile_natbib(bib, tmp_path, keys)
     # plainnat warns "empty year" for every undated entry, whatever the .bib says short of a fake year
     # ("n.d." gives an empty label year and a biber warning).  Those warnings are true; nothing else may appear.
-    expected = [f"Warning--empty year in {key}" for key, r in reversed(LIBRARY) if not r.issued]
-    assert problems(compiled) == [*expected, f"(There were {len(expected)} warnings)"]
-    assert compiled.bbl.count("\\bibitem") == len(LIBRARY) + 1
+    found = problems(compiled)
+    assert sorted(found[:-1]) == sorted(f"Warning--empty year in {key}" for key in undated)
+    assert found[-1] == f"(There were {len(undated)} warnings)" if undated else found == []
+    assert compiled.bbl.count("\\bibitem") == len(keys)
     # Names reached BibTeX split the way we meant: von part kept lower case, organisations whole.
     assert "Diego de~las Casas" in compiled.bbl
-    assert "Lavaud" in compiled.bbl and "L{\\'e}lio Renard~Lavaud" in compiled.bbl
-    assert "\\bibitem[{Anthropic}(2023)]" in compiled.bbl
-    assert "\\bibitem[Jiang et~al.(2023)Jiang" in compiled.bbl
+    assert "L{\\'e}lio Renard~Lavaud" in compiled.bbl
+    assert "\\bibitem[{Anthropic}(2023" in compiled.bbl
+    assert "\\bibitem[Jiang et~al.(2023" in compiled.bbl
     # Case protection survived plainnat's sentence-casing of titles.
     assert "{Mistral} {7B}" in compiled.bbl and "{OLMo}" in compiled.bbl
 
 
 @pytest.mark.latex
 @needs_latex
-def test_biber_biblatex_compiles_without_warnings(bib: str, tmp_path: Path) -> None:
-    compiled = compile_biblatex(bib, tmp_path, KEYS)
+def test_biber_biblatex_compiles_without_warnings(seed_out: Path, tmp_path: Path) -> None:
+    bib = (seed_out / "readings.bib").read_text(encoding="utf-8") + "\n" + bibtex.emit(LIBRARY)
+    keys, _ = _keys_and_undated(bib)
+    compiled = compile_biblatex(bib, tmp_path, keys)
     assert problems(compiled) == []
-    assert compiled.bbl.count("\\entry{") == len(LIBRARY)
+    assert compiled.bbl.count("\\entry{") == len(keys)
     assert "prefix={de\\bibnamedelima las}" in compiled.bbl
     assert "family={Renard\\bibnamedelima Lavaud}" in compiled.bbl
     assert "\\field{eprinttype}{arXiv}" in compiled.bbl and "\\field{eprintclass}{cs.CL}" in compiled.bbl
@@ -195,13 +224,15 @@ def test_biber_biblatex_compiles_without_warnings(bib: str, tmp_path: Path) -> N
 
 @pytest.mark.pandoc
 @needs_pandoc
-def test_pandoc_citeproc_reads_csl_json_without_warnings(tmp_path: Path) -> None:
-    text = csljson.emit(LIBRARY)
-    assert [item["id"] for item in json.loads(text)] == KEYS
-    proc = pandoc_citeproc(text, tmp_path)
+def test_pandoc_citeproc_reads_csl_json_without_warnings(seed_out: Path, tmp_path: Path) -> None:
+    seed = json.loads((seed_out / "readings.json").read_text(encoding="utf-8"))
+    ours = json.loads(csljson.emit(LIBRARY))
+    assert [item["id"] for item in ours] == KEYS
+    proc = pandoc_citeproc(json.dumps(seed + ours, ensure_ascii=False), tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     out = " ".join(proc.stdout.split())
-    assert "Jiang, Albert Q." in out and "Diego de las Casas" in out  # the default style stops at 7 authors
+    assert out.count("Jiang, Albert Q.") >= 2  # the seed's Mistral and Mixtral, and ours
+    assert "Diego de las Casas" in out  # the default style stops at 7 authors
     assert "Brøndsted, Søren" in out and "王小明" in out
     assert "deep reinforcement learning from human preferences" in out.lower()
