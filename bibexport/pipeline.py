@@ -202,7 +202,16 @@ def _upgrade_preprints(targets: Sequence[Target], results: dict[str, Result], no
         authors = [p.display for p in preprint.authors]
         progress(f"openreview: venue of {preprint.title!r}")
         found: Outcome | None = None
+        refused = False
+        if preprint.doi and not preprint.doi.lower().startswith("10.48550/"):
+            # The authors gave arXiv the publisher's DOI: the registration agency knows the venue.
+            progress(f"doi: {preprint.doi}")
+            by_doi = _batch("doi", [preprint.doi], http, course).get(preprint.doi)
+            if by_doi is not None and by_doi.ok and by_doi.record is not None and by_doi.record.container_title:
+                found = by_doi
         for api in dict.fromkeys((course.endpoints.openreview_api, course.endpoints.openreview_api_v1)):
+            if found is not None:
+                break
             venue_course = replace(course, endpoints=replace(course.endpoints, openreview_api=api))
             out = _search_title("openreview", preprint.title, authors, http, venue_course)
             if out.ok:
@@ -210,16 +219,17 @@ def _upgrade_preprints(targets: Sequence[Target], results: dict[str, Result], no
                 break
             if out.kind == UNAVAILABLE:
                 notes[t.reading.fingerprint].append(f"venue lookup: {out.reason}")
+                refused = True
                 break
         if found is None or found.record is None:
-            if out.kind == UNAVAILABLE:
+            if refused:
                 return  # OpenReview is refusing us: do not ask again for every paper
             continue
         merged = merge_published(preprint, found.record)
         upgraded = Outcome(result.outcome.identifier, RESOLVED, record=merged, source=result.outcome.source,
                            warnings=result.outcome.warnings + found.warnings
                            + (f"published version: {found.record.venue_short or found.record.container_title} "
-                              f"(openreview:{found.record.openreview_id})",))
+                              f"({found.identifier})",))
         results[t.reading.fingerprint] = Result(result.reading, upgraded, result.via, result.extra_links)
 
 
