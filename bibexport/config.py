@@ -22,6 +22,8 @@ else:  # pragma: no cover
 from bibexport.errors import InputError, Problem
 from bibexport.model import CSL_TYPES, ROLES, Course, Endpoints, Overrides, Reading, Session
 
+#: Inputs larger than this are refused: thousands of readings would take minutes (and it is surely the wrong file).
+MAX_INPUT_BYTES = 1_000_000
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_:.+/-]+$")
 #: BibTeX entry types accepted in ``type = ...`` and the CSL type each stands for.
@@ -153,6 +155,9 @@ def parse_course(text: str, path: str = "sessions.toml", env: Mapping[str, str] 
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else 0
         raise InputError([Problem(path, line, f"TOML syntax error: {exc}", "fix the syntax; see README, sessions.toml")])
+    except RecursionError:  # tomllib recurses per nesting level: "[[[[…" thousands deep would be a traceback
+        raise InputError([Problem(path, _deepest_line(text), "arrays or tables nested too deeply",
+                                  "sessions.toml needs at most a few levels of nesting")]) from None
     loc = _Locator(text)
     chk = _Checker(path, loc)
     chk.unknown_keys(data, ("course", "sessions"), loc.tables[0], "the file")
@@ -191,6 +196,22 @@ def parse_course(text: str, path: str = "sessions.toml", env: Mapping[str, str] 
         raise InputError(chk.problems)
     return Course(sessions=tuple(sessions), title=title, style=style, keep_preprints=keep,
                   exclude=tuple(exclude), endpoints=endpoints, path=path)
+
+
+def _deepest_line(text: str) -> int:
+    """The line where bracket nesting is deepest (a rough count that ignores strings: only for the message)."""
+    depth = best = 0
+    best_line = line = 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+        elif char in "]}":
+            depth -= 1
+    return best_line
 
 
 def _endpoints(data: Any, chk: _Checker) -> Endpoints:
@@ -318,6 +339,10 @@ def _reading(entry: Any, role: str, slug: str, table: _Table | None, what: str, 
             if not link.strip():
                 chk.problem(chk.loc.value_line(table, "links"), f"empty link in {what}", "remove it")
                 continue
+            if re.search(r"\s", link.strip()):  # no URL or id holds a space; it would silently match nothing
+                chk.problem(chk.loc.value_line(table, "links", link), f"link {link.strip()!r} in {what} contains a space",
+                            "remove the space (or write it as %20 if the address really has one)")
+                continue
             links.append(link.strip())
             link_lines.append(chk.loc.value_line(table, "links", link))
     overrides = _overrides(entry, table, what, chk)
@@ -362,6 +387,10 @@ def load_course(path: Path, env: Mapping[str, str] | None = None) -> Course:
     """Read and parse a sessions.toml file (the I/O edge of this module)."""
     name = str(path)
     try:
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError([Problem(name, 0, f"file is {path.stat().st_size / 1e6:.1f} MB; bibexport reads "
+                                      f"reading lists up to {MAX_INPUT_BYTES // 1_000_000} MB",
+                                      "is this the right file? a course's reading list is a few kB")])
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem(name, 0, "file not found",
