@@ -55,6 +55,8 @@ _DATE_RES = (
         rf"(?<![\w]){_DAY}(?:\s+of)?[\s-]+(?P<mon>{_MONTH})\b\.?,?[\s-]+(?P<y>\d{{4}})(?!\d)", re.IGNORECASE
     ),
     re.compile(rf"(?<![\w])(?P<mon>{_MONTH})\b\.?\s+{_DAY},?\s+(?P<y>\d{{4}})(?!\d)", re.IGNORECASE),
+    # day and month in either order ("06/02/2024", "2/6/2024"): read only when one of them is above 12
+    re.compile(r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})(?!\d)"),
 )
 # Words that may surround a date on a line that carries nothing else ("Date: Thu, 8 Feb 2024").
 _DATE_LABELS = re.compile(
@@ -72,6 +74,7 @@ class _DateHit:
     end: int
     text: str
     value: dt.date | None
+    ambiguous: bool = False  # "06/02/2024": 6 February or June 2?
 
 
 def _find_date(text: str) -> _DateHit | None:
@@ -81,9 +84,16 @@ def _find_date(text: str) -> _DateHit | None:
         return None
     m = min(found, key=lambda m: m.start())
     parts = m.groupdict()
-    month = int(parts["m"]) if parts.get("m") else _MONTHS[parts["mon"].lower()]
+    if parts.get("a"):
+        a, b = int(parts["a"]), int(parts["b"])
+        if a <= 12 and b <= 12 and a != b:
+            return _DateHit(m.start(), m.end(), m.group(0), None, ambiguous=True)
+        day, month = (b, a) if b > 12 else (a, b)
+    else:
+        day = int(parts["d"])
+        month = int(parts["m"]) if parts.get("m") else _MONTHS[parts["mon"].lower()]
     try:
-        value: dt.date | None = dt.date(int(parts["y"]), month, int(parts["d"]))
+        value: dt.date | None = dt.date(int(parts["y"]), month, day)
     except ValueError:
         value = None
     return _DateHit(m.start(), m.end(), m.group(0), value)
@@ -102,12 +112,16 @@ def _date_problem(hit: _DateHit | None, name: str) -> str:
     """What is wrong with a session's date, for the InputError."""
     if hit is None:
         return f'session "{name}" has no date'
+    if hit.ambiguous:
+        return f'session "{name}" has an ambiguous date "{hit.text}"'
     return f'session "{name}" has an impossible date "{hit.text}"'
 
 
 def _date_hint(hit: _DateHit | None) -> str:
     if hit is None:
         return 'add a date such as "08 Feb 2024" or "2024-02-08" to the session header'
+    if hit.ambiguous:
+        return 'day and month could be either way round; write it as "2024-02-06" or "6 Feb 2024"'
     return "fix the date; months have 28-31 days and 1-12 are the valid month numbers"
 
 
@@ -316,6 +330,20 @@ def _looks_like_authors(text: str) -> bool:
     return capitalised >= 0.75 and joined
 
 
+def _is_author_line(text: str) -> bool:
+    """ "Ashish Vaswani, Noam Shazeer, Niki Parmar, et al." under a title: names, not a reading."""
+    parts = [p for p in re.split(r",\s*|\s+and\s+|\s*&\s*", text.rstrip(".")) if p.strip()]
+    etal = bool(parts) and re.fullmatch(r"(?i)(and\s+)?et\.?\s+al\.?|others", parts[-1].strip()) is not None
+    names = parts[:-1] if etal else parts
+    if not names or (len(names) < 3 and not etal):
+        return False
+    particles = {"van", "von", "der", "de", "la", "le", "du", "di", "da", "dos", "del"}
+    return all(
+        1 <= len(words) <= 5 and all(w[0].isupper() or w in particles for w in words)
+        for words in (p.split() for p in names)
+    )
+
+
 def _citation_title(text: str) -> str | None:
     """The title of a "Title. Authors. Venue." line, or None when the line has no such shape."""
     m = re.search(r"(?<=[^\s.][.?!])\s+(?=[A-ZÀ-ÖØ-Þ])", text)
@@ -481,7 +509,7 @@ def _header(text: str, *, loose: bool) -> tuple[str | None, _DateHit | None] | N
     m = _READ_ON.match(text)
     if m:
         hit = _find_date(text[m.end() :])
-        shifted = hit and _DateHit(hit.start + m.end(), hit.end + m.end(), hit.text, hit.value)
+        shifted = hit and _DateHit(hit.start + m.end(), hit.end + m.end(), hit.text, hit.value, hit.ambiguous)
         return _leftover_name(text[m.end() :], hit), shifted
     hit = _find_date(text)
     if hit is not None:
@@ -540,7 +568,10 @@ def _place_titled_link(b: _Builder, no: int, text: str) -> bool:
         return False
     else:
         b.add_reading(no, _clean_title(prefix))
-    return _place_link_line(b, no, text[m.start() :].strip())
+    rest = text[m.start() :].strip()
+    if rest.startswith("(") and rest.endswith(")") and rest.count("(") == rest.count(")"):
+        rest = rest[1:-1]  # "Title (https://…)" is ordinary prose formatting, not a typo to report
+    return _place_link_line(b, no, rest)
 
 
 def _place_line(
@@ -569,7 +600,7 @@ def _place_line(
     if _place_link_line(b, no, text):
         return
     cite = _citation_title(text)
-    if cite is None and _is_prose(text):
+    if (cite is None and _is_prose(text)) or (b.reading is not None and _is_author_line(text)):
         b.drop(no)
     elif b.awaiting_name and b.session is not None:
         b.session.name, b.awaiting_name = _clean_title(text), False
@@ -857,7 +888,7 @@ def _md_table(b: _Builder, rows: list[tuple[int, list[str]]]) -> None:
             if role in ("required", "further") and b.session is not None:
                 b.session.section = role
                 _place_cell(b, no, cell)
-            elif not role and (_MD_LINK.search(cell) or _INNER_URL.search(cell)):
+            elif not role and (_MD_LINK.search(cell) or _INNER_URL.search(cell)):  # e.g. a "Slides" column
                 b.unplaced(no, cell, f'in the table column "{header}"')
 
 
@@ -939,7 +970,8 @@ def _finish(b: _Builder) -> list[_Session]:
     if b.dropped:
         shown = ", ".join(map(str, b.dropped[:15])) + (", …" if len(b.dropped) > 15 else "")
         b.warn(
-            b.dropped[0], f"left out {len(b.dropped)} line(s) of abstract, quote or note text (lines {shown})"
+            b.dropped[0],
+            f"left out {len(b.dropped)} line(s) of abstracts, quotes, author lists or notes (lines {shown})",
         )
     return kept
 

@@ -155,7 +155,7 @@ def test_seed_dropped_prose_is_summarised(seed: ImportResult) -> None:
     summary = [m for m in seed.messages if m.message.startswith("left out")]
     assert len(summary) == 1
     assert summary[0].message.endswith(
-        "11 line(s) of abstract, quote or note text (lines 7, 11, 14, 16, 19, 32, 36, 39, 43, 50, 58)"
+        "11 line(s) of abstracts, quotes, author lists or notes (lines 7, 11, 14, 16, 19, 32, 36, 39, 43, 50, 58)"
     )
 
 
@@ -630,3 +630,50 @@ def test_markdown_table_of_readings_inside_a_session() -> None:
         {"title": "Mistral 7B", "links": ["https://arxiv.org/abs/2310.06825"]},
     ]
     assert [m.line for m in result.messages] == [5]  # the repaired link, on its row's line
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [("13/02/2024", "2024-02-13"), ("2/13/2024", "2024-02-13"), ("5.5.2024", "2024-05-05")],
+)
+def test_numeric_day_month_dates_when_unambiguous(written: str, iso: str) -> None:
+    assert parsed(import_text(HEADER.format(date=written)))["sessions"][0]["date"].isoformat() == iso
+
+
+def test_ambiguous_numeric_date_is_an_error() -> None:
+    with pytest.raises(InputError) as info:
+        import_text("06/02/2024 — Alignment\n- A\n")
+    (problem,) = info.value.problems
+    assert problem.line == 1 and problem.message == 'session "Alignment" has an ambiguous date "06/02/2024"'
+    assert "2024-02-06" in problem.hint
+
+
+def test_plain_text_numbered_readings_with_author_lines_and_parenthesised_links() -> None:
+    text = (
+        "Week 1: Introduction (Jan 30, 2024)\nRequired:\n"
+        "1. Attention Is All You Need\n   Ashish Vaswani, Noam Shazeer, Niki Parmar, et al.\n"
+        "   https://arxiv.org/abs/1706.03762\n"
+        "2. Attention, Learn to Solve Routing Problems!\n   Wouter Kool, Herke van Hoof and Max Welling\n"
+        "Optional:\n* Language Models are Few-Shot Learners (https://arxiv.org/abs/2005.14165)\n"
+    )
+    result = import_text(text)
+    session = parsed(result)["sessions"][0]
+    assert (session["name"], session["date"].isoformat()) == ("Week 1: Introduction", "2024-01-30")
+    assert session["required"] == [
+        {"title": "Attention Is All You Need", "links": ["https://arxiv.org/abs/1706.03762"]},
+        {"title": "Attention, Learn to Solve Routing Problems!", "links": []},
+    ]
+    assert session["further"] == [
+        {"title": "Language Models are Few-Shot Learners", "links": ["https://arxiv.org/abs/2005.14165"]}
+    ]
+    assert messages(result) == ["left out 2 line(s) of abstracts, quotes, author lists or notes (lines 4, 7)"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
+def test_every_fixture_is_accepted_by_the_sessions_toml_parser(name: str) -> None:
+    from bibexport.config import parse_course
+
+    result = import_file(FIXTURES / name)
+    course = parse_course(result.toml, "sessions.toml", env={})
+    assert len(course.sessions) == result.sessions
+    assert sum(len(s.readings) for s in course.sessions) == result.readings
