@@ -140,6 +140,15 @@ def test_webpage_without_site_names_the_host_and_keeps_its_own_note() -> None:
     assert values["note"] == "Blog post. Accessed 2024-02-08"
 
 
+def test_misc_shows_the_publisher_once_through_howpublished() -> None:
+    repo = Record(type="software", title="awesome-RLHF", publisher="GitHub", issued=(2023,),
+                  url="https://github.com/opendilab/awesome-RLHF")  # fmt: skip
+    kind, fields = record_to_fields("k", repo)
+    assert kind == "misc"
+    assert dict(fields)["howpublished"] == "GitHub" and "publisher" not in dict(fields)
+    assert dict(fields)["title"] == "awesome-{RLHF}"
+
+
 def test_entry_without_author_gets_a_key_field_for_sorting() -> None:
     kind, fields = record_to_fields("unresolved", UNRESOLVED)
     assert kind == "misc"

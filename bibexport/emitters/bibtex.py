@@ -174,7 +174,8 @@ def _raw_fields(record: Record, kind: EntryType) -> dict[str, str]:
         "volume": encode_text(record.volume),
         "number": encode_text(record.issue),
         "pages": encode_text(_pages(normalize_text(record.pages))),
-        kind.publisher_field: encode_text(record.publisher),
+        # @misc has no publisher in natbib styles or biblatex: it is shown through howpublished instead.
+        kind.publisher_field: encode_text(record.publisher) if kind is not _MISC else "",
         "address": encode_text(record.event_place),
         "issn": encode_text(record.issn),
         "doi": verbatim(record.doi),
