@@ -29,7 +29,8 @@ after ``": "``).  We brace a word — or a part of a hyphenated/slashed word —
      version (``{Mistral} {7B}``, ``{Llama} 2``, ``{Phi}-2``);
   3. the title is in *sentence case* (most significant words are lower case) and the word is capitalised
      although it does not start the title or a sentence/subtitle: then the capital marks a proper noun
-     (``… with {Python}``).  In a Title-Case title a capital says nothing, so nothing more is braced.
+     (``… with {Python}``).  In a Title-Case title a capital says nothing, so nothing more is braced —
+     except the words a caller lists in ``keep_case`` (a course's own proper nouns: "Claude", "Pile").
 
 This mirrors Better BibTeX (brace what a case change would damage, and trust sentence-case capitals) while
 staying safe for arXiv's Title-Case titles, which Better BibTeX would over-protect.
@@ -40,6 +41,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Collection
 
 import latexcodec  # noqa: F401  (registers the "latex" codec)
 
@@ -208,7 +210,9 @@ def _is_sentence_case(words: list[str]) -> bool:
     return lower > upper
 
 
-def _protect_word(word: str, next_word: str, proper_noun_ok: bool, glued: bool = False) -> str:
+def _protect_word(
+    word: str, next_word: str, proper_noun_ok: bool, glued: bool = False, keep_case: Collection[str] = ()
+) -> str:
     """Encode one space-free word, bracing the parts whose case must survive."""
     m = _WORD_CORE.match(word)
     assert m is not None  # the pattern matches any string
@@ -219,7 +223,8 @@ def _protect_word(word: str, next_word: str, proper_noun_ok: bool, glued: bool =
         part = parts[i]
         following = parts[i + 2] if i + 2 < len(parts) else (next_word if not trail else "")
         protect = (
-            _keeps_case_by_itself(part)
+            part in keep_case
+            or _keeps_case_by_itself(part)
             or (glued and any(c.isupper() for c in part))
             or (_is_capitalized(part) and (proper_noun_ok or _names_a_version(part, following)))
         )
@@ -231,8 +236,11 @@ def _protect_word(word: str, next_word: str, proper_noun_ok: bool, glued: bool =
     return "".join(out)
 
 
-def protect_title(title: str) -> str:
-    """Encode ``title`` for BibTeX with case protection (rules in the module docstring)."""
+def protect_title(title: str, keep_case: Collection[str] = ()) -> str:
+    """Encode ``title`` for BibTeX with case protection (rules in the module docstring).
+
+    ``keep_case`` lists words the rules cannot recognise as proper nouns in a Title-Case title ("Claude",
+    "Pile"); they are braced wherever they occur as a word or part of a hyphenated word."""
     text = normalize_text(title)
     pieces = split_math(text)
     words = [w for piece, is_math in pieces if not is_math for w in piece.split(" ") if w]
@@ -253,6 +261,6 @@ def protect_title(title: str) -> str:
             glued = (j == 0 and k > 0) or (j == len(tokens) - 1 and k < len(pieces) - 1)
             nxt = next((t for t in tokens[j + 1 :] if t), "")
             starts_sentence = word_index == 0 or words[word_index - 1].endswith(_SENTENCE_END)
-            out.append(_protect_word(token, nxt, sentence_case and not starts_sentence, glued))
+            out.append(_protect_word(token, nxt, sentence_case and not starts_sentence, glued, keep_case))
             word_index += 1
     return "".join(out)

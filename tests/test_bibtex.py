@@ -212,6 +212,16 @@ def test_title_case_protection(title: str, expected: str) -> None:
     assert protect_title(title) == expected
 
 
+def test_keep_case_braces_listed_proper_nouns_in_title_case_titles() -> None:
+    assert protect_title("Introducing Claude") == "Introducing Claude"
+    assert protect_title("Introducing Claude", keep_case={"Claude"}) == "Introducing {Claude}"
+    assert protect_title("The Pile: Claude-Like Models", keep_case={"Pile", "Claude"}) == (
+        "The {Pile}: {Claude}-Like Models"
+    )
+    text = emit([("k", WEBPAGE)], keep_case=["Claude"])
+    assert "title         = {Introducing {Claude}}," in text
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

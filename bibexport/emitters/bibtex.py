@@ -33,7 +33,7 @@ middleware stack: values are already encoded and braced here, so output is byte-
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -162,13 +162,13 @@ def _note(record: Record) -> str:
     return ". ".join(n.rstrip(".") for n in notes)
 
 
-def _raw_fields(record: Record, kind: EntryType) -> dict[str, str]:
+def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> dict[str, str]:
     """Every field the entry gets, as encoded text (empty values are dropped later)."""
     venue = kind.venue_field if kind.venue_field != "howpublished" else ""
     fields = {
         "author": format_names(record.authors),
         "editor": format_names(record.editors),
-        "title": protect_title(record.title),
+        "title": protect_title(record.title, keep_case),
         "howpublished": encode_text(_howpublished(record, kind)),
         "year": str(record.issued[0]) if record.issued else "",
         "volume": encode_text(record.volume),
@@ -193,11 +193,11 @@ def _raw_fields(record: Record, kind: EntryType) -> dict[str, str]:
     return fields
 
 
-def record_to_fields(key: str, record: Record) -> tuple[str, Fields]:
+def record_to_fields(key: str, record: Record, *, keep_case: Collection[str] = ()) -> tuple[str, Fields]:
     """The entry type and ordered, encoded ``(field, value)`` pairs for ``record`` (``key`` is not used
     for the fields; it is accepted so callers can report per-entry problems uniformly)."""
     kind = entry_type_for(record)
-    raw = _raw_fields(record, kind)
+    raw = _raw_fields(record, kind, keep_case)
     return kind.name, [(name, raw[name]) for name in FIELD_ORDER if raw.get(name)]
 
 
@@ -210,11 +210,13 @@ def _format() -> BibtexFormat:
     return fmt
 
 
-def emit(entries: Sequence[tuple[str, Record]]) -> str:
-    """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique)."""
+def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = ()) -> str:
+    """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique).
+
+    ``keep_case``: extra words whose case every title keeps (see :func:`bibexport.latex.protect_title`)."""
     library = Library()
     for key, record in entries:
-        entry_type, fields = record_to_fields(key, record)
+        entry_type, fields = record_to_fields(key, record, keep_case=keep_case)
         library.add(Entry(entry_type, key, [Field(name, "{" + value + "}") for name, value in fields]))
     if not library.entries:
         return ""
