@@ -12,8 +12,14 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
   * Non-ASCII characters that latexcodec knows become a BibTeX *special character*: the LaTeX command in
     braces, ``é`` → ``{\\'e}``, ``ł`` → ``{\\l}``, ``ß`` → ``{\\ss}``.  The braces make BibTeX sort,
     abbreviate and case-change them as letters, and keep the file ASCII for 8-bit BibTeX.
-  * Characters with no LaTeX command (CJK, most symbols) stay UTF-8: biber reads them natively, BibTeX passes
+  * latexcodec's spelling is used only when every command in it exists in plain LaTeX (an allow-list: its
+    table also has ``\\Alpha``, ``\\yen``, ``\\mathbb`` or text-mode ``\\neg``, which fail).  Modifier
+    letters (ʻokina, ʹ) stay letters instead of becoming quotes, and ``ï`` is ``{\\"{i}}``, not
+    ``{\\"\\i}`` (biber turns the latter into ı + U+0308).
+  * Characters with no safe spelling (CJK, most symbols) stay UTF-8: biber reads them natively, BibTeX passes
     them through, and typesetting them is the document's business (CJK package, or XeLaTeX/LuaLaTeX).
+  * Round trip (tested with hypothesis): decoding the output gives :func:`normalize_text` of the input, as
+    typeset — up to compatibility forms (``ﬁ`` is written ``fi``) and TeX's ligatures (``--`` is a dash).
 
 **Math** (titles only): arXiv titles carry TeX math such as ``$\\mathcal{O}(n)$``.  A ``$…$`` span is kept
 verbatim, wrapped in braces so no style changes its case, only when it is unambiguous TeX math: it contains a

@@ -26,6 +26,11 @@ Decisions:
 * Names are written ``von Last, Jr., First`` so BibTeX sorts and abbreviates them right; organisations are
   braced (``{{Anthropic}}``).  Text goes through :mod:`bibexport.latex`.
 
+What the citing document needs (checked by tests/test_judges.py): natbib styles print URLs with ``\\url``, so
+load ``url`` or ``hyperref``; ``\\usepackage[T1]{fontenc}`` for letters OT1 lacks (``{\\DH}``, ``{\\k a}``);
+CJK names stay UTF-8 and need a CJK setup (or XeLaTeX/LuaLaTeX).  biber re-decodes our LaTeX spellings to
+UTF-8, so with pdflatex an exotic letter (``Ǽ``) needs biblatex's ``safeinputenc`` option.
+
 Output is built with bibtexparser 2 (Library/Entry/Field, ``write_string``) with a fixed format and an empty
 middleware stack: values are already encoded and braced here, so output is byte-stable across versions.
 """
