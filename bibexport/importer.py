@@ -310,8 +310,8 @@ def _section_of(text: str) -> str | None:
 
 def _is_prose(text: str) -> bool:
     """Abstract or discussion prose rather than a title: long, or several full sentences."""
-    if len(text) > 160:
-        return True
+    if len(text) > 300 or (len(text) > 160 and (text[-1:] in '.!?"”)' or _SENTENCE_BREAK.search(text))):
+        return True  # a long title without sentence punctuation is still a title
     words = len(text.split())
     ends = text[-1:] in ".!"
     if ends and (_SENTENCE_BREAK.search(text) or words >= 14):
@@ -342,6 +342,31 @@ def _is_author_line(text: str) -> bool:
         1 <= len(words) <= 5 and all(w[0].isupper() or w in particles for w in words)
         for words in (p.split() for p in names)
     )
+
+
+def _is_note(text: str) -> bool:
+    """A line under a reading that describes it ("Authors: …", "Vaswani et al., 2017", prose, "(optional)")."""
+    label = re.match(r"^[*_]*([\w ;]{1,20}?)[*_]*:", text)
+    return bool(
+        (label and label.group(1).lower() in _NOTE_LABELS)
+        or re.search(r"\bet\.? al\b", text)
+        or text.startswith("(")
+        or _is_author_line(text)
+        or _is_prose(text)
+    )
+
+
+_SECTION_PREFIX = re.compile(r"^[*_]*([A-Za-z][\w ]{0,30}?)[*_]*:[*_]*\s+(?=\S)")
+
+
+def _take_section_prefix(b: _Builder, text: str) -> str:
+    """ "Optional: [Title](url)" switches the session to that section and returns the rest of the line."""
+    m = _SECTION_PREFIX.match(text)
+    section = _section_of(m.group(1)) if m else None
+    if m is None or section is None or b.session is None:
+        return text
+    b.session.section = section
+    return text[m.end() :]
 
 
 def _citation_title(text: str) -> str | None:
@@ -593,6 +618,7 @@ def _place_line(
     if section:
         b.set_section(no, section)
         return
+    text = _take_section_prefix(b, text)
     header = _header(text, loose=loose) if headers else None
     if header is not None:
         b.start_session(no, header[0], header[1])
@@ -754,7 +780,7 @@ def _md_line(b: _Builder, no: int, line: str, *, headers: bool, state: dict[str,
     """
     item = _MD_ITEM.match(line)
     indent = len(line) - len(line.lstrip())
-    text = (item.group(2) if item else line).strip()
+    text = _take_section_prefix(b, (item.group(2) if item else line).strip())
     nested = b.reading is not None and indent > state.get("indent", 0) and b.reading.line < no
     links, outside = _md_links(text)
     before = b.reading
@@ -778,11 +804,26 @@ def _md_line(b: _Builder, no: int, line: str, *, headers: bool, state: dict[str,
     ):
         b.reading.title = _clean_title(f"{b.reading.title} {text}")  # a title wrapped onto the next line
     elif nested and not _split_link(text) and not _INNER_URL.search(text) and not _section_of(text):
-        b.drop(no)  # a note under a reading ("Authors: …", "why it matters"), not a reading of its own
+        _md_nested_text(b, no, _md_unescape(text))
     else:
         _place_line(b, no, _md_unescape(text), headers=headers, loose=False, strict=not in_list)
     if b.reading is not before:
         state["indent"] = indent
+
+
+def _md_nested_text(b: _Builder, no: int, text: str) -> None:
+    """A text sub-item: a note about the reading above, or (under a title with no link) a reading of a group."""
+    parent = b.reading
+    if parent is None or parent.links or _is_note(text):
+        b.drop(no)  # "Authors: …", "Vaswani et al., 2017": describes the reading above
+        return
+    session = b.session
+    if session is not None:  # "- Scaling laws" with readings under it is a group heading, not a reading
+        for readings in (session.required, session.further):
+            if parent in readings:
+                readings.remove(parent)
+                b.warn(parent.line, f'"{parent.title}" has readings under it; treated it as a group heading')
+    b.add_reading(no, _clean_title(text))
 
 
 def _parse_markdown(lines: list[str], b: _Builder) -> None:
@@ -895,11 +936,7 @@ def _md_table(b: _Builder, rows: list[tuple[int, list[str]]]) -> None:
 def _place_cell(b: _Builder, no: int, cell: str) -> None:
     """The readings of one table cell: every titled link is a reading, label links join the reading before."""
     for piece in re.split(r"(?i)<br\s*/?>|\s+[•·]\s+|;\s+(?=\[)", cell):
-        piece = piece.strip()
-        label = re.match(r"^\W*([\w ]+?)\W*:\W*\s+(?=\S)", piece)
-        section = _section_of(label.group(1)) if label else None
-        if label and section and b.session is not None:
-            b.session.section, piece = section, piece[label.end() :]
+        piece = _take_section_prefix(b, piece.strip())
         links, outside = _md_links(piece)
         if not links:
             if re.search(r"\w", piece):
@@ -1125,4 +1162,4 @@ def import_file(path: Path, fmt: str = "auto") -> ImportResult:
     return _import(text, Path(path).name, str(path), fmt)
 
 
-_UTF8_HINT = "save the file as UTF-8 (for example: iconv -f latin1 -t utf-8 in.txt > out.txt)"
+_UTF8_HINT = "save the file as UTF-8, e.g. iconv -f latin1 -t utf-8 in.txt > out.txt"

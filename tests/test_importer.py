@@ -677,3 +677,40 @@ def test_every_fixture_is_accepted_by_the_sessions_toml_parser(name: str) -> Non
     course = parse_course(result.toml, "sessions.toml", env={})
     assert len(course.sessions) == result.sessions
     assert sum(len(s.readings) for s in course.sessions) == result.readings
+
+
+def test_markdown_inline_section_labels_groups_and_notes() -> None:
+    text = (
+        "## 2024-02-06 Alignment\n"
+        "- **Required:** [InstructGPT](https://arxiv.org/abs/2203.02155)\n"
+        "- Optional: [DPO](https://arxiv.org/abs/2305.18290)\n"
+        "- Scaling laws\n"
+        "  - Scaling Laws for Neural Language Models\n"
+        "  - Training Compute-Optimal Large Language Models\n"
+        "- Attention Is All You Need\n"
+        "  - Vaswani et al., 2017\n"
+        "  - https://arxiv.org/abs/1706.03762\n"
+    )
+    result = import_text(text, source_name="x.md")
+    doc = parsed(result)
+    assert titles(doc, 0, "required") == ["InstructGPT"]
+    assert doc["sessions"][0]["further"] == [
+        {"title": "DPO", "links": ["https://arxiv.org/abs/2305.18290"]},
+        {"title": "Scaling Laws for Neural Language Models", "links": []},
+        {"title": "Training Compute-Optimal Large Language Models", "links": []},
+        {"title": "Attention Is All You Need", "links": ["https://arxiv.org/abs/1706.03762"]},
+    ]
+    assert result.messages == (
+        ImportMessage(4, '"Scaling laws" has readings under it; treated it as a group heading'),
+        ImportMessage(8, "left out 1 line(s) of abstracts, quotes, author lists or notes (lines 8)"),
+    )
+
+
+def test_a_long_title_is_not_mistaken_for_an_abstract() -> None:
+    title = (
+        "Beyond the Imitation Game: Quantifying and Extrapolating the Capabilities of Language Models "
+        "across Two Hundred and Four Tasks Contributed by Four Hundred and Fifty Authors"
+    )
+    assert len(title) > 160
+    doc = parsed(import_text(HEADER.format(date="2024-02-08") + title + "\n"))
+    assert titles(doc, 0, "required") == ["Mistral 7B", title]
