@@ -6,8 +6,9 @@ Collisions get suffixes ``a``, ``b``, … in lockfile order (the first holder ke
 
 from __future__ import annotations
 
+import itertools
 import re
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from anyascii import anyascii
 
@@ -48,14 +49,12 @@ def base_key(record: Record) -> str:
     return key or "anon"
 
 
-def suffixes() -> Iterable[str]:
-    """a, b, …, z, aa, ab, …"""
+def suffixes() -> Iterator[str]:
+    """a, b, …, z, aa, ab, …, zz, aaa, … (endless: 703 works sharing a base key must not crash a build)."""
     letters = "abcdefghijklmnopqrstuvwxyz"
-    for c in letters:
-        yield c
-    for c1 in letters:
-        for c2 in letters:
-            yield c1 + c2
+    for length in itertools.count(1):
+        for combo in itertools.product(letters, repeat=length):
+            yield "".join(combo)
 
 
 def assign_keys(
@@ -74,19 +73,22 @@ def assign_keys(
         if manual and identity not in result:
             result[identity] = manual
             taken.setdefault(manual, identity)
+    present = {identity for identity, _, _ in items}  # a set: a membership scan per pin was O(n²)
     for identity, key in pinned.items():
         if identity in result or key in taken:
             continue
-        if any(identity == i for i, _, _ in items):
+        if identity in present:
             result[identity] = key
             taken[key] = identity
+    cursors: dict[str, Iterator[str]] = {}  # base → its suffixes, resumed where the last collision stopped
     for identity, record, _manual in items:
         if identity in result:
             continue
         base = base_key(record)
         key = base
         if key in taken:
-            key = next(base + s for s in suffixes() if base + s not in taken)
+            rest = cursors.setdefault(base, suffixes())
+            key = next(base + s for s in rest if base + s not in taken)
         result[identity] = key
         taken[key] = identity
     return result

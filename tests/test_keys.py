@@ -60,3 +60,17 @@ def test_manual_key_wins() -> None:
 def test_keys_are_ascii_lowercase_alnum(title: str, name: str, year: int) -> None:
     key = base_key(rec(title, name, year=year))
     assert key and key.isascii() and key == key.lower() and key.isalnum()
+
+
+def test_more_collisions_than_two_letter_suffixes_get_three_letters() -> None:
+    # 26 + 26² = 702 two-letter suffixes; the 704th work sharing a base key used to crash the build.
+    items = [(f"arxiv:{i}", rec("Synthetic paper", "Ada Lovelace"), "") for i in range(800)]
+    keys = assign_keys(items, {})
+    assert len(set(keys.values())) == 800
+    assert keys["arxiv:0"] == "lovelace2023synthetic"
+    assert keys["arxiv:1"] == "lovelace2023synthetica"
+    assert keys["arxiv:703"] == "lovelace2023syntheticaaa"
+    # pinned keys survive, and new works skip them
+    again = assign_keys(items[:3] + [("arxiv:new", rec("Synthetic paper", "Ada Lovelace"), "")], keys)
+    assert [again[f"arxiv:{i}"] for i in range(3)] == [keys[f"arxiv:{i}"] for i in range(3)]
+    assert again["arxiv:new"] == "lovelace2023syntheticc"
