@@ -104,7 +104,7 @@ def test_build_against_replayed_services(course_dir: Path) -> None:
     # Preprint → published: DPO is cited as the NeurIPS 2023 paper (OpenReview's author order), eprint kept.
     dpo = by_title["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"]
     assert dpo["type"] == "paper-conference"
-    assert dpo["container-title"] == "Thirty-seventh Conference on Neural Information Processing Systems"
+    assert dpo["container-title"] == "Advances in Neural Information Processing Systems"
     assert [a["family"] for a in dpo["author"]] == ["Rafailov", "Sharma", "Mitchell", "Manning", "Ermon", "Finn"]
     bib = (out / "readings.bib").read_text(encoding="utf-8")
     assert "@inproceedings{rafailov2023direct," in bib and "eprint        = {2305.18290}" in bib

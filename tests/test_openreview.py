@@ -120,7 +120,7 @@ def test_parse_v2_neurips_accepted() -> None:
     assert rec.title == DPO_TITLE
     assert names(rec) == DPO_OR  # OpenReview order: Manning before Ermon
     assert rec.type == "paper-conference" and rec.status == "accepted"
-    assert rec.container_title == "Thirty-seventh Conference on Neural Information Processing Systems"  # _bibtex
+    assert rec.container_title == "Advances in Neural Information Processing Systems"  # registry beats _bibtex
     assert rec.venue_short == "NeurIPS 2023" and rec.year == 2023
     assert rec.url == "https://openreview.net/forum?id=HPuSIXJaa9" and rec.openreview_id == "HPuSIXJaa9"
 
@@ -151,6 +151,20 @@ def test_registry_name_used_when_no_bibtex() -> None:
     del n["content"]["_bibtex"]
     rec = parse_note(n)
     assert (rec.type, rec.issn, rec.year) == ("article-journal", "2835-8856", 2023)  # year from pdate
+
+
+def test_unregistered_venue_takes_the_bibtex_booktitle() -> None:
+    # The DPO note as if it were an accepted paper of a venue the registry does not know (edited copy).
+    n = copy.deepcopy(note("HPuSIXJaa9.v2.json"))
+    n["content"]["venue"] = {"value": "AISTATS 2025 Poster"}
+    n["content"]["venueid"] = {"value": "aistats.org/AISTATS/2025/Conference"}
+    n["content"]["_bibtex"] = {"value": "@inproceedings{\nrafailov2025direct,\ntitle={" + DPO_TITLE + "},\n"
+                               "booktitle={The 28th International Conference on Artificial Intelligence and "
+                               "Statistics},\nyear={2025}\n}"}
+    rec = parse_note(n)
+    assert rec.status == "accepted" and rec.type == "paper-conference"
+    assert rec.container_title == "The 28th International Conference on Artificial Intelligence and Statistics"
+    assert rec.year == 2025
 
 
 def venue_variant(venue: str, venueid: str | list[str]) -> dict[str, Any]:

@@ -186,7 +186,10 @@ def parse_note(note: Mapping[str, Any]) -> Record:
     if not accepted:
         return record
     known = venues.lookup(venueid)
-    container = bib.get("booktitle") or bib.get("journal") or (known.name if known else "")
+    # A registered venue prints its proceedings' proper name ("Advances in Neural Information Processing
+    # Systems" for every NeurIPS year, while OpenReview's _bibtex says "Thirty-seventh Conference on ..." for
+    # some years only); for other venues the _bibtex booktitle/journal is the best name there is.
+    container = (known.name if known else "") or bib.get("booktitle") or bib.get("journal")
     if not container:  # accepted somewhere we know nothing about: the venue string is all there is
         container = venue
     journal = bool(bib.get("journal")) or (known is not None and known.type == "article-journal")
