@@ -124,7 +124,12 @@ class _Checker:
     def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], table: _Table | None, what: str) -> None:
         for key in data:
             if key not in allowed:
-                self.problem(self.loc.value_line(table, key), f"unknown key '{key}' in {what}", _did_you_mean(key, allowed))
+                line = self.loc.value_line(table, key)
+                if table is not None and key not in table.keys:  # a [table] header, not a key = value line
+                    full = f"{table.name}.{key}".lstrip(".")
+                    line = next((t.line for t in self.loc.tables if t.name == full or t.name.startswith(full + ".")),
+                                line)
+                self.problem(line, f"unknown key '{key}' in {what}", _did_you_mean(key, allowed))
 
     def string(self, data: Mapping[str, Any], key: str, table: _Table | None, what: str, required: bool = False) -> str:
         value = data.get(key)
