@@ -134,7 +134,9 @@ def _render_all(bib: Any, fmts: list[str], out_dir: Path, opts: Any, formats: An
 
 
 def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) -> None:
-    readings = {r.fingerprint: r for r in course.readings()}
+    readings: dict[str, Any] = {}
+    for r in course.readings():  # a reading listed twice is reported at its first line
+        readings.setdefault(r.fingerprint, r)
     resolved = sum(1 for e in lock.entries if e.status == "resolved")
     click.echo(f"{len(lock.entries)} readings in {len(course.sessions)} sessions: {resolved} resolved, "
                f"{len(lock.entries) - resolved} unresolved", err=True)
