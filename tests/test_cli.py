@@ -1,0 +1,67 @@
+"""The CLI as a user meets it: import, style errors, formats, exit codes (subprocess, no network)."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+from tests.test_build import run
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "tests" / "fixtures" / "import" / "seed-reading-list.txt"
+
+
+def test_import_seed_through_the_cli(tmp_path: Path) -> None:
+    proc = run(["import", str(SEED), "-o", "sessions.toml"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote sessions.toml: 3 sessions, 18 readings" in proc.stderr
+    assert f"warning: {SEED}:38: repaired link \"https://arxiv.org/abs/2203.02155)\"" in proc.stderr
+    data = tomllib.loads((tmp_path / "sessions.toml").read_text(encoding="utf-8"))
+    assert [s["date"].isoformat() for s in data["sessions"]] == ["2024-02-08", "2024-02-06", "2024-01-30"]
+    # The committed sessions.toml is this output plus hand edits (kept in the lockfile).
+    shipped = tomllib.loads((ROOT / "sessions.toml").read_text(encoding="utf-8"))
+    titles = [r["title"] for s in data["sessions"] for part in ("required", "further") for r in s.get(part, [])]
+    assert titles == [r["title"] for s in shipped["sessions"] for p in ("required", "further") for r in s.get(p, [])]
+    # An existing file is not overwritten without --force (hand edits would be lost).
+    again = run(["import", str(SEED), "-o", "sessions.toml"], tmp_path)
+    assert again.returncode == 3 and "already exists" in again.stderr and "--force" in again.stderr
+    assert run(["import", str(SEED), "-o", "sessions.toml", "--force"], tmp_path).returncode == 0
+    # Without -o the TOML goes to stdout, warnings to stderr.
+    out = run(["import", str(SEED)], tmp_path)
+    assert tomllib.loads(out.stdout)["sessions"][0]["slug"] == "basicllm"
+    missing = run(["import", "nope.txt"], tmp_path)
+    assert missing.returncode == 3 and "nope.txt: file not found" in missing.stderr
+
+
+def seed_copy(tmp_path: Path) -> Path:
+    for name in ("sessions.toml", "sessions.lock.json"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def test_unknown_style_suggests_and_writes_nothing(tmp_path: Path) -> None:
+    course = seed_copy(tmp_path)
+    proc = run(["build", "--offline", "--style", "ieeee", "-f", "md"], course)
+    assert proc.returncode == 2
+    assert "unknown style" in proc.stderr and "ieee" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (course / "out").exists()
+
+
+def test_formats_and_styles(tmp_path: Path) -> None:
+    course = seed_copy(tmp_path)
+    proc = run(["build", "--offline", "-f", "html,txt", "--style", "ieee", "--fragment"], course)
+    assert proc.returncode == 0, proc.stderr
+    html = (course / "out" / "alignment" / "readings.html").read_text(encoding="utf-8")
+    assert not html.lstrip().lower().startswith("<!doctype") and "<h1>Alignment" in html
+    txt = (course / "out" / "readings.txt").read_text(encoding="utf-8")
+    assert "[1]" in txt and "Mistral 7B" in txt
+    assert not (course / "out" / "readings.bib").exists()  # only what was asked for
+    bad = run(["build", "--offline", "-f", "docx"], course)
+    assert bad.returncode == 2 and "unknown format 'docx'" in bad.stderr
+
+
+def test_version_and_help_exit_zero(tmp_path: Path) -> None:
+    assert run(["--version"], tmp_path).stdout.startswith("bibexport, version")
+    helped = run(["build", "--help"], tmp_path)
+    assert helped.returncode == 0 and "--offline" in helped.stdout and "--refresh" in helped.stdout
