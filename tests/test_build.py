@@ -180,3 +180,27 @@ def test_failing_service_costs_only_its_readings(course_dir: Path) -> None:
     # The reading behind the failing link still resolves, by its title on arXiv, and says why.
     assert "christiano2017deep" in ids
     assert "openreview:GisHNaleWiA" in proc.stderr and "503" in proc.stderr
+
+
+def test_only_new_or_changed_readings_go_to_the_network(course_dir: Path) -> None:
+    with ReplayServer() as server:
+        assert run(["build", "--no-cache", "-f", "bib"], course_dir, server.env()).returncode == 0
+        first = len(server.requests)
+        # Nothing changed: an online build asks nothing (the unresolvable reading waits for --refresh).
+        assert run(["build", "--no-cache", "-f", "bib"], course_dir, server.env()).returncode == 0
+        assert len(server.requests) == first
+        # A manual field needs no network; a changed link does, for that reading only.
+        text = COURSE.replace('links = ["https://arxiv.org/pdf/2101.00027v1.pdf"]',
+                              'links = ["https://arxiv.org/abs/2101.00027"]\nyear = 2021\nkey = "pile"')
+        (course_dir / "sessions.toml").write_text(text, encoding="utf-8")
+        assert run(["build", "--no-cache", "-f", "bib"], course_dir, server.env()).returncode == 0
+        new = server.requests[first:]
+        assert [q.get("id_list") for s, _, q in new if s == "arxiv"] == ["2101.00027"]
+        bib = (course_dir / "out" / "readings.bib").read_text(encoding="utf-8")
+        assert "@misc{pile," in bib and "year          = {2021}" in bib
+        # --refresh KEY re-resolves just that reading.
+        mark = len(server.requests)
+        assert run(["build", "--no-cache", "-f", "bib", "--refresh", "jiang2023mistral"], course_dir,
+                   server.env()).returncode == 0
+        ids = [q.get("id_list") for s, _, q in server.requests[mark:] if s == "arxiv" and q.get("id_list")]
+        assert ids == ["2310.06825"]
