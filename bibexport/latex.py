@@ -45,6 +45,7 @@ staying safe for arXiv's Title-Case titles, which Better BibTeX would over-prote
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 from collections.abc import Collection
@@ -103,11 +104,17 @@ _STOPWORDS = _words(
 
 def normalize_text(text: str) -> str:
     """The text that :func:`encode_text` actually encodes: NFC, white space collapsed, controls dropped."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cn"))
+    if not (text.isascii() and text.isprintable()):  # printable ASCII is already NFC and has no controls
+        text = unicodedata.normalize("NFC", text)
+        text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cn"))
     return _SPACE.sub(" ", text).strip()
 
 
+#: ASCII specials as a str.translate table: most text is ASCII, and one C call beats a call per character.
+_ASCII_TABLE = str.maketrans(ASCII_ESCAPES)
+
+
+@functools.lru_cache(maxsize=4096)  # pure; latexcodec is slow and names repeat the same few letters
 def _encode_char(ch: str) -> str:
     if ch in ASCII_ESCAPES:
         return ASCII_ESCAPES[ch]
@@ -139,6 +146,8 @@ def _is_safe(latex: str) -> bool:
 
 
 def _encode_normalized(text: str) -> str:
+    if text.isascii():
+        return text.translate(_ASCII_TABLE)
     return "".join(_encode_char(ch) for ch in text)
 
 

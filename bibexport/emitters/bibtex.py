@@ -37,6 +37,7 @@ middleware stack: values are already encoded and braced here, so output is byte-
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -219,10 +220,15 @@ def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = 
     """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique).
 
     ``keep_case``: extra words whose case every title keeps (see :func:`bibexport.latex.protect_title`)."""
+    keep = frozenset(keep_case)
+    # Entry by entry, memoised: a build writes each entry into the course's .bib and its session's .bib.  The
+    # fixed format (value_column, separator) makes a library's text the entries' texts joined by "\n".
+    return "\n".join(_entry_text(key, record, keep) for key, record in entries)
+
+
+@functools.lru_cache(maxsize=32768)
+def _entry_text(key: str, record: Record, keep_case: frozenset[str]) -> str:
     library = Library()
-    for key, record in entries:
-        entry_type, fields = record_to_fields(key, record, keep_case=keep_case)
-        library.add(Entry(entry_type, key, [Field(name, "{" + value + "}") for name, value in fields]))
-    if not library.entries:
-        return ""
-    return write_string(library, unparse_stack=[], bibtex_format=_format())
+    entry_type, fields = record_to_fields(key, record, keep_case=keep_case)
+    library.add(Entry(entry_type, key, [Field(name, "{" + value + "}") for name, value in fields]))
+    return str(write_string(library, unparse_stack=[], bibtex_format=_format()))
