@@ -78,7 +78,7 @@ def _serialize(doc: Document, fmt: str, fragment: bool) -> str:
 def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, title: str) -> Document:
     """Render every entry once (so numbers and year suffixes agree across sessions), then group them."""
     entries = _unique(e for sb in sessions for e in sb.entries)
-    order, items = RENDERERS[style.kind](entries, style)
+    order, items = _render(tuple(entries), style)
     rank = {key: i for i, key in enumerate(order)}
     blocks = []
     for sb in sessions:
@@ -91,6 +91,14 @@ def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, 
         date = sb.session.date.isoformat() if hasattr(sb.session.date, "isoformat") else str(sb.session.date or "")
         blocks.append(Block(sb.session.name or sb.session.slug, date, sb.session.slug, tuple(parts)))
     return Document(title=title, blocks=tuple(blocks))
+
+
+@functools.lru_cache(maxsize=4096)
+def _render(entries: tuple[Entry, ...], style: StyleRef) -> Rendered:
+    """Memoised: md, html and txt share one rendering of each list (citeproc-py takes ~10 ms per entry).
+
+    Callers only read the result, so handing the same lists and dicts out again is safe."""
+    return RENDERERS[style.kind](entries, style)
 
 
 def _unique(entries: Any) -> list[Entry]:
