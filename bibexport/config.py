@@ -6,6 +6,7 @@ gives no positions, so :class:`_Locator` scans the source once to find the line 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import re
@@ -85,11 +86,20 @@ class _Locator:
             if key:
                 self.tables[-1].keys.setdefault(key.group(2), number)
         self.tables[-1].last_line = len(self.lines)
+        # Tables by name, in line order: nth() bisects instead of scanning every table for every reading
+        # (a scan per reading made parsing quadratic: 5.8 s for 10,000 readings).
+        self._named: dict[str, list[_Table]] = {}
+        for table in self.tables:
+            self._named.setdefault(table.name, []).append(table)
+        self._lines = {name: [t.line for t in tables] for name, tables in self._named.items()}
 
     def nth(self, name: str, index: int, after: int = 0, before: int | None = None) -> _Table | None:
         """The ``index``-th table called ``name`` between two lines."""
-        found = [t for t in self.tables if t.name == name and t.line > after and (before is None or t.line < before)]
-        return found[index] if index < len(found) else None
+        lines = self._lines.get(name, [])
+        position = bisect.bisect_right(lines, after) + index
+        if index < 0 or position >= len(lines) or (before is not None and lines[position] >= before):
+            return None
+        return self._named[name][position]
 
     def value_line(self, table: _Table | None, key: str, needle: str | None = None) -> int:
         """Line of ``key`` in ``table`` (or of the string ``needle`` after it, for array items)."""
