@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Sequence
 
@@ -55,5 +56,14 @@ def record_to_csl(key: str, record: Record) -> dict[str, Any]:
 
 def emit(entries: Sequence[tuple[str, Record]]) -> str:
     """The CSL-JSON document for ``(key, record)`` pairs, in the order given, as UTF-8 text."""
-    items = [record_to_csl(key, record) for key, record in entries]
-    return json.dumps(items, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    if not entries:
+        return "[]\n"
+    # Item by item, memoised (a build writes each entry into the course's file and its session's): the
+    # same text json.dumps(items, indent=2) gives, since JSON strings never hold a raw newline.
+    return "[\n" + ",\n".join(_item_text(key, record) for key, record in entries) + "\n]\n"
+
+
+@functools.lru_cache(maxsize=32768)
+def _item_text(key: str, record: Record) -> str:
+    text = json.dumps(record_to_csl(key, record), ensure_ascii=False, indent=2, sort_keys=False)
+    return "\n".join("  " + line for line in text.split("\n"))
