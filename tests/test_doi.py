@@ -8,7 +8,6 @@ asserted.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from bibexport.errors import NetworkError
 from bibexport.model import Endpoints, Person
 from bibexport.resolvers import doi
 from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, Response
+from tests.fakes import FakeHttp
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web" / "doi"
 RESOLVER = "https://doi.test"
@@ -26,22 +26,6 @@ ENDPOINTS = Endpoints(doi_resolver=RESOLVER)
 OLMO = "10.18653/v1/2024.acl-long.841"
 OLMO_URL = f"{RESOLVER}/{OLMO}"
 CSL = {"Content-Type": "application/vnd.citationstyles.csl+json"}
-
-
-class FakeHttp:
-    """An HttpClient answering from a URL → Response (or NetworkError) table; records each call."""
-
-    def __init__(self, answers: Mapping[str, Response | NetworkError]):
-        self.answers = dict(answers)
-        self.calls: list[tuple[str, dict[str, str]]] = []
-
-    def get(self, url: str, *, params: Mapping[str, str] | None = None,
-            headers: Mapping[str, str] | None = None) -> Response:
-        self.calls.append((url, dict(headers or {})))
-        answer = self.answers[url]
-        if isinstance(answer, NetworkError):
-            raise answer
-        return answer
 
 
 def olmo_body() -> bytes:

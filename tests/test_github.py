@@ -7,7 +7,6 @@ facts their README marks verified (name, owner, description, created_at date, ht
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -18,27 +17,12 @@ from bibexport.errors import NetworkError
 from bibexport.model import Endpoints, Person
 from bibexport.resolvers import github
 from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, Response
+from tests.fakes import FakeHttp
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web" / "github"
 API = "https://api.github.test"
 ENDPOINTS = Endpoints(github_api=API)
 REPO_URL = f"{API}/repos/opendilab/awesome-RLHF"
-
-
-class FakeHttp:
-    """An HttpClient answering from a URL → Response (or NetworkError) table; records each call."""
-
-    def __init__(self, answers: Mapping[str, Response | NetworkError]):
-        self.answers = dict(answers)
-        self.calls: list[tuple[str, dict[str, str]]] = []
-
-    def get(self, url: str, *, params: Mapping[str, str] | None = None,
-            headers: Mapping[str, str] | None = None) -> Response:
-        self.calls.append((url, dict(headers or {})))
-        answer = self.answers[url]
-        if isinstance(answer, NetworkError):
-            raise answer
-        return answer
 
 
 def recorded(stem: str, url: str) -> Response:

@@ -20,6 +20,7 @@ from bibexport.errors import NetworkError
 from bibexport.model import Endpoints, Person
 from bibexport.resolvers import web
 from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, Response
+from tests.fakes import FakeHttp
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 TODAY = datetime.date(2026, 1, 15)
@@ -31,22 +32,6 @@ HF_NIMPL = "https://huggingface.co/blog/the_n_implementation_details_of_rlhf_wit
 HF_SPACE = "https://huggingface.co/spaces/lmsys/chatbot-arena-leaderboard"
 ANTHROPIC = "https://www.anthropic.com/news/evaluating-ai-systems"
 MISTRAL = "https://mistral.ai/news/announcing-mistral-7b/"
-
-
-class FakeHttp:
-    """An HttpClient that answers from a URL → Response (or NetworkError) table and records each call."""
-
-    def __init__(self, answers: Mapping[str, Response | NetworkError]):
-        self.answers = dict(answers)
-        self.calls: list[tuple[str, dict[str, str]]] = []
-
-    def get(self, url: str, *, params: Mapping[str, str] | None = None,
-            headers: Mapping[str, str] | None = None) -> Response:
-        self.calls.append((url, dict(headers or {})))
-        answer = self.answers[url]
-        if isinstance(answer, NetworkError):
-            raise answer
-        return answer
 
 
 def page(name: str, url: str, headers: Mapping[str, str] = HTML, status: int = 200) -> Response:
