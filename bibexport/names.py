@@ -10,8 +10,10 @@ _SPACE = re.compile(r"\s+")
 #: Capitalised words that, right before the last word of a display name, belong to the family name
 #: ("Teven Le Scao", "William El Sayed", "Emma Bou Hanna"): BibTeX's rules would make them given names.
 FAMILY_PREFIXES = frozenset(
-    "Le La Les El Al Da De Del Della Dello Di Du Des Dos Das Van Von Vander Ten Ter Bou Ben Ibn Abu Mac St St. "
-    "Saint San Santa".split()
+    [
+        "Le", "La", "Les", "El", "Al", "Da", "De", "Del", "Della", "Dello", "Di", "Du", "Des", "Dos", "Das",
+        "Van", "Von", "Vander", "Ten", "Ter", "Bou", "Ben", "Ibn", "Abu", "Mac", "St", "St.", "Saint", "San", "Santa",
+    ]
 )
 _SUFFIX = re.compile(r"^(?P<name>[^,]+),\s*(?P<suffix>Jr\.?|Sr\.?|II|III|IV)$")
 

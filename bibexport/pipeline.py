@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 from bibexport import resolvers
 from bibexport.keys import assign_keys
@@ -26,7 +26,6 @@ from bibexport.model import (
     SessionBibliography,
 )
 from bibexport.resolvers.base import (
-    AMBIGUOUS,
     NOT_FOUND,
     RESOLVED,
     UNAVAILABLE,

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures"
-_ENTRY = re.compile(rb"<entry>.*?</entry>", re.S)
+_ENTRY = re.compile(rb"<entry>.*?</entry>", re.DOTALL)
 _FEED_HEAD = (
     b"<?xml version='1.0' encoding='UTF-8'?>\n"
     b'<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" '
@@ -47,7 +47,7 @@ class Recordings:
             if len(entries) != 1 or b"/api/errors#" in entries[0]:
                 continue  # batch examples and error feeds are not per-paper recordings
             self.arxiv[path.stem] = entries[0]
-            title = re.search(rb"<title>(.*?)</title>", entries[0], re.S)
+            title = re.search(rb"<title>(.*?)</title>", entries[0], re.DOTALL)
             if title and "v" not in path.stem.split(".")[-1]:
                 self.titles[_norm(title.group(1).decode())] = path.stem
 
@@ -101,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _arxiv(self, path: str, query: dict[str, str]) -> None:
         rec = self.server.recordings
-        if "id_list" in query and query["id_list"]:
+        if query.get("id_list"):
             ids = query["id_list"].split(",")
             entries = [e for e in (rec.entry(i) for i in ids) if e is not None]
             return self._send(200, rec.feed(entries, f"id_list={query['id_list']}"), "application/atom+xml")

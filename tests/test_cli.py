@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import tomllib
+import sys
 from pathlib import Path
 
 from tests.test_build import run
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "fixtures" / "import" / "seed-reading-list.txt"

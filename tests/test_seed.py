@@ -6,8 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,8 +93,6 @@ def test_seed_bib_and_csl_pass_the_real_clients(tmp_path: Path) -> None:
 def test_seed_authors_titles_years_match_the_fixtures_exactly(tmp_path: Path) -> None:
     """Every seed paper cited as an arXiv preprint carries the fixture's authors (in order, diacritics kept in
     CSL-JSON, LaTeX-encoded in the .bib), title and first-version year."""
-    import re
-
     from bibexport.resolvers.arxiv import parse_feed
 
     out = tmp_path / "out"

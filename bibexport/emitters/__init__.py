@@ -7,8 +7,8 @@ open files; the CLI writes what they return.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from bibexport.model import Bibliography, Entry, SessionBibliography
 

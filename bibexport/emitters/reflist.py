@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pybtex.backends import BaseBackend  # type: ignore[import-untyped]
+from pybtex.backends import BaseBackend
 
 from bibexport.emitters import markup
 from bibexport.emitters.csljson import record_to_csl
@@ -147,8 +147,8 @@ def _csl_item(index: int, entry: Entry) -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _load_style(path: Path) -> Any:
     """The parsed CSL style (cached: APA takes a noticeable time to parse)."""
-    from citeproc import CitationStylesStyle  # type: ignore[import-untyped]
-    from lxml import etree  # type: ignore[import-untyped]
+    from citeproc import CitationStylesStyle
+    from lxml import etree
 
     _patch_citeproc()
     try:
@@ -163,8 +163,8 @@ def render_csl(entries: Sequence[Entry], style: StyleRef) -> Rendered:
     """Render ``entries`` with a CSL style: (keys in the style's order, item per key)."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography
     from citeproc import formatter as citeproc_formatter
-    from citeproc.source.json import CiteProcJSON  # type: ignore[import-untyped]
-    from citeproc.string import String  # type: ignore[import-untyped]
+    from citeproc.source.json import CiteProcJSON
+    from citeproc.string import String
 
     assert style.path is not None
     csl = _load_style(style.path)
@@ -430,8 +430,8 @@ def render_pybtex(entries: Sequence[Entry], style: StyleRef) -> Rendered:
 
     Going through the .bib text means the list shows exactly what BibTeX users get from our .bib.
     """
-    from pybtex.database import parse_string  # type: ignore[import-untyped]
-    from pybtex.plugin import find_plugin  # type: ignore[import-untyped]
+    from pybtex.database import parse_string
+    from pybtex.plugin import find_plugin
 
     from bibexport.emitters import bibtex
 

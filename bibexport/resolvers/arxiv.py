@@ -177,8 +177,8 @@ def parse_feed(body: bytes) -> ParsedFeed:
     """
     from xml.etree.ElementTree import ParseError
 
-    from defusedxml import ElementTree  # type: ignore[import-untyped]
-    from defusedxml.common import DefusedXmlException  # type: ignore[import-untyped]
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
 
     try:
         root = ElementTree.fromstring(body)

@@ -6,8 +6,9 @@ or a ``responses``-backed client in tests).  A failure of one id is an :class:`O
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from bibexport.model import Endpoints, Record
 
