@@ -208,7 +208,7 @@ def _upgrade_preprints(targets: Sequence[Target], results: dict[str, Result], no
             by_doi = _batch("doi", [preprint.doi], http, course).get(preprint.doi)
             if by_doi is not None and by_doi.ok and by_doi.record is not None and by_doi.record.container_title:
                 found = by_doi
-        for api in dict.fromkeys((course.endpoints.openreview_api, course.endpoints.openreview_api_v1)):
+        for api in openreview_apis(preprint.year, course):
             if found is not None:
                 break
             venue_course = replace(course, endpoints=replace(course.endpoints, openreview_api=api))
@@ -230,6 +230,24 @@ def _upgrade_preprints(targets: Sequence[Target], results: dict[str, Result], no
                            + (f"published version: {found.record.venue_short or found.record.container_title} "
                               f"({found.identifier})",))
         results[t.reading.fingerprint] = Result(result.reading, upgraded, result.via, result.extra_links)
+
+
+def openreview_apis(year: int | None, course: Course) -> tuple[str, ...]:
+    """Which OpenReview APIs may hold the venue of a preprint first posted in ``year``.
+
+    OpenReview's venues start with ICLR 2013; API v2 hosts the venues of 2022 on (TMLR, NeurIPS 2023+, ICLR
+    2024+) and API v1 the earlier ones (API_FORMATS.md §2.1).  A paper reaches its venue within a few years of
+    its preprint, so each API is asked only when it can hold the answer: fewer requests against strict limits.
+    """
+    v2, v1 = course.endpoints.openreview_api, course.endpoints.openreview_api_v1
+    if year is None:
+        return tuple(dict.fromkeys((v2, v1)))
+    apis = []
+    if year >= 2018:
+        apis.append(v2)
+    if 2012 <= year <= 2023:
+        apis.append(v1)
+    return tuple(dict.fromkeys(apis))
 
 
 def merge_published(preprint: Record, published: Record) -> Record:
