@@ -100,6 +100,8 @@ class Finding:
     issues: tuple[Issue, ...] = ()
     via: str = ""  # "lint", "http", "arxiv", "openreview"
     title: str = ""  # the paper's title, when an API named it
+    version: int = 0  # the latest arXiv version, when the arXiv API answered
+    venue: str = ""  # the venue OpenReview names, when the paper is accepted
 
 
 @dataclass(frozen=True)
@@ -484,7 +486,9 @@ def _outcome_finding(outcome: Any, via: str, missing: str) -> Finding:
         issues: tuple[Issue, ...] = ()
         if record.status == "withdrawn":
             issues = (Issue(WARNING, "withdrawn", "OpenReview lists this submission as withdrawn"),)
-        return Finding(OK, f"{outcome.identifier}: {record.title}", issues, via, record.title)
+        venue = record.venue_short or record.container_title if record.status == "accepted" else ""
+        return Finding(OK, f"{outcome.identifier}: {record.title}", issues, via, record.title,
+                       record.arxiv_version, venue)
     if outcome.kind in (NOT_FOUND, INVALID):
         return Finding(BROKEN, outcome.reason or f"{outcome.identifier} not found", via=via)
     return Finding(UNVERIFIABLE, outcome.reason or outcome.kind, via=via)
@@ -574,7 +578,7 @@ class ResultCache:
             age = self.clock() - float(entry["checked"])
             finding = Finding(str(entry["verdict"]), str(entry.get("reason", "")),
                               tuple(Issue(**i) for i in entry.get("issues", [])), str(entry.get("via", "")),
-                              str(entry.get("title", "")))
+                              str(entry.get("title", "")), int(entry.get("version", 0)), str(entry.get("venue", "")))
         except (KeyError, TypeError, ValueError):
             return None
         limit = self.max_age if finding.verdict == OK else self.failure_max_age
@@ -583,7 +587,7 @@ class ResultCache:
     def put(self, url: str, finding: Finding) -> None:
         """Remember a finding made now."""
         self.entries[url] = {"verdict": finding.verdict, "reason": finding.reason, "via": finding.via,
-                             "title": finding.title,
+                             "title": finding.title, "version": finding.version, "venue": finding.venue,
                              "issues": [i.__dict__ for i in finding.issues], "checked": self.clock()}
 
     def save(self) -> None:
@@ -643,8 +647,9 @@ def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str
         if finding.verdict == UNVERIFIABLE and lock is not None:
             finding = _lockfile_evidence(link, finding, lock)
         mismatch = title_mismatch(link, finding.title)
-        results[i] = Result(link, finding.verdict, finding.reason, finding.issues + mismatch + warnings, finding.via,
-                            cached=link.url in cached)
+        changed = drift_since_lock(link, finding, lock) if lock is not None else ()
+        results[i] = Result(link, finding.verdict, finding.reason, finding.issues + mismatch + changed + warnings,
+                            finding.via, cached=link.url in cached)
     return Report(tuple(r for r in results if r is not None), course.path, offline=checker is None, course=course)
 
 
@@ -666,6 +671,29 @@ def _lockfile_evidence(link: Link, finding: Finding, lock: Any) -> Finding:
     when = f" on {entry.retrieved}" if entry.retrieved else ""
     return replace(finding, verdict=OK, reason=f"{finding.reason}; the lockfile resolved this id{when}",
                    title=record.title)
+
+
+def drift_since_lock(link: Link, finding: Finding, lock: Any) -> tuple[Issue, ...]:
+    """Warnings for what changed at the source since the lockfile was written (a new arXiv version, a venue
+    decided, a withdrawal), so the course can decide to ``bibexport build --refresh`` rather than be surprised."""
+    entry = lock.get(link.fingerprint) if link.fingerprint else None
+    if entry is None or entry.status != "resolved" or entry.record is None or finding.verdict != OK:
+        return ()
+    record = entry.record
+    kind, ident = classify(link.url)
+    refresh = f"run `bibexport build --refresh {entry.key}` to update" if entry.key else "run `bibexport build --refresh`"
+    issues: list[Issue] = []
+    if kind == "arxiv" and finding.version and record.arxiv_version and finding.version > record.arxiv_version:
+        from bibexport.resolvers.arxiv import split_version
+
+        if not split_version(ident)[1]:  # a link to a fixed version does not drift
+            issues.append(Issue(WARNING, "drift", f"arXiv has v{finding.version} since the lockfile's "
+                                                  f"v{record.arxiv_version}; {refresh}"))
+    if kind == "openreview" and finding.venue and not record.container_title and not record.arxiv_id:
+        issues.append(Issue(WARNING, "drift", f"OpenReview now lists it as {finding.venue}; {refresh}"))
+    if any(i.code == "withdrawn" for i in finding.issues) and record.status != "withdrawn":
+        issues.append(Issue(WARNING, "drift", f"withdrawn since the lockfile was written; {refresh}"))
+    return tuple(issues)
 
 
 def title_mismatch(link: Link, found: str) -> tuple[Issue, ...]:

@@ -484,3 +484,29 @@ def test_the_lockfile_vouches_for_an_id_the_api_will_not_confirm() -> None:
     other = Lock.of([LockEntry(reading.fingerprint, reading.title, reading.links, "resolved",
                                record=record.replace(openreview_id="Aa1Aa1Aa1A"))])
     assert run_check(course, checker, lock=other).results[0].verdict == UNVERIFIABLE  # another paper: no evidence
+
+
+@responses.activate
+def test_check_reports_drift_since_the_lockfile() -> None:
+    """The lockfile has DPO at v1; arXiv now serves v3: a warning says so and how to update (issue 6)."""
+    from bibexport.lockfile import Lock, LockEntry
+    from bibexport.model import Record
+
+    _arxiv_replay({"2305.18290": _feed("2305.18290.xml")})
+    toml = ('[[sessions]]\nslug = "a"\nname = "A"\ndate = 2024-02-06\n\n[[sessions.required]]\n'
+            'title = "DPO"\nlinks = ["https://arxiv.org/abs/2305.18290"]\n')
+    course = parse_course(toml)
+    reading = course.readings()[0]
+    record = Record(type="article", title="Direct Preference Optimization: Your Language Model is Secretly a Reward "
+                    "Model", arxiv_id="2305.18290", arxiv_version=1)
+    lock = Lock.of([LockEntry(reading.fingerprint, reading.title, reading.links, "resolved", "arxiv:2305.18290",
+                              key="rafailov2023direct", record=record)])
+    result = run_check(course, _api_checker(), lock=lock).results[0]
+    assert result.verdict == OK
+    drift = [i for i in result.issues if i.code == "drift"]
+    assert [i.message for i in drift] == [
+        "arXiv has v3 since the lockfile's v1; run `bibexport build --refresh rafailov2023direct` to update"]
+    # Up to date: no drift.
+    current = Lock.of([LockEntry(reading.fingerprint, reading.title, reading.links, "resolved", "arxiv:2305.18290",
+                                 record=record.replace(arxiv_version=3))])
+    assert not [i for i in run_check(course, _api_checker(), lock=current).results[0].issues if i.code == "drift"]
