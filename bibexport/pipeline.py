@@ -25,6 +25,7 @@ from bibexport.model import (
     Record,
     SessionBibliography,
 )
+from bibexport.published import drift, upgrade_preprints
 from bibexport.resolvers.base import (
     NOT_FOUND,
     RESOLVED,
@@ -32,6 +33,7 @@ from bibexport.resolvers.base import (
     HttpClient,
     Outcome,
 )
+from bibexport.sources import batch, search_title
 
 #: Lockfile statuses that a plain (online) build retries; the others wait for ``--refresh``.
 RETRY_STATUSES = frozenset({UNAVAILABLE})
@@ -80,24 +82,6 @@ class Result:
     notes: tuple[str, ...] = ()
 
 
-def _search_title(name: str, title: str, authors: Sequence[str], http: HttpClient, course: Course) -> Outcome:
-    module = __import__(f"bibexport.resolvers.{name}", fromlist=["search_title"])
-    search = getattr(module, "search_title", None) or getattr(resolvers.get(name), "search_title", None)
-    if search is None:
-        return Outcome(f"title:{title}", kind=NOT_FOUND, reason=f"{name} cannot search by title")
-    result: Outcome = search(title, authors, http, course.endpoints)
-    return result
-
-
-def _batch(resolver_name: str, ids: Sequence[str], http: HttpClient, course: Course) -> dict[str, Outcome]:
-    resolver = resolvers.get(resolver_name)
-    if resolver is None:
-        return {i: Outcome(f"{resolver_name}:{i}", kind=UNAVAILABLE, reason=f"no {resolver_name} resolver") for i in ids}
-    unique = list(dict.fromkeys(ids))
-    outcomes: dict[str, Outcome] = resolver.resolve(unique, http, course.endpoints)
-    return outcomes
-
-
 def resolve_readings(
     targets: Sequence[Target], http: HttpClient, course: Course, progress: Progress = lambda _msg: None
 ) -> dict[str, Result]:
@@ -116,7 +100,7 @@ def resolve_readings(
     for name in sorted(by_resolver, key=resolvers.rank):
         group = by_resolver[name]
         progress(f"{name}: {len(group)} reading(s)")
-        outcomes = _batch(name, [t.primary[1] for t in group if t.primary], http, course)
+        outcomes = batch(name, [t.primary[1] for t in group if t.primary], http, course)
         if outcomes and all(o.kind == UNAVAILABLE for o in outcomes.values()):
             down.add(name)
         for t in group:
@@ -136,7 +120,7 @@ def resolve_readings(
             notes[t.reading.fingerprint].append("arXiv title search skipped: arXiv is unavailable")
             continue
         progress(f"arxiv: title search for {t.reading.title!r}")
-        out = _search_title("arxiv", t.reading.title, t.reading.overrides.authors, http, course)
+        out = search_title("arxiv", t.reading.title, t.reading.overrides.authors, http, course)
         if out.kind == UNAVAILABLE:
             down.add("arxiv")
         if out.ok:
@@ -152,7 +136,7 @@ def resolve_readings(
     for name in sorted(by_resolver, key=resolvers.rank):
         group = by_resolver[name]
         progress(f"{name}: {len(group)} page(s)")
-        outcomes = _batch(name, [t.fallbacks[0][1] for t in group], http, course)
+        outcomes = batch(name, [t.fallbacks[0][1] for t in group], http, course)
         for t in group:
             out = outcomes.get(t.fallbacks[0][1]) or Outcome(f"{name}:{t.fallbacks[0][1]}", kind=NOT_FOUND)
             link = _link_for(t.reading, t.fallbacks[0])
@@ -164,7 +148,13 @@ def resolve_readings(
             else:
                 notes[t.reading.fingerprint].append(f"{out.identifier}: {out.reason or out.kind}")
     if "openreview" not in down:
-        _upgrade_preprints(targets, results, notes, http, course, progress)
+        ok = [(t.reading, results[t.reading.fingerprint].outcome) for t in targets if t.reading.fingerprint in results]
+        upgraded, upgrade_notes = upgrade_preprints(ok, http, course, progress)
+        for fp, outcome in upgraded.items():
+            r = results[fp]
+            results[fp] = Result(r.reading, outcome, r.via, r.extra_links)
+        for fp, more in upgrade_notes.items():
+            notes[fp].extend(more)
     for t in targets:
         fp = t.reading.fingerprint
         if fp not in results:
@@ -177,111 +167,6 @@ def resolve_readings(
 
 
 _NONE = Result(Reading(title=""), Outcome("", kind=NOT_FOUND))
-
-
-def _wants_upgrade(reading: Reading, record: Record | None, course: Course) -> bool:
-    if record is None or not record.arxiv_id or record.container_title:
-        return False
-    keep = reading.overrides.keep_preprint
-    return not (keep if keep is not None else course.keep_preprints)
-
-
-def _upgrade_preprints(targets: Sequence[Target], results: dict[str, Result], notes: dict[str, list[str]],
-                       http: HttpClient, course: Course, progress: Progress) -> None:
-    """Preprint → published: look each arXiv paper up among OpenReview's *accepted* papers (API v2, then v1 for
-    older venues) by exact title with an author-overlap guard, and cite the venue while keeping the eprint."""
-    from dataclasses import replace
-
-    for t in targets:
-        result = results.get(t.reading.fingerprint)
-        if result is None or not result.outcome.ok or not _wants_upgrade(t.reading, result.outcome.record, course):
-            continue
-        preprint = result.outcome.record
-        assert preprint is not None
-        authors = [p.display for p in preprint.authors]
-        progress(f"openreview: venue of {preprint.title!r}")
-        found: Outcome | None = None
-        refused = False
-        if preprint.doi and not preprint.doi.lower().startswith("10.48550/"):
-            # The authors gave arXiv the publisher's DOI: the registration agency knows the venue.
-            progress(f"doi: {preprint.doi}")
-            by_doi = _batch("doi", [preprint.doi], http, course).get(preprint.doi)
-            if by_doi is not None and by_doi.ok and by_doi.record is not None and by_doi.record.container_title:
-                found = by_doi
-        for api in openreview_apis(preprint.year, course):
-            if found is not None:
-                break
-            venue_course = replace(course, endpoints=replace(course.endpoints, openreview_api=api))
-            out = _search_title("openreview", preprint.title, authors, http, venue_course)
-            if out.ok:
-                found = out
-                break
-            if out.kind == UNAVAILABLE:
-                notes[t.reading.fingerprint].append(f"venue lookup: {out.reason}")
-                refused = True
-                break
-        if found is None or found.record is None:
-            if refused:
-                return  # OpenReview is refusing us: do not ask again for every paper
-            continue
-        merged = merge_published(preprint, found.record)
-        upgraded = Outcome(result.outcome.identifier, RESOLVED, record=merged, source=result.outcome.source,
-                           warnings=result.outcome.warnings + found.warnings
-                           + (f"published version: {found.record.venue_short or found.record.container_title} "
-                              f"({found.identifier})",))
-        results[t.reading.fingerprint] = Result(result.reading, upgraded, result.via, result.extra_links)
-
-
-def openreview_apis(year: int | None, course: Course) -> tuple[str, ...]:
-    """Which OpenReview APIs may hold the venue of a preprint first posted in ``year``.
-
-    OpenReview's venues start with ICLR 2013; API v2 hosts the venues of 2022 on (TMLR, NeurIPS 2023+, ICLR
-    2024+) and API v1 the earlier ones (API_FORMATS.md §2.1).  A paper reaches its venue within a few years of
-    its preprint, so each API is asked only when it can hold the answer: fewer requests against strict limits.
-    """
-    v2, v1 = course.endpoints.openreview_api, course.endpoints.openreview_api_v1
-    if year is None:
-        return tuple(dict.fromkeys((v2, v1)))
-    apis = []
-    if year >= 2018:
-        apis.append(v2)
-    if 2012 <= year <= 2023:
-        apis.append(v1)
-    return tuple(dict.fromkeys(apis))
-
-
-def merge_published(preprint: Record, published: Record) -> Record:
-    """The published record (venue, its title, authors and year) that keeps the preprint's eprint.
-
-    The arXiv DOI names the preprint, so it is dropped from a venue entry; the arXiv page stays as an extra URL.
-    """
-    sources = dict(published.sources) or {"*": "openreview"}
-    sources.update({"arxiv_id": "arxiv", "arxiv_class": "arxiv", "arxiv_version": "arxiv"})
-    doi = "" if preprint.doi.lower().startswith("10.48550/") else preprint.doi
-    return published.replace(
-        arxiv_id=preprint.arxiv_id, arxiv_version=preprint.arxiv_version, arxiv_class=preprint.arxiv_class,
-        doi=published.doi or doi, journal_ref=preprint.journal_ref,
-        extra_urls=tuple(dict.fromkeys((*published.extra_urls, preprint.url))) if preprint.url else published.extra_urls,
-        sources=tuple(sorted(sources.items())),
-    )
-
-
-def drift(old: Record, new: Record) -> list[str]:
-    """What changed at the source since the lockfile was written, in words (for the report)."""
-    changes = []
-    if old.arxiv_version and new.arxiv_version and old.arxiv_version != new.arxiv_version:
-        changes.append(f"new arXiv version: v{old.arxiv_version} → v{new.arxiv_version}")
-    if old.title != new.title:
-        changes.append(f"title changed: {old.title!r} → {new.title!r}")
-    if [p.display for p in old.authors] != [p.display for p in new.authors]:
-        changes.append(f"authors changed ({len(old.authors)} → {len(new.authors)})")
-    if old.container_title != new.container_title or old.status != new.status:
-        before = old.venue_short or old.container_title or old.status or "preprint"
-        after = new.venue_short or new.container_title or new.status or "preprint"
-        changes.append(f"venue changed: {before} → {after}")
-    if old.url != new.url:
-        changes.append(f"moved: {old.url} → {new.url}")
-    return changes
 
 
 def work_identifier(outcome: Outcome) -> str:

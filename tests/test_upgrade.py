@@ -43,3 +43,52 @@ def test_publisher_doi_upgrades_to_the_proceedings() -> None:
     assert [p.family for p in record.authors][:3] == ["Groeneveld", "Beltagy", "Walsh"]
     # OpenReview was not asked: the DOI answered first.
     assert not any("openreview" in c.request.url for c in responses.calls)
+
+
+def test_openreview_apis_by_preprint_year() -> None:
+    from bibexport.published import openreview_apis
+
+    course = Course(sessions=())
+    v2, v1 = course.endpoints.openreview_api, course.endpoints.openreview_api_v1
+    assert openreview_apis(2024, course) == (v2,)
+    assert openreview_apis(2020, course) == (v2, v1)
+    assert openreview_apis(2015, course) == (v1,)
+    assert openreview_apis(2005, course) == ()
+    assert openreview_apis(None, course) == (v2, v1)
+
+
+def test_merge_keeps_the_eprint_and_drops_the_arxiv_doi() -> None:
+    from bibexport.model import Person, Record
+    from bibexport.published import merge_published
+
+    preprint = Record(type="article", title="T", authors=(Person("Ermon", "Stefano"),), issued=(2023, 5, 29),
+                      doi="10.48550/arXiv.2305.18290", url="https://arxiv.org/abs/2305.18290",
+                      arxiv_id="2305.18290", arxiv_version=3, arxiv_class="cs.LG")
+    venue = Record(type="paper-conference", title="T", authors=(Person("Manning", "Christopher D"),),
+                   issued=(2023,), container_title="Advances in Neural Information Processing Systems",
+                   url="https://openreview.net/forum?id=HPuSIXJaa9", openreview_id="HPuSIXJaa9",
+                   sources=(("*", "openreview"),))
+    merged = merge_published(preprint, venue)
+    assert merged.doi == "" and merged.arxiv_id == "2305.18290" and merged.arxiv_class == "cs.LG"
+    assert merged.url == venue.url and merged.extra_urls == ("https://arxiv.org/abs/2305.18290",)
+    assert merged.authors == venue.authors and merged.issued == (2023,)
+    assert dict(merged.sources) == {"*": "openreview", "arxiv_id": "arxiv", "arxiv_class": "arxiv",
+                                    "arxiv_version": "arxiv"}
+
+
+@responses.activate
+def test_same_title_with_disjoint_authors_is_not_upgraded() -> None:
+    """OpenReview has an accepted paper with DPO's exact title but none of its authors: keep the preprint."""
+    import json
+
+    feed = (FIX / "arxiv" / "2305.18290.xml").read_bytes()
+    responses.add(responses.GET, re.compile(r"https://export\.arxiv\.org/api/query.*"), body=feed,
+                  content_type="application/atom+xml")
+    search = json.loads((FIX / "openreview" / "search-dpo.v2.json").read_text(encoding="utf-8"))
+    search["notes"][0]["content"]["authors"] = {"value": ["Ada Lovelace", "Alan Turing"]}
+    responses.add(responses.GET, "https://api2.openreview.net/notes/search", json=search)
+    reading = Reading(title="DPO", links=("https://arxiv.org/abs/2305.18290",))
+    results = resolve_readings([plan(reading)], Http(retries=0), Course(sessions=()))
+    record = results[reading.fingerprint].outcome.record
+    assert record is not None and record.type == "article" and not record.container_title
+    assert any("openreview.net/notes/search" in c.request.url for c in responses.calls)

@@ -1,0 +1,120 @@
+"""Preprint → published venue, and what changed at a source since the lockfile (drift).
+
+An arXiv paper is cited at its venue when the publisher DOI its authors gave arXiv says where it appeared, or
+when OpenReview lists an *accepted* paper with the same title and a shared author.  The venue's record wins
+(its title, author spellings and year), keeping the preprint's eprint; a title match alone never upgrades.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from bibexport.model import Course, Reading, Record
+from bibexport.resolvers.base import RESOLVED, UNAVAILABLE, HttpClient, Outcome
+from bibexport.sources import batch, search_title
+
+
+def wants_upgrade(reading: Reading, record: Record | None, course: Course) -> bool:
+    """Whether a resolved preprint should be looked up at a venue (not when kept as a preprint)."""
+    if record is None or not record.arxiv_id or record.container_title:
+        return False
+    keep = reading.overrides.keep_preprint
+    return not (keep if keep is not None else course.keep_preprints)
+
+
+def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient, course: Course,
+                      progress: Callable[[str], None]) -> tuple[dict[str, Outcome], dict[str, list[str]]]:
+    """Preprint → published, for the resolved ``(reading, outcome)`` pairs: the publisher DOI arXiv's authors
+    supplied, else OpenReview's *accepted* papers (API v2, then v1 for older venues) by exact title with an
+    author-overlap guard.  Returns the upgraded outcomes and notes, both by reading fingerprint."""
+    upgraded: dict[str, Outcome] = {}
+    notes: dict[str, list[str]] = {}
+    for reading, outcome in found:
+        preprint = outcome.record
+        if not outcome.ok or preprint is None or not wants_upgrade(reading, preprint, course):
+            continue
+        authors = [p.display for p in preprint.authors]
+        progress(f"openreview: venue of {preprint.title!r}")
+        hit: Outcome | None = None
+        refused = False
+        if preprint.doi and not preprint.doi.lower().startswith("10.48550/"):
+            # The authors gave arXiv the publisher's DOI: the registration agency knows the venue.
+            progress(f"doi: {preprint.doi}")
+            by_doi = batch("doi", [preprint.doi], http, course).get(preprint.doi)
+            if by_doi is not None and by_doi.ok and by_doi.record is not None and by_doi.record.container_title:
+                hit = by_doi
+        for api in openreview_apis(preprint.year, course):
+            if hit is not None:
+                break
+            venue_course = replace(course, endpoints=replace(course.endpoints, openreview_api=api))
+            out = search_title("openreview", preprint.title, authors, http, venue_course)
+            if out.ok:
+                hit = out
+                break
+            if out.kind == UNAVAILABLE:
+                notes.setdefault(reading.fingerprint, []).append(f"venue lookup: {out.reason}")
+                refused = True
+                break
+        if hit is None or hit.record is None:
+            if refused:
+                break  # OpenReview is refusing us: do not ask again for every paper
+            continue
+        merged = merge_published(preprint, hit.record)
+        upgraded[reading.fingerprint] = Outcome(
+            outcome.identifier, RESOLVED, record=merged, source=outcome.source,
+            warnings=outcome.warnings + hit.warnings
+            + (f"published version: {hit.record.venue_short or hit.record.container_title} ({hit.identifier})",))
+    return upgraded, notes
+
+
+def openreview_apis(year: int | None, course: Course) -> tuple[str, ...]:
+    """Which OpenReview APIs may hold the venue of a preprint first posted in ``year``.
+
+    OpenReview's venues start with ICLR 2013; API v2 hosts the venues of 2022 on (TMLR, NeurIPS 2023+, ICLR
+    2024+) and API v1 the earlier ones (API_FORMATS.md §2.1).  A paper reaches its venue within a few years of
+    its preprint, so each API is asked only when it can hold the answer: fewer requests against strict limits.
+    """
+    v2, v1 = course.endpoints.openreview_api, course.endpoints.openreview_api_v1
+    if year is None:
+        return tuple(dict.fromkeys((v2, v1)))
+    apis = []
+    if year >= 2018:
+        apis.append(v2)
+    if 2012 <= year <= 2023:
+        apis.append(v1)
+    return tuple(dict.fromkeys(apis))
+
+
+def merge_published(preprint: Record, published: Record) -> Record:
+    """The published record (venue, its title, authors and year) that keeps the preprint's eprint.
+
+    The arXiv DOI names the preprint, so it is dropped from a venue entry; the arXiv page stays as an extra URL.
+    """
+    sources = dict(published.sources) or {"*": "openreview"}
+    sources.update({"arxiv_id": "arxiv", "arxiv_class": "arxiv", "arxiv_version": "arxiv"})
+    doi = "" if preprint.doi.lower().startswith("10.48550/") else preprint.doi
+    return published.replace(
+        arxiv_id=preprint.arxiv_id, arxiv_version=preprint.arxiv_version, arxiv_class=preprint.arxiv_class,
+        doi=published.doi or doi, journal_ref=preprint.journal_ref,
+        extra_urls=tuple(dict.fromkeys((*published.extra_urls, preprint.url))) if preprint.url else published.extra_urls,
+        sources=tuple(sorted(sources.items())),
+    )
+
+
+def drift(old: Record, new: Record) -> list[str]:
+    """What changed at the source since the lockfile was written, in words (for the report)."""
+    changes = []
+    if old.arxiv_version and new.arxiv_version and old.arxiv_version != new.arxiv_version:
+        changes.append(f"new arXiv version: v{old.arxiv_version} → v{new.arxiv_version}")
+    if old.title != new.title:
+        changes.append(f"title changed: {old.title!r} → {new.title!r}")
+    if [p.display for p in old.authors] != [p.display for p in new.authors]:
+        changes.append(f"authors changed ({len(old.authors)} → {len(new.authors)})")
+    if old.container_title != new.container_title or old.status != new.status:
+        before = old.venue_short or old.container_title or old.status or "preprint"
+        after = new.venue_short or new.container_title or new.status or "preprint"
+        changes.append(f"venue changed: {before} → {after}")
+    if old.url != new.url:
+        changes.append(f"moved: {old.url} → {new.url}")
+    return changes
