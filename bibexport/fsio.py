@@ -1,31 +1,105 @@
-"""File-system edges: atomic writes and the run lock.  Nothing else in the package writes files."""
+"""File-system edges: atomic writes, the output tree swap and the run lock.  Nothing else in the package writes files.
+
+Crash safety (see README, "Guarantees"): a reader, or the next run after a ``kill -9`` or a power cut, sees every
+file we write either in its old or its new complete version.
+
+* One file (the lockfile, ``import -o``): :func:`atomic_write` — temp file in the same folder, fsync, rename.
+* The output folder: :func:`write_tree` builds the whole new tree in a sibling staging folder
+  ``.<out>.new-<pid>`` and then swaps the two folders.  On Linux the swap is a single ``renameat2(RENAME_EXCHANGE)``,
+  so ``out/`` is at every instant the old or the new tree.  Elsewhere it is two renames (``out`` → ``.<out>.old-<pid>``,
+  staging → ``out``); a crash between them leaves ``out`` missing and the next run puts the old tree back
+  (:func:`recover`).  Files in ``out/`` that bibexport did not write this run (a user's notes, an older session's
+  folder) are carried over into the new tree: nothing in ``out/`` is ever deleted.
+
+``BIBEXPORT_TEST_WRITE_DELAY`` (seconds, tests only) sleeps after each file written into the staging folder, so
+that the crash-safety test can kill a build in the middle of writing.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import hashlib
 import os
+import shutil
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator, Mapping
 
 from bibexport.errors import LockBusyError, OutputError
 
+_DELAY_VAR = "BIBEXPORT_TEST_WRITE_DELAY"
+
+
+def _test_delay() -> None:
+    """Tests only: pause between writes so a SIGKILL can land in the middle of a build."""
+    value = os.environ.get(_DELAY_VAR)
+    if value:
+        with contextlib.suppress(ValueError):
+            time.sleep(float(value))
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (best effort: not every platform can open a folder)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but not ours (EPERM), or a platform without kill(pid, 0)
+        return True
+    return True
+
+
+def _pid_of(path: Path) -> int | None:
+    tail = path.name.rsplit("-", 1)[-1].split(".")[0]
+    return int(tail) if tail.isdigit() else None
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Remove ``.<name>.<pid>.*.tmp`` files left by a killed run (only those whose process is gone)."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        parts = tmp.name[len(path.name) + 2:].split(".")
+        if parts and parts[0].isdigit() and not _pid_alive(int(parts[0])):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
 
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8, ``\\n`` newlines) so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(path)
         if path.exists() and path.read_bytes() == data:
             return  # unchanged: keep the file (and its mtime) as it is
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_synced(Path(tmp), data)
+            _test_delay()
             os.replace(tmp, path)
+            _fsync_dir(path.parent)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -35,9 +109,158 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def write_all(files: Mapping[Path, str]) -> None:
-    """Write many files, each atomically; all content is computed before the first write."""
+    """Write many files, each atomically (but not all at once: see :func:`write_tree` for that)."""
     for path in sorted(files):
         atomic_write(path, files[path])
+
+
+# ------------------------------------------------------------------------------------------------ the output tree
+
+
+def staging_names(out_dir: Path) -> tuple[str, str]:
+    """Glob patterns of the sibling folders a run uses: ``(".<out>.new-*", ".<out>.old-*")``."""
+    return f".{out_dir.name}.new-*", f".{out_dir.name}.old-*"
+
+
+def recover(out_dir: Path) -> None:
+    """Clean up after a run that was killed: restore ``out`` from ``.<out>.old-<pid>`` if ``out`` is missing,
+    and delete staging folders of dead processes.  Folders of a live process are left alone."""
+    new_glob, old_glob = staging_names(out_dir)
+    parent = out_dir.parent
+    for old in sorted(parent.glob(old_glob)):
+        pid = _pid_of(old)
+        if pid is None or _pid_alive(pid):
+            continue
+        if not out_dir.exists():
+            os.rename(old, out_dir)  # killed between the two renames: the old tree is the complete one
+            _fsync_dir(parent)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for new in parent.glob(new_glob):
+        pid = _pid_of(new)
+        if pid is not None and not _pid_alive(pid):
+            shutil.rmtree(new, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux ``renameat2(RENAME_EXCHANGE)``; False when unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl without it
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # kernel or file system without RENAME_EXCHANGE
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _relative(out_dir: Path, files: Mapping[Path, str]) -> dict[Path, bytes]:
+    rel: dict[Path, bytes] = {}
+    for path, text in files.items():
+        try:
+            name = path.relative_to(out_dir) if path.is_absolute() == out_dir.is_absolute() else None
+        except ValueError:
+            name = None
+        if name is None or not name.parts or ".." in name.parts:
+            raise OutputError(f"cannot write {path}: not inside {out_dir}")
+        rel[name] = text.encode("utf-8")
+    return rel
+
+
+def _unchanged(out_dir: Path, rel: Mapping[Path, bytes]) -> bool:
+    try:
+        return all((out_dir / name).read_bytes() == data for name, data in rel.items())
+    except OSError:
+        return False
+
+
+def _shared_folder(out_dir: Path) -> bool:
+    """True when ``out`` is not a folder of its own (``-o .``, an ancestor of the working folder, a repository
+    root): swapping it would move the user's other files, so such a folder gets per-file atomic writes."""
+    here = Path.cwd().resolve()
+    target = out_dir.resolve()
+    return target == here or target in here.parents or (target / ".git").exists() or target.parent == target
+
+
+def _copy_foreign(out_dir: Path, staging: Path) -> None:
+    """Carry the current tree over into the staging folder (hard links when possible: we never write in place)."""
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(out_dir, staging, symlinks=True, copy_function=link_or_copy, dirs_exist_ok=True)
+
+
+def write_tree(out_dir: Path, files: Mapping[Path, str]) -> None:
+    """Write ``files`` (paths inside ``out_dir``) so that ``out_dir`` is the old or the new tree, never a mix.
+
+    All content is computed by the caller; an unchanged tree is not touched (mtimes kept).  Other files already
+    in ``out_dir`` are kept.  Raises :class:`OutputError` when the tree cannot be written.
+    """
+    rel = _relative(out_dir, files)
+    if out_dir.is_symlink():
+        out_dir = out_dir.resolve()  # swap the folder the link points to, keep the link
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        recover(out_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise OutputError(f"cannot write {out_dir}/: it is a file, not a folder")
+        if _unchanged(out_dir, rel):
+            return
+        if out_dir.exists() and _shared_folder(out_dir):
+            write_all({out_dir / name: data.decode("utf-8") for name, data in rel.items()})
+            return
+        _swap_in(out_dir, rel)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out_dir}/: {exc.strerror or exc}") from exc
+
+
+def _swap_in(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
+    pid = os.getpid()
+    staging = out_dir.parent / f".{out_dir.name}.new-{pid}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        if out_dir.exists():
+            _copy_foreign(out_dir, staging)
+        staging.mkdir(exist_ok=True)
+        for name in sorted(rel):
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()  # may be a hard link to the old tree's file: never write through it
+            _write_synced(target, rel[name])
+            _test_delay()
+        for folder in sorted({(staging / n).parent for n in rel}, key=lambda p: len(p.parts), reverse=True):
+            _fsync_dir(folder)
+        if not out_dir.exists():
+            os.rename(staging, out_dir)
+        elif _exchange(staging, out_dir):
+            pass  # staging now holds the old tree
+        else:
+            old = out_dir.parent / f".{out_dir.name}.old-{pid}"
+            os.rename(out_dir, old)
+            try:
+                os.rename(staging, out_dir)  # a crash before this line: recover() puts `old` back
+            except OSError:
+                os.rename(old, out_dir)
+                raise
+            staging = old
+        _fsync_dir(out_dir.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------------ the run lock
 
 
 @contextlib.contextmanager
