@@ -80,7 +80,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
     """Resolve new readings and write readings.bib/.json/.md for the course and for each session."""
     from bibexport import config, lockfile, pipeline
     from bibexport.emitters import FORMATS, RenderOptions
-    from bibexport.fsio import run_lock, write_all
+    from bibexport.fsio import atomic_write, run_lock, write_tree
 
     fmts = _split_formats(formats)
     course = config.load_course(config_path, env=os.environ)
@@ -113,11 +113,11 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         lock = pipeline.pin_keys(lock, assembly.keys)
         opts = RenderOptions(style=style or course.style or "apa", fragment=fragment)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
-        files[lock_path] = lockfile.dumps(lock)
-        write_all(files)
+        write_tree(out_dir, files)  # out/ is swapped in whole: old or new tree, even after kill -9
+        atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
     _report(course, lock, offline and bool(todo), config_path)
     _report_undated(assembly.bibliography, config_path)
-    click.echo(f"wrote {len(files) - 1} files to {out_dir}/ and updated {lock_path}")
+    click.echo(f"wrote {len(files)} files to {out_dir}/ and updated {lock_path}")
     unresolved = [e for e in lock.entries if e.status != "resolved"]
     if strict and unresolved:
         sys.exit(ExitCode.STRICT)
