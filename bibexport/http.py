@@ -16,6 +16,7 @@ Every request bibexport makes goes through :class:`Http`, which adds what a poli
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import threading
 import time
@@ -336,4 +337,19 @@ def make_http(endpoints: Endpoints, *, cache: bool = True, cache_dir: Path | Non
             import platformdirs
 
             directory = Path(platformdirs.user_cache_dir("bibexport"))
-    return Http(timeout=endpoints.timeout, min_interval=intervals, cache_dir=directory)
+    retries, backoff = _retry_env()
+    return Http(timeout=endpoints.timeout, min_interval=intervals, cache_dir=directory, retries=retries,
+                backoff=backoff)
+
+
+def _retry_env() -> tuple[int, float]:
+    """``BIBEXPORT_RETRIES`` (retries after the first attempt, default 3) and ``BIBEXPORT_BACKOFF`` (seconds
+    before the first retry, doubling; default 1): tests and CI set them small so a dead server fails fast."""
+    import os
+
+    retries, backoff = 3, 1.0
+    with contextlib.suppress(KeyError, ValueError):  # unset or not a number: the polite default
+        retries = max(0, int(os.environ["BIBEXPORT_RETRIES"]))
+    with contextlib.suppress(KeyError, ValueError):
+        backoff = max(0.0, float(os.environ["BIBEXPORT_BACKOFF"]))
+    return retries, backoff
