@@ -26,8 +26,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from bibexport.errors import LockBusyError, OutputError
 

@@ -16,12 +16,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from bibexport.errors import ExitCode
 
@@ -160,7 +160,7 @@ def _run_case(name: str, case: Case, root: Path) -> Run:
         shutil.copy(source, cwd / name)
         args = ["build", "--offline", "-c", name] if case.command == "build" else ["import", name]
     proc = subprocess.run([sys.executable, "-m", "bibexport", *args], cwd=cwd, env=_env(cwd), capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     return Run(cwd, proc.returncode, proc.stdout, proc.stderr)
 
 
