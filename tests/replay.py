@@ -12,6 +12,7 @@ Used by the end-to-end tests and by ``scripts/regen_lock.py`` (which regenerates
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import unicodedata
@@ -103,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         rec = self.server.recordings
         if query.get("id_list"):
             ids = query["id_list"].split(",")
-            entries = [e for e in (rec.entry(i) for i in ids) if e is not None]
+            entries = self.server.reorder([e for e in (rec.entry(i) for i in ids) if e is not None])
             return self._send(200, rec.feed(entries, f"id_list={query['id_list']}"), "application/atom+xml")
         search = query.get("search_query", "")
         match = re.match(r'^ti:"(.*)"$', search)
@@ -122,7 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
                 data = json.loads(candidate.read_text())
                 notes = [n for n in data.get("notes", []) if _norm(_title(n)) == _norm(query.get("term", ""))]
                 if notes:
-                    return self._json(200, {"notes": notes, "count": len(notes)})
+                    return self._json(200, {"notes": self.server.reorder(notes), "count": len(notes)})
             return self._json(200, {"notes": [], "count": 0})
         note_id = query.get("id", "")
         found = folder / f"{note_id}.{version}.json"
@@ -171,13 +172,22 @@ class ReplayServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, root: Path = FIXTURES, faults: dict[str, int] | None = None) -> None:
+    def __init__(self, root: Path = FIXTURES, faults: dict[str, int] | None = None, shuffle: int | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.faults = dict(faults or {})  # service -> HTTP status it always answers (fault injection)
+        # A seed: serve the entries of an arXiv batch and of a search in a shuffled order (determinism tests).
+        self._shuffle = random.Random(shuffle) if shuffle is not None else None
         self.recordings = Recordings(root)
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def reorder(self, items: list[Any]) -> list[Any]:
+        """``items`` as recorded, or shuffled when the server was made with ``shuffle=SEED``."""
+        if self._shuffle is None:
+            return items
+        with self._lock:
+            return self._shuffle.sample(items, len(items))
 
     def count(self, service: str, path: str, query: dict[str, str]) -> None:
         with self._lock:
