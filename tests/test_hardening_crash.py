@@ -280,3 +280,30 @@ def test_paths_outside_out_and_a_file_named_out_are_refused(tmp_path: Path) -> N
     out.write_text("a file", encoding="utf-8")
     with pytest.raises(OutputError, match="is a file"):
         fsio.write_tree(out, _files(out, "new"))
+
+
+# --------------------------------------------------------------------------------- concurrent runs
+
+
+def test_second_concurrent_build_is_refused_and_the_lockfile_stays_valid(versions: dict[str, object],
+                                                                         tmp_path: Path) -> None:
+    """While one build writes, a second on the same lockfile exits 6 at once with a clear message."""
+    work = tmp_path / "work"
+    _reset(versions, work)
+    before = _fingerprint(work)
+    first = subprocess.Popen(ARGS, cwd=work, env=_env(work, delay=0.15), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    with contextlib.suppress(OSError):
+        while _fingerprint(work) == before and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+    assert first.poll() is None, "the first build ended before it could be raced"
+    second = subprocess.run(ARGS, cwd=work, env=_env(work), capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert first.poll() is None, "the first build was not slow enough to overlap the second"
+    assert second.returncode == 6, second.stderr
+    assert second.stderr == "error: another bibexport run is using sessions.lock.json; wait for it to finish\n"
+    _, first_err = first.communicate(timeout=60)
+    assert first.returncode == 0, first_err
+    assert snapshot(work / "out") == versions["new_out"]
+    assert (work / "sessions.lock.json").read_bytes() == versions["new_lock"]
