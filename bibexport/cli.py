@@ -73,7 +73,7 @@ def _split_formats(values: Sequence[str]) -> list[str]:
 @click.option("--style", default=None, help="Citation style for md/html/txt (CSL id, .csl path, or pybtex:NAME).")
 @click.option("--fragment", is_flag=True, help="HTML without the page around it, to paste into a site.")
 @click.option("--strict", is_flag=True, help="Exit with code 5 when any reading stays unresolved.")
-@click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
+@click.option("--no-cache", is_flag=True, help="Do not use the on-disk caches (HTTP responses, rendered references).")
 @click.option("--keep-preprints", is_flag=True, help="Cite arXiv preprints as preprints, never their published venue.")
 def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, ...], formats: tuple[str, ...],
           style: str | None, fragment: bool, strict: bool, no_cache: bool, keep_preprints: bool) -> None:
@@ -111,10 +111,14 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
             lock = pipeline.update_lock(course, old, {}, dt.date.today())
         assembly = pipeline.assemble(course, lock)
         lock = pipeline.pin_keys(lock, assembly.keys)
-        opts = RenderOptions(style=style or course.style or "apa", fragment=fragment)
+        from bibexport import rendercache
+
+        cache = rendercache.for_build(fmts, enabled=not no_cache)
+        opts = RenderOptions(style=style or course.style or "apa", fragment=fragment, cache=cache)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
         write_tree(out_dir, files)  # out/ is swapped in whole: old or new tree, even after kill -9
         atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
+        rendercache.save(cache)  # only after a successful build
     _report(course, lock, offline and bool(todo), config_path)
     _report_undated(assembly.bibliography, config_path)
     click.echo(f"wrote {len(files)} files to {out_dir}/ and updated {lock_path}")

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bibexport.model import Bibliography, Entry, SessionBibliography
+
+if TYPE_CHECKING:
+    from bibexport.rendercache import RenderCache
 
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Options of the formatted lists (ignored by bib and csl-json)."""
+    """Options of the formatted lists (ignored by bib and csl-json).
+
+    ``cache`` holds renderings from earlier builds (see :mod:`bibexport.rendercache`); the emitters only read
+    and add to it, the CLI loads and saves it.
+    """
 
     style: str = "apa"
     fragment: bool = False
+    cache: RenderCache | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,10 @@ def _reflist(fmt: str) -> Callable[[Bibliography, SessionBibliography | None, Re
     def render(bib: Bibliography, session: SessionBibliography | None, opts: RenderOptions) -> str:
         module = importlib.import_module("bibexport.emitters.reflist")
         if session is not None:
-            return str(module.emit_session(session, fmt=fmt, style=opts.style, fragment=opts.fragment))
-        return str(module.emit(bib, fmt=fmt, style=opts.style, fragment=opts.fragment, title=bib.course.title))
+            return str(module.emit_session(session, fmt=fmt, style=opts.style, fragment=opts.fragment,
+                                           cache=opts.cache))
+        return str(module.emit(bib, fmt=fmt, style=opts.style, fragment=opts.fragment, title=bib.course.title,
+                               cache=opts.cache))
 
     return render
 

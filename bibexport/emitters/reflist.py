@@ -22,6 +22,8 @@ in tests/test_reflist_pandoc.py checks the result against the Haskell citeproc):
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import warnings
 from collections import defaultdict
@@ -37,6 +39,7 @@ from bibexport.emitters.csljson import record_to_csl
 from bibexport.emitters.markup import Block, Document, Item, Part, RichText
 from bibexport.emitters.styles import StyleError, StyleRef, available_styles, resolve_style
 from bibexport.model import ROLES, Bibliography, Entry, Person, Record, SessionBibliography
+from bibexport.rendercache import RenderCache
 
 __all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "resolve_style"]
 
@@ -48,19 +51,20 @@ Rendered = tuple[list[str], dict[str, Item]]
 
 
 def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment: bool = False,
-         title: str = "") -> str:
+         title: str = "", cache: RenderCache | None = None) -> str:
     """The whole course's reading list in ``fmt`` ("md", "html", "txt"), grouped by session.
 
-    ``title`` defaults to the course title.  ``fragment`` gives HTML without the page around it.
+    ``title`` defaults to the course title.  ``fragment`` gives HTML without the page around it.  ``cache``
+    holds renderings from earlier builds (and gets this one's); without it they are reused within the process.
     """
-    doc = build_document(bib.sessions, _style(style), title=title or bib.course.title or "Readings")
+    doc = build_document(bib.sessions, _style(style), title=title or bib.course.title or "Readings", cache=cache)
     return _serialize(doc, fmt, fragment)
 
 
 def emit_session(sb: SessionBibliography, *, fmt: str, style: str | StyleRef = "apa",
-                 fragment: bool = False) -> str:
+                 fragment: bool = False, cache: RenderCache | None = None) -> str:
     """One session's reading list; the session's name and date are the top heading."""
-    return _serialize(build_document((sb,), _style(style), title=""), fmt, fragment)
+    return _serialize(build_document((sb,), _style(style), title="", cache=cache), fmt, fragment)
 
 
 def _style(style: str | StyleRef) -> StyleRef:
@@ -75,10 +79,11 @@ def _serialize(doc: Document, fmt: str, fragment: bool) -> str:
     return serializer(doc, fragment)
 
 
-def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, title: str) -> Document:
+def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, title: str,
+                   cache: RenderCache | None = None) -> Document:
     """Render every entry once (so numbers and year suffixes agree across sessions), then group them."""
     entries = _unique(e for sb in sessions for e in sb.entries)
-    order, items = _render(tuple(entries), style)
+    order, items = _render(tuple(entries), style, _MEMORY if cache is None else cache)
     rank = {key: i for i, key in enumerate(order)}
     blocks = []
     for sb in sessions:
@@ -93,12 +98,16 @@ def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, 
     return Document(title=title, blocks=tuple(blocks))
 
 
+#: Renderings reused within the process when the caller passes no cache (the keys make reuse exact).
+_MEMORY = RenderCache()
+
+
 @functools.lru_cache(maxsize=4096)
-def _render(entries: tuple[Entry, ...], style: StyleRef) -> Rendered:
+def _render(entries: tuple[Entry, ...], style: StyleRef, cache: RenderCache) -> Rendered:
     """Memoised: md, html and txt share one rendering of each list (citeproc-py takes ~10 ms per entry).
 
     Callers only read the result, so handing the same lists and dicts out again is safe."""
-    return RENDERERS[style.kind](entries, style)
+    return RENDERERS[style.kind](entries, style, cache)
 
 
 def _unique(entries: Any) -> list[Entry]:
@@ -134,14 +143,25 @@ def _linkify(rich: RichText, record: Record, *, link_title: bool) -> RichText:
 
 def _csl_item(index: int, entry: Entry) -> dict[str, Any]:
     """The CSL-JSON item citeproc-py gets: ids are positions (it lowercases ids), text cleaned of sentinels."""
-    item = record_to_csl(f"e{index}", entry.record)
+    return {"id": f"e{index}", **_csl_content(entry.record)[0]}
+
+
+@functools.lru_cache(maxsize=65536)
+def _csl_content(record: Record) -> tuple[dict[str, Any], str]:
+    """A record's CSL item without its id, and a digest of it: what its rendering depends on.
+
+    Memoised (an entry is in the course's list and its session's).  Callers copy the dict before changing it.
+    """
+    item = record_to_csl("", record)
+    del item["id"]
     item.pop("abstract", None)  # never printed by a bibliography; no need to parse it
     for key, value in list(item.items()):
-        if isinstance(value, str) and key not in ("id", "type"):
+        if isinstance(value, str) and key != "type":
             item[key] = markup.clean(value)
         elif key in ("author", "editor"):
             item[key] = [{k: markup.clean(v) for k, v in name.items()} for name in value]
-    return item
+    text = json.dumps(item, ensure_ascii=False, sort_keys=True)
+    return item, hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @functools.lru_cache(maxsize=8)
@@ -159,37 +179,29 @@ def _load_style(path: Path) -> Any:
         raise StyleError(str(path), f"cannot read CSL style: {exc}") from None
 
 
-def render_csl(entries: Sequence[Entry], style: StyleRef) -> Rendered:
-    """Render ``entries`` with a CSL style: (keys in the style's order, item per key)."""
-    from citeproc import Citation, CitationItem, CitationStylesBibliography
-    from citeproc import formatter as citeproc_formatter
-    from citeproc.source.json import CiteProcJSON
-    from citeproc.string import String
+def render_csl(entries: Sequence[Entry], style: StyleRef, cache: RenderCache | None = None) -> Rendered:
+    """Render ``entries`` with a CSL style: (keys in the style's order, item per key).
 
+    Sort keys and renderings are looked up in ``cache`` first; citeproc-py runs only for what is missing.
+    """
     assert style.path is not None
     csl = _load_style(style.path)
     if csl.root.bibliography is None:
         raise StyleError(style.name, "this CSL style has no bibliography (it only formats citations)")
-    by_id = {f"e{i}": e for i, e in enumerate(entries)}
+    cache = RenderCache() if cache is None else cache
+    run = _CslRun(csl, *_style_facts(style.path), entries, cache)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # citeproc-py warns about every CSL variable it does not model
-        source = CiteProcJSON([_csl_item(i, e) for i, e in enumerate(entries)])
-        # Sort with the plain formatter: sort keys are rendered text and must not contain our sentinels.
-        bib = CitationStylesBibliography(csl, source, citeproc_formatter.plain)
-        for cid in by_id:
-            bib.register(Citation([CitationItem(cid)]))
-        bib.sort()
-        for cid, suffix in _year_suffixes(csl, [by_id[k] for k in bib.keys], bib.keys).items():
-            source[cid]["year_suffix"] = String(suffix)
-        bib.formatter = csl.root.formatter = markup.FORMATTER
-        texts = bib.bibliography()
-        labels = [_split_label(csl, item) for item in bib.items]
+        ids = run.sort()
+        suffixes = _year_suffixes(csl, [run.by_id[k] for k in ids], ids)
+        rendered = run.render(ids, suffixes)
+    texts = [text for text, _label in rendered if text is not None]  # citeproc-py drops entries rendering nothing
+    labels = [label for _text, label in rendered]
     piq = str(csl.root.get_locale_option("punctuation-in-quote")).lower() == "true"
     order: list[str] = []
     items: dict[str, Item] = {}
-    for cid, text, label in zip(bib.keys, texts, labels):
-        entry = by_id[cid]
-        body = str(text)
+    for cid, body, label in zip(ids, texts, labels):
+        entry = run.by_id[cid]
         if piq:
             body = _punctuation_in_quote(body)
         if label and body.startswith(label):
@@ -198,6 +210,157 @@ def render_csl(entries: Sequence[Entry], style: StyleRef) -> Rendered:
         order.append(entry.key)
         items[entry.key] = Item(body=rich, label=markup.clean(label), links=entry_links(entry.record))
     return order, items
+
+
+@functools.lru_cache(maxsize=8)
+def _style_facts(path: Path) -> tuple[str, bool]:
+    """(digest, numbered) of a CSL style file.
+
+    The digest covers what a rendering depends on besides the entry: the style, bibexport's and citeproc-py's
+    versions (their code and locales), and the code that patches and formats citeproc-py's output (this module
+    and markup, so a development checkout never serves text an earlier edit rendered).  ``numbered``: the
+    style mentions citation numbers, which may then sort or print.
+    """
+    import citeproc
+
+    from bibexport import __version__
+
+    data = path.read_bytes()
+    digest = hashlib.blake2b(data, digest_size=16)
+    digest.update(f"\0{__version__}\0{getattr(citeproc, '__version__', '?')}\0".encode())
+    for module_file in (__file__, markup.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest(), b"citation-number" in data
+
+
+class _CacheMiss(Exception):
+    """A sort key is not cached: sort again with citeproc-py's real items."""
+
+
+class _Stub:
+    """Stands in for a citeproc-py CitationItem while every sort key comes from the cache."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+class _CslRun:
+    """One list through citeproc-py, with each sort key and rendering looked up by content first.
+
+    What citeproc-py's output for an entry depends on (the other entries only decide the order, the year
+    suffix and the citation number): the style, the entry's CSL item, its year suffix, and its citation number
+    when the style prints one.  Keys hold exactly these, so a cached value equals what rendering would give.
+    """
+
+    def __init__(self, csl: Any, style_digest: str, numbered: bool, entries: Sequence[Entry],
+                 cache: RenderCache) -> None:
+        self.csl = csl
+        self.entries = entries
+        self.cache = cache
+        self.by_id = {f"e{i}": e for i, e in enumerate(entries)}
+        self.digest = {f"e{i}": _csl_content(e.record)[1] for i, e in enumerate(entries)}
+        # A style that prints citation numbers may sort or render by them: then the number is part of the key.
+        self.numbered = numbered
+        self.prefix = style_digest
+        self.bib: Any = None
+        self.source: Any = None
+
+    def _citeproc(self) -> Any:
+        """citeproc-py's bibliography of every entry, registered in order (built only on a cache miss)."""
+        if self.bib is None:
+            from citeproc import Citation, CitationItem, CitationStylesBibliography
+            from citeproc import formatter as citeproc_formatter
+            from citeproc.source.json import CiteProcJSON
+
+            self.source = CiteProcJSON([_csl_item(i, e) for i, e in enumerate(self.entries)])
+            # Sort with the plain formatter: sort keys are rendered text and must not contain our sentinels.
+            self.bib = CitationStylesBibliography(self.csl, self.source, citeproc_formatter.plain)
+            for cid in self.by_id:
+                self.bib.register(Citation([CitationItem(cid)]))
+        return self.bib
+
+    def _sort_key_id(self, element: Any, cid: str) -> str:
+        number = int(cid[1:]) + 1 if self.numbered else 0  # before sorting, the number is the position
+        return f"s{element.getparent().index(element)}:{self.prefix}:{self.digest[cid]}:{number}"
+
+    def sort_keys(self, element: Any, items: Sequence[Any], compute: Callable[[list[Any]], list[Any]]) -> list[Any]:
+        """The sort keys of ``items`` for one ``cs:key``: cached, else computed by citeproc-py and cached."""
+        stubs = bool(items) and isinstance(items[0], _Stub)
+        if element.get("variable") == "citation-number":  # the position itself: nothing to cache
+            if stubs:
+                raise _CacheMiss
+            return compute(list(items))
+        ids = [self._sort_key_id(element, item.key) for item in items]
+        out = [self.cache.get(i, _NOT_CACHED) for i in ids]
+        missing = [n for n, value in enumerate(out) if value is _NOT_CACHED]
+        if missing and stubs:
+            raise _CacheMiss
+        if missing:
+            for n, value in zip(missing, compute([items[n] for n in missing])):
+                out[n] = _sort_value(value)
+                if out[n] is not _UNCACHEABLE:
+                    self.cache.put(ids[n], out[n])
+                else:
+                    out[n] = value
+        return out
+
+    def sort(self) -> list[str]:
+        """Entry ids in the style's bibliography order."""
+        bibliography = self.csl.root.bibliography
+        sort = bibliography.find("cs:sort", bibliography.nsmap)
+        if sort is None:
+            return list(self.by_id)
+        _SORT_KEYS.append(self)
+        try:
+            try:
+                items = sort.sort([_Stub(cid) for cid in self.by_id], bibliography.layout)
+            except _CacheMiss:
+                items = sort.sort(self._citeproc().items, bibliography.layout)
+        finally:
+            _SORT_KEYS.pop()
+        return [item.key for item in items]
+
+    def render(self, ids: list[str], suffixes: dict[str, str]) -> list[tuple[str | None, str]]:
+        """(text or None, label) of each entry in ``ids`` order, from the cache or rendered by citeproc-py."""
+        keys = [f"b:{self.prefix}:{self.digest[cid]}:{suffixes.get(cid, '')}:{n + 1 if self.numbered else 0}"
+                for n, cid in enumerate(ids)]
+        out = [self.cache.get(key) for key in keys]
+        missing = [n for n, value in enumerate(out) if value is None]
+        if missing:
+            from citeproc.string import String
+
+            bib = self._citeproc()
+            by_key = {item.key: item for item in bib.items}
+            bib.items, bib.keys = [by_key[cid] for cid in ids], list(ids)  # what bib.sort() leaves: numbers follow
+            for cid, suffix in suffixes.items():
+                self.source[cid]["year_suffix"] = String(suffix)
+            bib.formatter = self.csl.root.formatter = markup.FORMATTER
+            layout = self.csl.root.bibliography.layout
+            for n in missing:
+                texts = layout.render_bibliography([bib.items[n]])
+                text = str(texts[0]) if texts else None
+                out[n] = [text, _split_label(self.csl, bib.items[n])]
+                self.cache.put(keys[n], out[n])
+        return [(value[0], value[1]) for value in out]
+
+
+_NOT_CACHED = object()
+_UNCACHEABLE = object()
+#: The list being sorted, for the patched ``cs:key`` (citeproc-py gives it no way to pass one in).
+_SORT_KEYS: list[_CslRun] = []
+
+
+def _sort_value(value: Any) -> Any:
+    """A sort key as JSON data that compares exactly like the original in citeproc-py's ``Sort.sort``.
+
+    That comparison uses ``str(key.lower())`` for anything with ``lower`` (and ``lower`` is idempotent),
+    numbers as they are; other values are not cached.
+    """
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if hasattr(value, "lower"):
+        return str(value.lower())
+    return _UNCACHEABLE
 
 
 def _year_suffixes(csl: Any, entries: Sequence[Entry], ids: Sequence[str]) -> dict[str, str]:
@@ -299,6 +462,15 @@ def _patch_citeproc() -> None:
         return _HYPHEN_PART.sub(lambda m: m.group(1) if m.group(1) in stop else m.group(1).capitalize(), out)
 
     model.TextCased.case = case
+    original_sort_keys = model.Key.sort_keys
+
+    def sort_keys(self: Any, items: Any, context: Any) -> Any:
+        # Sort keys come from the render cache when a list is being rendered through it (see _CslRun).
+        if not _SORT_KEYS:
+            return original_sort_keys(self, items, context)
+        return _SORT_KEYS[-1].sort_keys(self, items, lambda some: original_sort_keys(self, some, context))
+
+    model.Key.sort_keys = sort_keys
     _patch_substitute(model)
     _patch_group_suppression(model)
     _cache_macros(model)
@@ -425,7 +597,7 @@ def _patch_substitute(model: Any) -> None:
 # --- pybtex styles --------------------------------------------------------------------------------------
 
 
-def render_pybtex(entries: Sequence[Entry], style: StyleRef) -> Rendered:
+def render_pybtex(entries: Sequence[Entry], style: StyleRef, cache: RenderCache | None = None) -> Rendered:
     """Render ``entries`` with a pybtex style (``pybtex:plain``...), from the BibTeX emitter's own output.
 
     Going through the .bib text means the list shows exactly what BibTeX users get from our .bib.
@@ -494,4 +666,4 @@ _TEXT_COMMANDS = {"textless": "<", "textgreater": ">", "textbar": "|", "textback
                   "textbraceleft": "{", "textbraceright": "}", "textasciitilde": "~", "textasciicircum": "^"}
 
 
-RENDERERS: dict[str, Callable[[Sequence[Entry], StyleRef], Rendered]] = {"csl": render_csl, "pybtex": render_pybtex}
+RENDERERS: dict[str, Callable[[Sequence[Entry], StyleRef, RenderCache], Rendered]] = {"csl": render_csl, "pybtex": render_pybtex}

@@ -1,0 +1,110 @@
+"""The render cache: cached reference lists equal freshly rendered ones; the file is an edge that never fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bibexport import rendercache
+from bibexport.emitters import reflist
+from bibexport.rendercache import RenderCache
+from tests.test_reflist import seed_bibliography
+
+STYLES = ("apa", "ieee", "course-notes", "chicago-author-date")
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_cached_lists_equal_fresh_ones(style: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    bib = seed_bibliography()
+    cold = RenderCache()
+    fresh = {fmt: reflist.emit(bib, fmt=fmt, style=style, cache=cold) for fmt in ("md", "txt")}
+    session = reflist.emit_session(bib.sessions[0], fmt="html", style=style, cache=cold)
+    assert cold.changed and len(cold) > 0
+    warm = RenderCache(dict(cold.items()))
+
+    def never(*_args: object) -> None:
+        raise AssertionError("citeproc-py ran although every rendering was cached")
+
+    monkeypatch.setattr(reflist._CslRun, "_citeproc", never)  # a warm cache needs no citeproc-py at all
+    reflist._render.cache_clear()
+    assert {fmt: reflist.emit(bib, fmt=fmt, style=style, cache=warm) for fmt in ("md", "txt")} == fresh
+    assert reflist.emit_session(bib.sessions[0], fmt="html", style=style, cache=warm) == session
+    assert not warm.changed
+
+
+def test_hits_are_served_from_the_cache() -> None:
+    """The cache is really consulted: a (doctored) cached rendering shows up in the list."""
+    bib = seed_bibliography()
+    cache = RenderCache()
+    reflist.emit(bib, fmt="txt", style="apa", cache=cache)
+    doctored = {k: (["DOCTORED " + v[0], v[1]] if k.startswith("b:") else v) for k, v in cache.items()}
+    reflist._render.cache_clear()
+    text = reflist.emit(bib, fmt="txt", style="apa", cache=RenderCache(doctored))
+    assert text.count("DOCTORED") == len({e.key for sb in bib.sessions for e in sb.entries})
+
+
+def test_a_changed_style_file_misses(tmp_path: Path) -> None:
+    source = Path(reflist.resolve_style("apa").path or "")
+    copy = tmp_path / "mine.csl"
+    copy.write_bytes(source.read_bytes())
+    bib = seed_bibliography()
+    cache = RenderCache()
+    reflist.emit(bib, fmt="txt", style=str(copy), cache=cache)
+    before = len(cache)
+    copy.write_bytes(source.read_bytes().replace(b"<style ", b"<!-- edited -->\n<style ", 1))
+    reflist._style_facts.cache_clear()
+    reflist._load_style.cache_clear()
+    reflist._render.cache_clear()
+    reflist.emit(bib, fmt="txt", style=str(copy), cache=cache)
+    assert len(cache) == 2 * before
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "render-cache.json"
+    cache = RenderCache()
+    cache.put("b:x", ["text", ""])
+    cache.put("s0:x", None)
+    rendercache.save(cache, path)
+    again = rendercache.load(path)
+    assert again.get("b:x") == ["text", ""] and "s0:x" in again and again.get("s0:x", 1) is None
+    assert not cache.changed
+    before = path.stat().st_mtime_ns
+    rendercache.save(again, path)  # nothing new: not rewritten
+    assert path.stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", b"\xff\xfe", b"[]", b'{"bibexport_render_cache": 99}',
+                                     b'{"bibexport_render_cache": 1, "entries": []}'])
+def test_a_damaged_file_is_an_empty_cache(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "render-cache.json"
+    path.write_bytes(content)
+    assert len(rendercache.load(path)) == 0
+    assert len(rendercache.load(tmp_path / "missing.json")) == 0
+
+
+def test_entries_used_last_survive_the_limit() -> None:
+    cache = RenderCache({f"old{i}": i for i in range(5)})
+    cache.get("old0")
+    cache.put("new", 1)
+    assert [k for k, _ in cache.items(limit=3)] == ["old4", "old0", "new"]
+
+
+def test_for_build_only_when_enabled_and_a_list_is_rendered(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    assert rendercache.for_build(["bib", "csl-json"], enabled=True, path=path) is None
+    assert rendercache.for_build(["md"], enabled=False, path=path) is None
+    assert isinstance(rendercache.for_build(["bib", "txt"], enabled=True, path=path), RenderCache)
+
+
+def test_default_path_honours_the_environment(tmp_path: Path) -> None:
+    assert rendercache.default_path({"BIBEXPORT_CACHE_DIR": str(tmp_path)}) == tmp_path / "render-cache.json"
+
+
+def test_save_failure_is_silent(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    cache = RenderCache()
+    cache.put("k", 1)
+    rendercache.save(cache, blocker / "render-cache.json")  # parent is a file: cannot write, no error
+    assert blocker.read_text() == "x" and cache.changed  # still to be saved next time
