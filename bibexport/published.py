@@ -60,11 +60,14 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
             if refused:
                 break  # OpenReview is refusing us: do not ask again for every paper
             continue
-        merged = merge_published(preprint, hit.record)
+        venue = hit.record
+        where = (f"openreview:{venue.openreview_id}" if venue.openreview_id
+                 else f"doi:{venue.doi}" if venue.doi else hit.identifier)
+        merged = merge_published(preprint, venue)
         upgraded[reading.fingerprint] = Outcome(
             outcome.identifier, RESOLVED, record=merged, source=outcome.source,
             warnings=outcome.warnings + hit.warnings
-            + (f"published version: {hit.record.venue_short or hit.record.container_title} ({hit.identifier})",))
+            + (f"published version: {venue.venue_short or venue.container_title} ({where})",))
     return upgraded, notes
 
 
