@@ -117,7 +117,8 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         opts = RenderOptions(style=style or course.style or "apa", fragment=fragment, cache=cache)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
         write_tree(out_dir, files)  # out/ is swapped in whole: old or new tree, even after kill -9
-        atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
+        if lock != old or not lock_path.exists():  # a warm build changes nothing: skip serialising it again
+            atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
         rendercache.save(cache)  # only after a successful build
     _report(course, lock, offline and bool(todo), config_path)
     _report_undated(assembly.bibliography, config_path)
