@@ -9,7 +9,9 @@ file we write either in its old or its new complete version.
   so ``out/`` is at every instant the old or the new tree.  Elsewhere it is two renames (``out`` → ``.<out>.old-<pid>``,
   staging → ``out``); a crash between them leaves ``out`` missing and the next run puts the old tree back
   (:func:`recover`).  Files in ``out/`` that bibexport did not write this run (a user's notes, an older session's
-  folder) are carried over into the new tree: nothing in ``out/`` is ever deleted.
+  folder) are carried over into the new tree: nothing in ``out/`` is ever deleted.  A folder that is not ours to
+  swap (the working folder, a repository root, a mount point) or that cannot be swapped (read-only parent) gets
+  per-file atomic writes instead: each file old or new, but not the tree as a whole.
 
 ``BIBEXPORT_TEST_WRITE_DELAY`` (seconds, tests only) sleeps after each file written into the staging folder, so
 that the crash-safety test can kill a build in the middle of writing.
@@ -184,10 +186,12 @@ def _unchanged(out_dir: Path, rel: Mapping[Path, bytes]) -> bool:
 
 def _shared_folder(out_dir: Path) -> bool:
     """True when ``out`` is not a folder of its own (``-o .``, an ancestor of the working folder, a repository
-    root): swapping it would move the user's other files, so such a folder gets per-file atomic writes."""
+    root, a mount point): swapping it would move the user's other files (or cannot be done), so such a folder
+    gets per-file atomic writes."""
     here = Path.cwd().resolve()
     target = out_dir.resolve()
-    return target == here or target in here.parents or (target / ".git").exists() or target.parent == target
+    return (target == here or target in here.parents or (target / ".git").exists() or target.parent == target
+            or os.path.ismount(target))
 
 
 def _copy_foreign(out_dir: Path, staging: Path) -> None:
@@ -217,10 +221,16 @@ def write_tree(out_dir: Path, files: Mapping[Path, str]) -> None:
             raise OutputError(f"cannot write {out_dir}/: it is a file, not a folder")
         if _unchanged(out_dir, rel):
             return
+        per_file = {out_dir / name: data.decode("utf-8") for name, data in rel.items()}
         if out_dir.exists() and _shared_folder(out_dir):
-            write_all({out_dir / name: data.decode("utf-8") for name, data in rel.items()})
+            write_all(per_file)
             return
-        _swap_in(out_dir, rel)
+        try:
+            _swap_in(out_dir, rel)
+        except OSError as exc:
+            if exc.errno not in (errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            write_all(per_file)  # out/ is a mount point or its parent is read-only: each file atomically
     except OSError as exc:
         raise OutputError(f"cannot write {out_dir}/: {exc.strerror or exc}") from exc
 

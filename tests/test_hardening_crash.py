@@ -10,6 +10,7 @@ The unit tests below cover :func:`bibexport.fsio.write_tree` paths the kill test
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import shutil
@@ -269,6 +270,19 @@ def test_shared_folder_gets_per_file_writes(tmp_path: Path, monkeypatch: pytest.
     fsio.write_tree(Path("."), {Path("readings.bib"): "bib\n"})
     assert tmp_path.stat().st_ino == inode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["readings.bib", "sessions.toml"]
+
+
+def test_unswappable_out_falls_back_to_per_file_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mount point or a read-only parent cannot take a sibling folder: the files are still written."""
+    out = tmp_path / "out"
+    fsio.write_tree(out, _files(out, "old"))
+
+    def cannot(out_dir: Path, rel: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(fsio, "_swap_in", cannot)
+    fsio.write_tree(out, _files(out, "new"))
+    assert snapshot(out) == {"readings.bib": b"bib new\n", "s1/readings.bib": b"s1 new\n"}
 
 
 def test_paths_outside_out_and_a_file_named_out_are_refused(tmp_path: Path) -> None:
