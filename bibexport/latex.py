@@ -156,9 +156,21 @@ def encode_text(text: str) -> str:
     return _encode_normalized(normalize_text(text))
 
 
+#: Commands a ``$…$`` span from a remote title may keep: plain-LaTeX math only.  Anything else (``\\input``,
+#: ``\\def``, ``\\write18``, an undefined macro) makes the span text, escaped: a title must never run TeX.
+_MATH_COMMANDS = _SAFE_MATH | _words(
+    r"""frac sqrt mathcal mathrm mathbf mathit mathsf mathtt log exp min max sup inf lim arg det dim ker Pr
+    sin cos tan to mapsto ldots cdots dots le ge ne ll gg hat tilde bar vec dot widehat widetilde overline
+    prime left right mid langle rangle lbrace rbrace star dagger propto equiv top bot oplus otimes mathbin
+    varepsilon vartheta varrho varsigma eta quad qquad colon"""
+) | frozenset("{},;!|: ")
+
+
 def _is_math(span: str) -> bool:
     body = span[1:-1]
     if not _MATH_SIGNAL.search(body) or any(c in body for c in "%#&"):
+        return False
+    if any(cmd not in _MATH_COMMANDS for cmd in _COMMAND.findall(body)):
         return False
     depth = 0
     for i, ch in enumerate(body):

@@ -41,6 +41,7 @@ import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bibtexparser.entrypoint import write_string
@@ -50,6 +51,9 @@ from bibtexparser.writer import BibtexFormat
 
 from bibexport.latex import ASCII_ESCAPES, encode_text, normalize_text, protect_title
 from bibexport.model import Person, Record
+
+if TYPE_CHECKING:
+    from bibexport.rendercache import RenderCache
 
 Fields = list[tuple[str, str]]
 
@@ -113,8 +117,8 @@ def format_name(person: Person) -> str:
     """One name in BibTeX's ``von Last, Jr., First`` form; literals are braced so they are never split."""
     if person.literal or not (person.family or person.given):
         return "{" + encode_text(person.literal or person.display) + "}"
-    family = person.family or person.given  # a mononym ("Supryadi") is a family name to BibTeX
-    given = person.given if person.family else ""
+    family = (person.family or person.given).strip()  # a mononym ("Supryadi") is a family name to BibTeX
+    given = person.given.strip() if person.family.strip() else ""
     last = _name_part(f"{person.particle} {family}") if person.particle else _name_part(family)
     if person.particle and not person.particle[:1].islower():
         # An upper-case particle ("Van", "De") is only a von part if BibTeX sees it lower case: brace the
@@ -216,14 +220,45 @@ def _format() -> BibtexFormat:
     return fmt
 
 
-def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = ()) -> str:
+def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = (),
+         cache: RenderCache | None = None) -> str:
     """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique).
 
-    ``keep_case``: extra words whose case every title keeps (see :func:`bibexport.latex.protect_title`)."""
+    ``keep_case``: extra words whose case every title keeps (see :func:`bibexport.latex.protect_title`).
+    ``cache``: entry texts from earlier builds, by content (see :mod:`bibexport.rendercache`)."""
     keep = frozenset(keep_case)
     # Entry by entry, memoised: a build writes each entry into the course's .bib and its session's .bib.  The
     # fixed format (value_column, separator) makes a library's text the entries' texts joined by "\n".
-    return "\n".join(_entry_text(key, record, keep) for key, record in entries)
+    if cache is None:
+        return "\n".join(_entry_text(key, record, keep) for key, record in entries)
+    return "\n".join(_cached_entry_text(key, record, keep, cache) for key, record in entries)
+
+
+def _cached_entry_text(key: str, record: Record, keep_case: frozenset[str], cache: RenderCache) -> str:
+    """:func:`_entry_text` through the cache: the text depends on the key, the record, ``keep_case`` and the code
+    (this module, latex.py, bibtexparser and bibexport's version: see :func:`_code_digest`)."""
+    from bibexport.rendercache import record_digest
+
+    cache_key = f"bib:{_code_digest()}:{record_digest(record)}:{key}:{'|'.join(sorted(keep_case))}"
+    text = cache.get(cache_key)
+    if not isinstance(text, str):
+        text = _entry_text(key, record, keep_case)
+        cache.put(cache_key, text)
+    return text
+
+
+@functools.cache
+def _code_digest() -> str:
+    from bibexport import latex
+    from bibexport.rendercache import code_digest
+
+    return code_digest(__file__, latex.__file__, extra=_bibtexparser_version())
+
+
+def _bibtexparser_version() -> str:
+    import bibtexparser
+
+    return str(getattr(bibtexparser, "__version__", "?"))
 
 
 @functools.lru_cache(maxsize=32768)
