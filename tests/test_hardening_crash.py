@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,19 @@ def _leftovers(cwd: Path) -> list[str]:
     return sorted(p.name for p in cwd.iterdir() if p.name.startswith((".out.", ".sessions.lock.json.")))
 
 
+@dataclass(frozen=True)
+class Versions:
+    """The old and the new complete versions of out/ and of the lockfile, and the folder holding the old."""
+
+    dir: Path
+    old_out: dict[str, bytes]
+    new_out: dict[str, bytes]
+    old_lock: bytes
+    new_lock: bytes
+
+
 @pytest.fixture(scope="module")
-def versions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
     """The old and the new complete versions of out/ and the lockfile (a user's own file in out/ in both)."""
     old, new = tmp_path_factory.mktemp("old"), tmp_path_factory.mktemp("new")
     (old / "sessions.toml").write_text(OLD, encoding="utf-8")
@@ -87,18 +99,17 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     shutil.copytree(old, new, dirs_exist_ok=True)
     (new / "sessions.toml").write_text(NEW, encoding="utf-8")
     _build(new)
-    result = {"dir": old, "old_out": snapshot(old / "out"), "new_out": snapshot(new / "out"),
-              "old_lock": (old / "sessions.lock.json").read_bytes(),
-              "new_lock": (new / "sessions.lock.json").read_bytes()}
-    assert result["old_out"] != result["new_out"] and result["old_lock"] != result["new_lock"]
-    assert set(result["old_out"]) < set(result["new_out"])  # s3/ is new; my-notes.txt is in both
-    assert result["new_out"]["my-notes.txt"] == b"hand-written, not ours\n"
+    result = Versions(old, snapshot(old / "out"), snapshot(new / "out"), (old / "sessions.lock.json").read_bytes(),
+                      (new / "sessions.lock.json").read_bytes())
+    assert result.old_out != result.new_out and result.old_lock != result.new_lock
+    assert set(result.old_out) < set(result.new_out)  # s3/ is new; my-notes.txt is in both
+    assert result.new_out["my-notes.txt"] == b"hand-written, not ours\n"
     return result
 
 
-def _reset(versions: dict[str, object], work: Path) -> None:
+def _reset(versions: Versions, work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(versions["dir"], work, )  # type: ignore[arg-type]
+    shutil.copytree(versions.dir, work)
     (work / "sessions.toml").write_text(NEW, encoding="utf-8")
 
 
@@ -109,18 +120,17 @@ def _fingerprint(work: Path) -> tuple[object, ...]:
     return (tuple(sorted(os.listdir(work))), tuple(f.stat().st_mtime_ns for f in folders))
 
 
-def _mix(versions: dict[str, object], out: dict[str, bytes] | None) -> str:
+def _mix(versions: Versions, out: dict[str, bytes] | None) -> str:
     """A readable account of an out/ that is neither version (for the failure message)."""
     if out is None:
         return "MIXED: out/ is missing"
-    old, new = versions["old_out"], versions["new_out"]
-    assert isinstance(old, dict) and isinstance(new, dict)
+    old, new = versions.old_out, versions.new_out
     kinds = {name: "old" if data == old.get(name) else "new" if data == new.get(name) else "other"
              for name, data in out.items()}
     return f"MIXED: {kinds}; missing {sorted(set(new) - set(out))}"
 
 
-def _kill_run(versions: dict[str, object], work: Path, after: float, delay: float) -> tuple[str, str, list[str]]:
+def _kill_run(versions: Versions, work: Path, after: float, delay: float) -> tuple[str, str, list[str]]:
     """Reset ``work`` to the old state, build the new sessions.toml and SIGKILL the build ``after`` seconds after
     it starts writing (``after`` < 0: that long after it starts); return which version out/ and the lockfile
     hold, and what the run left beside them."""
@@ -137,13 +147,13 @@ def _kill_run(versions: dict[str, object], work: Path, after: float, delay: floa
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     out = snapshot(work / "out") if (work / "out").exists() else None
-    out_state = "old" if out == versions["old_out"] else "new" if out == versions["new_out"] else _mix(versions, out)
+    out_state = "old" if out == versions.old_out else "new" if out == versions.new_out else _mix(versions, out)
     lock = (work / "sessions.lock.json").read_bytes()
-    lock_state = "old" if lock == versions["old_lock"] else "new" if lock == versions["new_lock"] else "MIXED"
+    lock_state = "old" if lock == versions.old_lock else "new" if lock == versions.new_lock else "MIXED"
     return out_state, lock_state, _leftovers(work)
 
 
-def test_sigkill_at_random_points_leaves_old_or_new(versions: dict[str, object], tmp_path: Path) -> None:
+def test_sigkill_at_random_points_leaves_old_or_new(versions: Versions, tmp_path: Path) -> None:
     delay = 0.03  # per file: 16 files + the lockfile make a write phase of ~0.5 s
     rng = random.Random(20240208)
     # Three kills during start-up, the others spread over the write phase and a little beyond its end.
@@ -163,8 +173,8 @@ def test_sigkill_at_random_points_leaves_old_or_new(versions: dict[str, object],
     messy = [i for i, (_, _, left) in enumerate(results) if left] or [0]
     work = tmp_path / f"run{messy[0]}"
     _build(work)
-    assert snapshot(work / "out") == versions["new_out"]
-    assert (work / "sessions.lock.json").read_bytes() == versions["new_lock"]
+    assert snapshot(work / "out") == versions.new_out
+    assert (work / "sessions.lock.json").read_bytes() == versions.new_lock
     assert _leftovers(work) == []
 
 
@@ -299,7 +309,7 @@ def test_paths_outside_out_and_a_file_named_out_are_refused(tmp_path: Path) -> N
 # --------------------------------------------------------------------------------- concurrent runs
 
 
-def test_second_concurrent_build_is_refused_and_the_lockfile_stays_valid(versions: dict[str, object],
+def test_second_concurrent_build_is_refused_and_the_lockfile_stays_valid(versions: Versions,
                                                                          tmp_path: Path) -> None:
     """While one build writes, a second on the same lockfile exits 6 at once with a clear message."""
     work = tmp_path / "work"
@@ -319,5 +329,5 @@ def test_second_concurrent_build_is_refused_and_the_lockfile_stays_valid(version
     assert second.stderr == "error: another bibexport run is using sessions.lock.json; wait for it to finish\n"
     _, first_err = first.communicate(timeout=60)
     assert first.returncode == 0, first_err
-    assert snapshot(work / "out") == versions["new_out"]
-    assert (work / "sessions.lock.json").read_bytes() == versions["new_lock"]
+    assert snapshot(work / "out") == versions.new_out
+    assert (work / "sessions.lock.json").read_bytes() == versions.new_lock

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -219,7 +220,7 @@ def test_accepted_toml_parses_the_same(name: str, runs: dict[str, Run]) -> None:
     run = runs[name]
     assert run.code == 0, run.stderr
     items = json.loads((run.cwd / "out" / "week-1" / "readings.json").read_text(encoding="utf-8"))
-    assert [i["title"] for i in items] == [t for t, _ in READINGS]
+    assert [re.sub(r"<[^>]+>", "", i["title"]) for i in items] == [t for t, _ in READINGS]  # CSL rich text
     assert [i["URL"] for i in items] == [links[0] for _, links in READINGS]
     assert f"{name}:9 'Direct Preference Optimization'" in run.stderr
     assert f"{name}:13 'Mistral 7B'" in run.stderr
@@ -251,7 +252,7 @@ def test_accepted_reading_list_imports_cleanly(name: str, runs: dict[str, Run]) 
 # --------------------------------------------------------------------------------- hostile remote text
 
 
-HOSTILE = st.text(alphabet=st.one_of(st.characters(blacklist_categories=("Cs",)),
+HOSTILE = st.text(alphabet=st.one_of(st.characters(blacklist_categories=["Cs"]),
                                      st.sampled_from(list("{}\\%&#_$~^ "))), min_size=1, max_size=30)
 
 
