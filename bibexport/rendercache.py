@@ -12,6 +12,8 @@ A missing, unreadable or corrupt file is an empty cache, never an error: the cac
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -23,8 +25,8 @@ SCHEMA = 1
 FILENAME = "render-cache.json"
 #: Entries kept on disk (most recently used first to survive); ~40,000 per 10,000 APA references.
 MAX_ENTRIES = 200_000
-#: The formats that render references (the others never touch the cache).
-FORMATS = frozenset({"md", "html", "txt"})
+#: The formats whose texts are cached (csl-json is cheaper to write than to look up).
+FORMATS = frozenset({"bib", "md", "html", "txt"})
 
 _MISSING = object()
 
@@ -66,6 +68,25 @@ class RenderCache:
         return pairs[-limit:] if limit else []
 
 
+@functools.lru_cache(maxsize=65536)
+def record_digest(record: Any) -> str:
+    """A digest of everything in a :class:`~bibexport.model.Record` (memoised: records are shared by lists)."""
+    text = json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def code_digest(*files: str, extra: str = "") -> str:
+    """A digest of source files and bibexport's version: what cached texts depend on besides their input.
+
+    Hashing the code itself (not only the version) keeps a development checkout from serving stale text."""
+    from bibexport import __version__
+
+    digest = hashlib.blake2b(f"{__version__}\0{extra}\0".encode(), digest_size=8)
+    for name in files:
+        digest.update(Path(name).read_bytes())
+    return digest.hexdigest()
+
+
 def default_path(env: dict[str, str] | os._Environ[str] | None = None) -> Path:
     """``$BIBEXPORT_CACHE_DIR/render-cache.json``, else the same file in the user cache dir."""
     env = os.environ if env is None else env
@@ -91,7 +112,7 @@ def load(path: Path | None = None) -> RenderCache:
 
 
 def for_build(formats: Iterable[str], *, enabled: bool, path: Path | None = None) -> RenderCache | None:
-    """The cache a build passes to the emitters: None when disabled or no format renders references."""
+    """The cache a build passes to the emitters: None when disabled or no format uses it."""
     if not enabled or not FORMATS.intersection(formats):
         return None
     return load(path)

@@ -90,9 +90,9 @@ def test_entries_used_last_survive_the_limit() -> None:
     assert [k for k, _ in cache.items(limit=3)] == ["old4", "old0", "new"]
 
 
-def test_for_build_only_when_enabled_and_a_list_is_rendered(tmp_path: Path) -> None:
+def test_for_build_only_when_enabled_and_a_format_uses_it(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
-    assert rendercache.for_build(["bib", "csl-json"], enabled=True, path=path) is None
+    assert rendercache.for_build(["csl-json"], enabled=True, path=path) is None
     assert rendercache.for_build(["md"], enabled=False, path=path) is None
     assert isinstance(rendercache.for_build(["bib", "txt"], enabled=True, path=path), RenderCache)
 
@@ -108,3 +108,16 @@ def test_save_failure_is_silent(tmp_path: Path) -> None:
     cache.put("k", 1)
     rendercache.save(cache, blocker / "render-cache.json")  # parent is a file: cannot write, no error
     assert blocker.read_text() == "x" and cache.changed  # still to be saved next time
+
+
+def test_cached_bib_equals_fresh_bib() -> None:
+    from bibexport.emitters import bibtex
+
+    bib = seed_bibliography()
+    pairs = [(e.key, e.record) for e in bib.entries]
+    fresh = bibtex.emit(pairs)
+    cache = RenderCache()
+    assert bibtex.emit(pairs, cache=cache) == fresh
+    doctored = RenderCache({k: "% cached\n" + v for k, v in cache.items()})
+    assert bibtex.emit(pairs, cache=doctored).count("% cached") == len(pairs)  # hits are served
+    assert bibtex.emit(pairs, keep_case=["LLM"], cache=doctored).count("% cached") == 0  # keep_case is in the key

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Options of the formatted lists (ignored by bib and csl-json).
+    """Options of the formatted lists (style and fragment; ignored by bib and csl-json), and the cache.
 
     ``cache`` holds renderings from earlier builds (see :mod:`bibexport.rendercache`); the emitters only read
     and add to it, the CLI loads and saves it.
@@ -43,10 +43,10 @@ def _pairs(entries: tuple[Entry, ...]) -> list[tuple[str, object]]:
     return [(e.key, e.record) for e in entries]
 
 
-def _bib(bib: Bibliography, session: SessionBibliography | None, _opts: RenderOptions) -> str:
+def _bib(bib: Bibliography, session: SessionBibliography | None, opts: RenderOptions) -> str:
     module = importlib.import_module("bibexport.emitters.bibtex")
     entries = session.entries if session is not None else bib.entries
-    return str(module.emit(_pairs(entries)))
+    return str(module.emit(_pairs(entries), cache=opts.cache))
 
 
 def _csl(bib: Bibliography, session: SessionBibliography | None, _opts: RenderOptions) -> str:

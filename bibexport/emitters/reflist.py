@@ -279,9 +279,12 @@ class _CslRun:
                 self.bib.register(Citation([CitationItem(cid)]))
         return self.bib
 
-    def _sort_key_id(self, element: Any, cid: str) -> str:
-        number = int(cid[1:]) + 1 if self.numbered else 0  # before sorting, the number is the position
-        return f"s{element.getparent().index(element)}:{self.prefix}:{self.digest[cid]}:{number}"
+    def _sort_key_ids(self, element: Any, items: Sequence[Any]) -> list[str]:
+        head = f"s{element.getparent().index(element)}:{self.prefix}:"
+        if not self.numbered:
+            return [f"{head}{self.digest[item.key]}:0" for item in items]
+        # before sorting, an entry's citation number is its position
+        return [f"{head}{self.digest[item.key]}:{int(item.key[1:]) + 1}" for item in items]
 
     def sort_keys(self, element: Any, items: Sequence[Any], compute: Callable[[list[Any]], list[Any]]) -> list[Any]:
         """The sort keys of ``items`` for one ``cs:key``: cached, else computed by citeproc-py and cached."""
@@ -290,7 +293,7 @@ class _CslRun:
             if stubs:
                 raise _CacheMiss
             return compute(list(items))
-        ids = [self._sort_key_id(element, item.key) for item in items]
+        ids = self._sort_key_ids(element, items)
         out = [self.cache.get(i, _NOT_CACHED) for i in ids]
         missing = [n for n, value in enumerate(out) if value is _NOT_CACHED]
         if missing and stubs:
@@ -384,6 +387,7 @@ def _year_suffixes(csl: Any, entries: Sequence[Entry], ids: Sequence[str]) -> di
     return out
 
 
+@functools.lru_cache(maxsize=65536)  # each list of a build asks again for the same authors
 def _author_key(authors: tuple[Person, ...]) -> tuple[str, ...]:
     return tuple(markup.clean(p.display).casefold() for p in authors)
 
