@@ -48,7 +48,7 @@ import codecs
 import functools
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import latexcodec  # noqa: F401  (registers the "latex" codec)
 
@@ -237,15 +237,20 @@ def _is_sentence_case(words: list[str]) -> bool:
     return lower > upper
 
 
+def _brace(text: str) -> str:
+    return "{" + text + "}"
+
+
 def _protect_word(
-    word: str, next_word: str, proper_noun_ok: bool, glued: bool = False, keep_case: Collection[str] = ()
+    word: str, next_word: str, proper_noun_ok: bool, glued: bool = False, keep_case: Collection[str] = (),
+    encode: Callable[[str], str] = _encode_normalized, wrap: Callable[[str], str] = _brace,
 ) -> str:
-    """Encode one space-free word, bracing the parts whose case must survive."""
+    """Encode one space-free word, wrapping (bracing) the parts whose case must survive."""
     m = _WORD_CORE.match(word)
     assert m is not None  # the pattern matches any string
     lead, core, trail = m.group("lead"), m.group("core"), m.group("trail")
     parts = _PART_SEP.split(core)  # [part, sep, part, sep, part...]
-    out = [_encode_normalized(lead)]
+    out = [encode(lead)]
     for i in range(0, len(parts), 2):
         part = parts[i]
         following = parts[i + 2] if i + 2 < len(parts) else (next_word if not trail else "")
@@ -255,11 +260,11 @@ def _protect_word(
             or (glued and any(c.isupper() for c in part))
             or (_is_capitalized(part) and (proper_noun_ok or _names_a_version(part, following)))
         )
-        encoded = _encode_normalized(part)
-        out.append("{" + encoded + "}" if protect and part else encoded)
+        encoded = encode(part)
+        out.append(wrap(encoded) if protect and part else encoded)
         if i + 1 < len(parts):
-            out.append(_encode_normalized(parts[i + 1]))
-    out.append(_encode_normalized(trail))
+            out.append(encode(parts[i + 1]))
+    out.append(encode(trail))
     return "".join(out)
 
 
@@ -268,8 +273,28 @@ def protect_title(title: str, keep_case: Collection[str] = ()) -> str:
 
     ``keep_case`` lists words the rules cannot recognise as proper nouns in a Title-Case title ("Claude",
     "Pile"); they are braced wherever they occur as a word or part of a hyphenated word."""
+    return _protect(title, keep_case, _encode_normalized, _brace, math=True)
+
+
+def nocase_title(title: str, keep_case: Collection[str] = ()) -> str:
+    """``title`` for CSL-JSON, with the words BibTeX would brace wrapped in ``<span class="nocase">`` (the
+    CSL-JSON rich-text markup that citeproc-js, pandoc and Zotero honour), so "Mistral 7B" never becomes
+    "Mistral 7b" in a title-case style.  A title that already has ``<``, ``>`` or ``&`` is left as it is: how
+    each consumer reads markup characters in plain text differs, and the words matter more than their case."""
+    if any(c in title for c in "<>&"):
+        return title
+
+    def wrap(text: str) -> str:
+        return f'<span class="nocase">{text}</span>'
+
+    marked = _protect(title, keep_case, lambda t: t, wrap, math=False)
+    return marked if "<span" in marked else title  # nothing to protect: the text exactly as it came
+
+
+def _protect(title: str, keep_case: Collection[str], encode: Callable[[str], str], wrap: Callable[[str], str],
+             *, math: bool) -> str:
     text = normalize_text(title)
-    pieces = split_math(text)
+    pieces = split_math(text) if math else [(text, False)]
     words = [w for piece, is_math in pieces if not is_math for w in piece.split(" ") if w]
     sentence_case = _is_sentence_case(words)
     out: list[str] = []
@@ -288,6 +313,7 @@ def protect_title(title: str, keep_case: Collection[str] = ()) -> str:
             glued = (j == 0 and k > 0) or (j == len(tokens) - 1 and k < len(pieces) - 1)
             nxt = next((t for t in tokens[j + 1 :] if t), "")
             starts_sentence = word_index == 0 or words[word_index - 1].endswith(_SENTENCE_END)
-            out.append(_protect_word(token, nxt, sentence_case and not starts_sentence, glued, keep_case))
+            out.append(_protect_word(token, nxt, sentence_case and not starts_sentence, glued, keep_case, encode,
+                                     wrap))
             word_index += 1
     return "".join(out)

@@ -9,6 +9,7 @@ other warning in the final .log.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -160,6 +161,8 @@ def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = subprocess.run(
         [sys.executable, "-m", "bibexport", "build", "--offline", "-c", "sessions.toml", "-o", "out"],
         cwd=work, capture_output=True, text=True, timeout=120, check=False,
+        # Test this checkout, never an installed copy of bibexport that may shadow it.
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     return work / "out"

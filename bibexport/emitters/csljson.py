@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bibexport import jsonfmt
+from bibexport.latex import nocase_title
 from bibexport.model import Record
 
 
@@ -67,4 +68,9 @@ def emit(entries: Sequence[tuple[str, Record]]) -> str:
 @functools.lru_cache(maxsize=32768)
 def _item_text(key: str, record: Record) -> str:
     # jsonfmt: the text json.dumps(..., indent=2) gives, at the next indentation level, ~3x faster.
-    return "  " + jsonfmt.dumps(record_to_csl(key, record)).replace("\n", "\n  ")
+    item = record_to_csl(key, record)
+    if "title" in item:
+        # The file gets CSL-JSON rich text: words whose case must survive a title-case style are marked
+        # nocase (record_to_csl stays plain: the reference lists feed it to citeproc-py, which has no markup).
+        item["title"] = nocase_title(record.title)
+    return "  " + jsonfmt.dumps(item).replace("\n", "\n  ")
