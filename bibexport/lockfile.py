@@ -120,10 +120,31 @@ def loads(text: str, path: str = "sessions.lock.json") -> Lock:
         raise InputError([Problem(path, exc.lineno, f"not valid JSON: {exc.msg}", hint)]) from None
     if not isinstance(doc, dict) or doc.get("bibexport_lock") != VERSION or not isinstance(doc.get("readings"), list):
         raise InputError([Problem(path, 1, f"not a bibexport lockfile (version {VERSION})", hint)])
-    try:
-        return Lock.of([LockEntry.from_json(item) for item in doc["readings"]])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError([Problem(path, 0, f"damaged entry: {exc}", hint)]) from None
+    entries: list[LockEntry] = []
+    problems: list[Problem] = []
+    lines = _entry_lines(text)
+    for n, item in enumerate(doc["readings"]):
+        try:
+            entries.append(LockEntry.from_json(item))
+        except KeyError as exc:
+            problems.append(Problem(path, lines[n] if n < len(lines) else 0,
+                                    f"damaged entry {n + 1}{_titled(item)}: no {exc}", hint))
+        except (TypeError, ValueError, AttributeError) as exc:
+            problems.append(Problem(path, lines[n] if n < len(lines) else 0,
+                                    f"damaged entry {n + 1}{_titled(item)}: {exc}", hint))
+    if problems:
+        raise InputError(problems)
+    return Lock.of(entries)
+
+
+def _titled(item: Any) -> str:
+    title = item.get("title") if isinstance(item, dict) else None
+    return f" ({title!r})" if isinstance(title, str) and title else ""
+
+
+def _entry_lines(text: str) -> list[int]:
+    """The line where each reading of a lockfile (as :func:`dumps` writes it) opens: ``    {`` at depth 2."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if line == "    {"]
 
 
 def load(path: Path) -> Lock:
