@@ -43,7 +43,7 @@ BIBTEX_TYPES = {
     "mastersthesis": "thesis",
     "unpublished": "manuscript",
 }
-COURSE_KEYS = ("title", "style", "keep_preprints", "exclude", "endpoints")
+COURSE_KEYS = ("title", "style", "keep_preprints", "keep_case", "exclude", "endpoints")
 SESSION_KEYS = ("slug", "name", "date", "required", "further")
 READING_KEYS = ("title", "links", "key", "authors", "year", "venue", "type", "note", "prefer", "keep_preprint")
 ENDPOINT_KEYS = tuple(f.name for f in fields(Endpoints))
@@ -207,11 +207,18 @@ def parse_course(text: str, path: str = "sessions.toml", env: Mapping[str, str] 
     if not isinstance(keep, bool):
         chk.problem(loc.value_line(course_table, "keep_preprints"), "'keep_preprints' must be true or false")
         keep = False
+    keep_case = course_data.get("keep_case", [])
+    if not isinstance(keep_case, list) or not all(isinstance(w, str) and w.strip() and " " not in w.strip()
+                                                  for w in keep_case):
+        chk.problem(loc.value_line(course_table, "keep_case"), "'keep_case' must be a list of single words",
+                    'write keep_case = ["Pile", "Claude"]')
+        keep_case = []
     title = chk.string(course_data, "title", course_table, "[course]")
     style = chk.string(course_data, "style", course_table, "[course]")
     if chk.problems:
         raise InputError(chk.problems)
     return Course(sessions=tuple(sessions), title=title, style=style, keep_preprints=keep,
+                  keep_case=tuple(w.strip() for w in keep_case),
                   exclude=tuple(exclude), endpoints=endpoints, path=path)
 
 

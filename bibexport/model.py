@@ -250,6 +250,7 @@ class Course:
     title: str = ""
     style: str = ""
     keep_preprints: bool = False
+    keep_case: tuple[str, ...] = ()  # words whose case every title keeps ("Pile", "Claude")
     exclude: tuple[str, ...] = ()
     endpoints: Endpoints = field(default_factory=Endpoints)
     path: str = "sessions.toml"

@@ -70,3 +70,28 @@ def test_version_and_help_exit_zero(tmp_path: Path) -> None:
     assert run(["--version"], tmp_path).stdout.startswith("bibexport, version")
     helped = run(["build", "--help"], tmp_path)
     assert helped.returncode == 0 and "--offline" in helped.stdout and "--refresh" in helped.stdout
+
+
+def test_keep_case_words_keep_their_case_in_bib_and_csl(tmp_path: Path) -> None:
+    import json
+
+    course = seed_copy(tmp_path)
+    text = (course / "sessions.toml").read_text(encoding="utf-8")
+    (course / "sessions.toml").write_text(text.replace("[course]", '[course]\nkeep_case = ["Pile", "Collection"]', 1),
+                                          encoding="utf-8")
+    proc = run(["build", "--offline", "-f", "bib,csl-json"], course)
+    assert proc.returncode == 0, proc.stderr
+    bib = (course / "out" / "readings.bib").read_text(encoding="utf-8")
+    assert "{The {Pile}: An {800GB} Dataset" in bib or "The {Pile}: An {800GB} Dataset" in bib
+    assert "The Flan {Collection}: Designing" in bib
+    items = json.loads((course / "out" / "readings.json").read_text(encoding="utf-8"))
+    pile = [i for i in items if i["id"] == "gao2020pile"][0]
+    assert '<span class="nocase">Pile</span>' in pile["title"]
+    bad = run(["build", "--offline"], _with(course, 'keep_case = ["Pile", "Collection"]', 'keep_case = "Pile"'))
+    assert bad.returncode == 3 and "'keep_case' must be a list of single words" in bad.stderr
+
+
+def _with(course: Path, old: str, new: str) -> Path:
+    path = course / "sessions.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return course

@@ -73,7 +73,7 @@ def test_every_problem_is_reported_with_its_line() -> None:
     found = problems(bad)
     assert found == [
         "sessions.toml:3: unknown key 'styel' in [course] (did you mean 'style'? allowed: title, style, "
-        "keep_preprints, exclude, endpoints)",
+        "keep_preprints, keep_case, exclude, endpoints)",
         "sessions.toml:22: 'year' in reading 'OLMo: Accelerating the Science of Language Models' must be a year "
         "like 2023, not '2024'",
         "sessions.toml:26: duplicate session slug 'basicllm' (already used by the session at line 5; slugs must "

@@ -46,13 +46,13 @@ def _pairs(entries: tuple[Entry, ...]) -> list[tuple[str, object]]:
 def _bib(bib: Bibliography, session: SessionBibliography | None, opts: RenderOptions) -> str:
     module = importlib.import_module("bibexport.emitters.bibtex")
     entries = session.entries if session is not None else bib.entries
-    return str(module.emit(_pairs(entries), cache=opts.cache))
+    return str(module.emit(_pairs(entries), keep_case=bib.course.keep_case, cache=opts.cache))
 
 
 def _csl(bib: Bibliography, session: SessionBibliography | None, _opts: RenderOptions) -> str:
     module = importlib.import_module("bibexport.emitters.csljson")
     entries = session.entries if session is not None else bib.entries
-    return str(module.emit(_pairs(entries)))
+    return str(module.emit(_pairs(entries), keep_case=bib.course.keep_case))
 
 
 def _reflist(fmt: str) -> Callable[[Bibliography, SessionBibliography | None, RenderOptions], str]:

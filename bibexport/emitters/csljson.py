@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from bibexport import jsonfmt
@@ -56,21 +56,23 @@ def record_to_csl(key: str, record: Record) -> dict[str, Any]:
     return item
 
 
-def emit(entries: Sequence[tuple[str, Record]]) -> str:
-    """The CSL-JSON document for ``(key, record)`` pairs, in the order given, as UTF-8 text."""
+def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = ()) -> str:
+    """The CSL-JSON document for ``(key, record)`` pairs, in the order given, as UTF-8 text.
+
+    ``keep_case``: extra words whose case every title keeps (marked nocase, as the .bib braces them)."""
     if not entries:
         return "[]\n"
     # Item by item, memoised (a build writes each entry into the course's file and its session's): the
     # same text json.dumps(items, indent=2) gives, since JSON strings never hold a raw newline.
-    return "[\n" + ",\n".join(_item_text(key, record) for key, record in entries) + "\n]\n"
+    return "[\n" + ",\n".join(_item_text(key, record, frozenset(keep_case)) for key, record in entries) + "\n]\n"
 
 
 @functools.lru_cache(maxsize=32768)
-def _item_text(key: str, record: Record) -> str:
+def _item_text(key: str, record: Record, keep_case: frozenset[str] = frozenset()) -> str:
     # jsonfmt: the text json.dumps(..., indent=2) gives, at the next indentation level, ~3x faster.
     item = record_to_csl(key, record)
     if "title" in item:
         # The file gets CSL-JSON rich text: words whose case must survive a title-case style are marked
         # nocase (record_to_csl stays plain: the reference lists feed it to citeproc-py, which has no markup).
-        item["title"] = nocase_title(record.title)
+        item["title"] = nocase_title(record.title, keep_case)
     return "  " + jsonfmt.dumps(item).replace("\n", "\n  ")
