@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,34 @@ class RenderCache:
         return pairs[-limit:] if limit else []
 
 
-@functools.lru_cache(maxsize=65536)
+def by_identity(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Memoise a one-argument function on its argument's identity.
+
+    For records and entries, which a build shares between the course's lists and the sessions': hashing a
+    frozen dataclass hashes every field, every time (at 10,000 readings, 2.9 million hash calls per build).
+    The argument is kept with the value, so its id cannot be reused while the entry lives.
+    """
+    memo: dict[int, tuple[Any, Any]] = {}
+
+    @functools.wraps(function)
+    def wrapper(arg: Any) -> Any:
+        hit = memo.get(id(arg))
+        if hit is not None and hit[0] is arg:
+            return hit[1]
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        value = function(arg)
+        memo[id(arg)] = (arg, value)
+        return value
+
+    return wrapper
+
+
+#: Entries an identity memo holds before it starts again.
+MEMO_SIZE = 100_000
+
+
+@by_identity
 def record_digest(record: Any) -> str:
     """A digest of everything in a :class:`~bibexport.model.Record` (memoised: records are shared by lists)."""
     text = json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True)

@@ -27,7 +27,7 @@ def test_cached_lists_equal_fresh_ones(style: str, monkeypatch: pytest.MonkeyPat
         raise AssertionError("citeproc-py ran although every rendering was cached")
 
     monkeypatch.setattr(reflist._CslRun, "_citeproc", never)  # a warm cache needs no citeproc-py at all
-    reflist._render.cache_clear()
+    reflist._RENDERED.clear()
     assert {fmt: reflist.emit(bib, fmt=fmt, style=style, cache=warm) for fmt in ("md", "txt")} == fresh
     assert reflist.emit_session(bib.sessions[0], fmt="html", style=style, cache=warm) == session
     assert not warm.changed
@@ -39,7 +39,7 @@ def test_hits_are_served_from_the_cache() -> None:
     cache = RenderCache()
     reflist.emit(bib, fmt="txt", style="apa", cache=cache)
     doctored = {k: (["DOCTORED " + v[0], v[1]] if k.startswith("b:") else v) for k, v in cache.items()}
-    reflist._render.cache_clear()
+    reflist._RENDERED.clear()
     text = reflist.emit(bib, fmt="txt", style="apa", cache=RenderCache(doctored))
     assert text.count("DOCTORED") == len({e.key for sb in bib.sessions for e in sb.entries})
 
@@ -55,7 +55,7 @@ def test_a_changed_style_file_misses(tmp_path: Path) -> None:
     copy.write_bytes(source.read_bytes().replace(b"<style ", b"<!-- edited -->\n<style ", 1))
     reflist._style_facts.cache_clear()
     reflist._load_style.cache_clear()
-    reflist._render.cache_clear()
+    reflist._RENDERED.clear()
     reflist.emit(bib, fmt="txt", style=str(copy), cache=cache)
     assert len(cache) == 2 * before
 

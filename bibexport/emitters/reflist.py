@@ -39,7 +39,7 @@ from bibexport.emitters.csljson import record_to_csl
 from bibexport.emitters.markup import Block, Document, Item, Part, RichText
 from bibexport.emitters.styles import StyleError, StyleRef, available_styles, resolve_style
 from bibexport.model import ROLES, Bibliography, Entry, Person, Record, SessionBibliography
-from bibexport.rendercache import RenderCache
+from bibexport.rendercache import RenderCache, by_identity
 
 __all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "resolve_style"]
 
@@ -102,12 +102,22 @@ def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, 
 _MEMORY = RenderCache()
 
 
-@functools.lru_cache(maxsize=4096)
 def _render(entries: tuple[Entry, ...], style: StyleRef, cache: RenderCache) -> Rendered:
     """Memoised: md, html and txt share one rendering of each list (citeproc-py takes ~10 ms per entry).
 
-    Callers only read the result, so handing the same lists and dicts out again is safe."""
-    return RENDERERS[style.kind](entries, style, cache)
+    On the entries' identity (hashing 10,000 entries deeply, three times, cost seconds); they and the cache
+    are kept with the result so their ids stay theirs.  Callers only read the result, so handing the same
+    lists and dicts out again is safe."""
+    key = (style, id(cache), tuple(map(id, entries)))
+    hit = _RENDERED.get(key)
+    if hit is None:
+        if len(_RENDERED) >= 4096:
+            _RENDERED.clear()
+        hit = _RENDERED[key] = (entries, cache, RENDERERS[style.kind](entries, style, cache))
+    return hit[2]
+
+
+_RENDERED: dict[tuple[Any, ...], tuple[tuple[Entry, ...], RenderCache, Rendered]] = {}
 
 
 def _unique(entries: Any) -> list[Entry]:
@@ -146,7 +156,7 @@ def _csl_item(index: int, entry: Entry) -> dict[str, Any]:
     return {"id": f"e{index}", **_csl_content(entry.record)[0]}
 
 
-@functools.lru_cache(maxsize=65536)
+@by_identity
 def _csl_content(record: Record) -> tuple[dict[str, Any], str]:
     """A record's CSL item without its id, and a digest of it: what its rendering depends on.
 
@@ -387,7 +397,7 @@ def _year_suffixes(csl: Any, entries: Sequence[Entry], ids: Sequence[str]) -> di
     return out
 
 
-@functools.lru_cache(maxsize=65536)  # each list of a build asks again for the same authors
+@by_identity  # each list of a build asks again for the same authors
 def _author_key(authors: tuple[Person, ...]) -> tuple[str, ...]:
     return tuple(markup.clean(p.display).casefold() for p in authors)
 
