@@ -57,6 +57,11 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
                 refused = True
                 break
         if hit is None or hit.record is None:
+            if preprint.journal_ref:
+                # Free text ("Published in TMLR, 2023"): worth telling, not parsing into a venue.
+                notes.setdefault(reading.fingerprint, []).append(
+                    f"arXiv's journal reference says {preprint.journal_ref!r}; set venue = \"...\" (and year) on "
+                    "the reading to cite it there")
             if refused:
                 break  # OpenReview is refusing us: do not ask again for every paper
             continue

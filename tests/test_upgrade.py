@@ -92,3 +92,18 @@ def test_same_title_with_disjoint_authors_is_not_upgraded() -> None:
     record = results[reading.fingerprint].outcome.record
     assert record is not None and record.type == "article" and not record.container_title
     assert any("openreview.net/notes/search" in c.request.url for c in responses.calls)
+
+
+@responses.activate
+def test_journal_ref_without_a_venue_found_is_reported() -> None:
+    """HELM's arXiv journal_ref names TMLR; when OpenReview cannot confirm it, the report says what to set."""
+    feed = (FIX / "arxiv" / "2211.09110.xml").read_bytes()
+    responses.add(responses.GET, re.compile(r"https://export\.arxiv\.org/api/query.*"), body=feed,
+                  content_type="application/atom+xml")
+    empty = (FIX / "openreview" / "search-empty.v2.json").read_bytes()
+    responses.add(responses.GET, re.compile(r"https://api2?\.openreview\.net/notes/search.*"), body=empty,
+                  content_type="application/json")
+    reading = Reading(title="Holistic Evaluation of Language Models", links=("https://arxiv.org/abs/2211.09110",))
+    result = resolve_readings([plan(reading)], Http(retries=0), Course(sessions=()))[reading.fingerprint]
+    assert result.outcome.record is not None and result.outcome.record.type == "article"
+    assert any("Transactions on Machine Learning Research" in n and "set venue" in n for n in result.notes)
