@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import warnings
 from collections import defaultdict
@@ -39,7 +38,7 @@ from bibexport.emitters.csljson import record_to_csl
 from bibexport.emitters.markup import Block, Document, Item, Part, RichText
 from bibexport.emitters.styles import StyleError, StyleRef, available_styles, resolve_style
 from bibexport.model import ROLES, Bibliography, Entry, Person, Record, SessionBibliography
-from bibexport.rendercache import RenderCache, by_identity
+from bibexport.rendercache import RenderCache, by_identity, record_digest
 
 __all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "resolve_style"]
 
@@ -153,15 +152,14 @@ def _linkify(rich: RichText, record: Record, *, link_title: bool) -> RichText:
 
 def _csl_item(index: int, entry: Entry) -> dict[str, Any]:
     """The CSL-JSON item citeproc-py gets: ids are positions (it lowercases ids), text cleaned of sentinels."""
-    return {"id": f"e{index}", **_csl_content(entry.record)[0]}
+    return {"id": f"e{index}", **_csl_content(entry.record)}
 
 
 @by_identity
-def _csl_content(record: Record) -> tuple[dict[str, Any], str]:
-    """A record's CSL item without its id, and a digest of it: what its rendering depends on.
+def _csl_content(record: Record) -> dict[str, Any]:
+    """A record's CSL item without its id (memoised: an entry is in the course's list and its session's).
 
-    Memoised (an entry is in the course's list and its session's).  Callers copy the dict before changing it.
-    """
+    Callers copy the dict before changing it."""
     item = record_to_csl("", record)
     del item["id"]
     item.pop("abstract", None)  # never printed by a bibliography; no need to parse it
@@ -170,8 +168,7 @@ def _csl_content(record: Record) -> tuple[dict[str, Any], str]:
             item[key] = markup.clean(value)
         elif key in ("author", "editor"):
             item[key] = [{k: markup.clean(v) for k, v in name.items()} for name in value]
-    text = json.dumps(item, ensure_ascii=False, sort_keys=True)
-    return item, hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return item
 
 
 @functools.lru_cache(maxsize=8)
@@ -227,8 +224,9 @@ def _style_facts(path: Path) -> tuple[str, bool]:
     """(digest, numbered) of a CSL style file.
 
     The digest covers what a rendering depends on besides the entry: the style, bibexport's and citeproc-py's
-    versions (their code and locales), and the code that patches and formats citeproc-py's output (this module
-    and markup, so a development checkout never serves text an earlier edit rendered).  ``numbered``: the
+    versions (their code and locales), and the code that makes the CSL items and patches and formats
+    citeproc-py's output (this module, csljson and markup, so a development checkout never serves text an
+    earlier edit rendered).  ``numbered``: the
     style mentions citation numbers, which may then sort or print.
     """
     import citeproc
@@ -238,7 +236,9 @@ def _style_facts(path: Path) -> tuple[str, bool]:
     data = path.read_bytes()
     digest = hashlib.blake2b(data, digest_size=16)
     digest.update(f"\0{__version__}\0{getattr(citeproc, '__version__', '?')}\0".encode())
-    for module_file in (__file__, markup.__file__):
+    from bibexport.emitters import csljson
+
+    for module_file in (__file__, markup.__file__, csljson.__file__):
         digest.update(Path(module_file).read_bytes())
     return digest.hexdigest(), b"citation-number" in data
 
@@ -268,7 +268,9 @@ class _CslRun:
         self.entries = entries
         self.cache = cache
         self.by_id = {f"e{i}": e for i, e in enumerate(entries)}
-        self.digest = {f"e{i}": _csl_content(e.record)[1] for i, e in enumerate(entries)}
+        # The record stands for its CSL item (a function of the record and of csljson's code, which is in the
+        # style digest); building the item only to hash it cost more than the rest of a cached list.
+        self.digest = {f"e{i}": record_digest(e.record) for i, e in enumerate(entries)}
         # A style that prints citation numbers may sort or render by them: then the number is part of the key.
         self.numbered = numbered
         self.prefix = style_digest
