@@ -277,6 +277,12 @@ def protect_title(title: str, keep_case: Collection[str] = ()) -> str:
 
 
 def nocase_title(title: str, keep_case: Collection[str] = ()) -> str:
+    """See :func:`_nocase_title` (memoised: a build marks each title for the course file and its session's)."""
+    return _nocase_title(title, frozenset(keep_case))
+
+
+@functools.lru_cache(maxsize=65536)
+def _nocase_title(title: str, keep_case: frozenset[str]) -> str:
     """``title`` for CSL-JSON, with the words BibTeX would brace wrapped in ``<span class="nocase">`` (the
     CSL-JSON rich-text markup that citeproc-js, pandoc and Zotero honour), so "Mistral 7B" never becomes
     "Mistral 7b" in a title-case style.  A title that already has ``<``, ``>`` or ``&`` is left as it is: how

@@ -8,6 +8,7 @@ with a particle, an organisation as a literal name) so nothing is lost or invent
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -207,9 +208,11 @@ class Reading:
     link_lines: tuple[int, ...] = ()  # line of each link, same order as ``links``
     overrides: Overrides = field(default_factory=Overrides)
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """What the lockfile keys resolution on: a change of title or links means re-resolving."""
+        """What the lockfile keys resolution on: a change of title or links means re-resolving.
+
+        Cached on the instance (frozen dataclasses keep a ``__dict__``; the value depends only on fields)."""
         import hashlib
         import json
 

@@ -60,3 +60,13 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def private_cache_and_locks(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Builds in tests (in-process or in subprocesses, which inherit the environment) use a temporary render
+    cache and lock folder, never the user's."""
+    base = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("BIBEXPORT_CACHE_DIR", str(base / "render-cache"))
+    if "BIBEXPORT_LOCK_DIR" not in __import__("os").environ:
+        monkeypatch.setenv("BIBEXPORT_LOCK_DIR", str(base / "locks"))
