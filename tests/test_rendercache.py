@@ -51,13 +51,17 @@ def test_a_changed_style_file_misses(tmp_path: Path) -> None:
     bib = seed_bibliography()
     cache = RenderCache()
     reflist.emit(bib, fmt="txt", style=str(copy), cache=cache)
-    before = len(cache)
+
+    def renderings() -> int:  # item texts are keyed by their content, which a comment in the style leaves as is
+        return sum(1 for key, _ in cache.items() if "-item:" not in key)
+
+    before = renderings()
     copy.write_bytes(source.read_bytes().replace(b"<style ", b"<!-- edited -->\n<style ", 1))
     reflist._style_facts.cache_clear()
     reflist._load_style.cache_clear()
     reflist._RENDERED.clear()
     reflist.emit(bib, fmt="txt", style=str(copy), cache=cache)
-    assert len(cache) == 2 * before
+    assert renderings() == 2 * before
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
@@ -121,3 +125,30 @@ def test_cached_bib_equals_fresh_bib() -> None:
     doctored = RenderCache({k: "% cached\n" + v for k, v in cache.items()})
     assert bibtex.emit(pairs, cache=doctored).count("% cached") == len(pairs)  # hits are served
     assert bibtex.emit(pairs, keep_case=["LLM"], cache=doctored).count("% cached") == 0  # keep_case is in the key
+
+
+@pytest.mark.parametrize("fmt", ("md", "html", "txt"))
+def test_cached_item_texts_equal_uncached_ones(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each item's md/html/txt text is cached too: a warm list runs no markup serializer and is byte-identical
+    to a list serialised without any cache; a doctored cached item text shows up (the cache is consulted)."""
+    from bibexport.emitters import markup
+
+    bib = seed_bibliography()
+    doc = reflist.build_document(bib.sessions, reflist.resolve_style("apa"), title="Readings")
+    plain = markup.SERIALIZERS[fmt](doc, False, None)
+    cold = RenderCache()
+    assert markup.SERIALIZERS[fmt](doc, False, cold) == plain
+    keys = [k for k, _ in cold.items() if k.startswith(f"{fmt}-item:")]
+    assert keys
+
+    def never(*_args: object) -> None:
+        raise AssertionError("an item was serialised although its text was cached")
+
+    for name in ("_md_item", "_html_item", "_txt_item"):
+        monkeypatch.setattr(markup, name, never)
+    warm = RenderCache(dict(cold.items()))
+    assert markup.SERIALIZERS[fmt](doc, False, warm) == plain
+    assert not warm.changed
+    doctored = ["DOCTORED", ""] if fmt == "txt" else "DOCTORED"
+    warm.put(keys[0], doctored)
+    assert "DOCTORED" in markup.SERIALIZERS[fmt](doc, False, warm)

@@ -9,11 +9,15 @@ values, only terms and affixes).  Inputs are stripped of the sentinel characters
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 # Sentinels: private-use code points that never reach the output.
@@ -261,8 +265,50 @@ def _visible_links(item: Item, fmt: str) -> list[str]:
     return [u for u in item.links if u not in shown and not (fmt == "txt" and u in visible)]
 
 
-def to_txt(doc: Document) -> str:
-    """Plain text: underlined headings, one reference per line, links on indented lines below."""
+def _cached(fmt: str, item: Item, serialize: Callable[[Item], Any], cache: Any) -> Any:
+    """``serialize(item)`` through the render cache (a :class:`~bibexport.rendercache.RenderCache` or None).
+
+    A warm rebuild of 1,000 readings spent ~0.6 s escaping the same items again.  The key is everything the
+    text depends on: the item's content, this module's code and the Python version (``html.escape``, ``quote``).
+    """
+    if cache is None:
+        return serialize(item)
+    content = repr((item.body.text, item.body.hrefs, item.label, item.links))
+    key = f"{fmt}-item:{_code_digest()}:{hashlib.blake2b(content.encode('utf-8'), digest_size=16).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = serialize(item)
+        cache.put(key, value)
+    return value
+
+
+@functools.cache
+def _code_digest() -> str:
+    from bibexport.rendercache import code_digest
+
+    return code_digest(__file__, extra=sys.version)
+
+
+def _txt_item(item: Item) -> list[str]:
+    body = inline_txt(item.body)
+    head = f"{item.label} {body}" if item.label else body
+    return [head, *[f"    {u}" for u in _visible_links(item, "txt")], ""]
+
+
+def _md_item(item: Item) -> str:
+    body = inline_md(item.body)
+    if item.label:
+        body = f"{md_escape(item.label)} {body}"
+    links = [f"[{md_escape(link_label(u))}](<{h}>)" for u in _visible_links(item, "md") if (h := safe_href(u))]
+    if links:
+        body += "\\\n  " + " · ".join(links)
+    return f"- {body}"
+
+
+def to_txt(doc: Document, *, cache: Any = None) -> str:
+    """Plain text: underlined headings, one reference per line, links on indented lines below.
+
+    ``cache`` (a render cache, optional) remembers each item's text between builds; the output is the same."""
     lines: list[str] = []
     if doc.title:
         lines += [clean(doc.title), "=" * len(clean(doc.title)), ""]
@@ -272,15 +318,13 @@ def to_txt(doc: Document) -> str:
         for part in block.parts:
             lines += [part.heading + ":", ""]
             for item in part.items:
-                body = inline_txt(item.body)
-                lines.append(f"{item.label} {body}" if item.label else body)
-                lines += [f"    {u}" for u in _visible_links(item, "txt")]
-                lines.append("")
+                lines += _cached("txt", item, _txt_item, cache)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def to_md(doc: Document) -> str:
-    """Markdown: ATX headings, one list item per reference, links after a hard line break."""
+def to_md(doc: Document, *, cache: Any = None) -> str:
+    """Markdown: ATX headings, one list item per reference, links after a hard line break (``cache``: as
+    :func:`to_txt`)."""
     lines: list[str] = []
     level = 1
     if doc.title:
@@ -290,21 +334,14 @@ def to_md(doc: Document) -> str:
         lines += [f"{'#' * level} {md_escape(clean(_heading(block)))}", ""]
         for part in block.parts:
             lines += [f"{'#' * (level + 1)} {md_escape(part.heading)}", ""]
-            for item in part.items:
-                body = inline_md(item.body)
-                if item.label:
-                    body = f"{md_escape(item.label)} {body}"
-                links = [f"[{md_escape(link_label(u))}](<{h}>)" for u in _visible_links(item, "md")
-                         if (h := safe_href(u))]
-                if links:
-                    body += "\\\n  " + " · ".join(links)
-                lines.append(f"- {body}")
+            lines += [_cached("md", item, _md_item, cache) for item in part.items]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def to_html(doc: Document, *, fragment: bool = False) -> str:
-    """HTML: a standalone page (doctype, charset, title) or, with ``fragment``, just the body content."""
+def to_html(doc: Document, *, fragment: bool = False, cache: Any = None) -> str:
+    """HTML: a standalone page (doctype, charset, title) or, with ``fragment``, just the body content
+    (``cache``: as :func:`to_txt`)."""
     def esc(text: str) -> str:
         return html.escape(clean(text), quote=True)
 
@@ -320,7 +357,8 @@ def to_html(doc: Document, *, fragment: bool = False) -> str:
         for part in block.parts:
             body.append(f"<h{level + 1}>{esc(part.heading)}</h{level + 1}>")
             body.append('<ul class="csl-bib-body">')
-            body += [f'<li class="csl-entry">{_html_item(item)}</li>' for item in part.items]
+            body += [f'<li class="csl-entry">{_cached("html", item, _html_item, cache)}</li>'
+                     for item in part.items]
             body.append("</ul>")
         body.append("</section>")
     content = "\n".join(body) + "\n"
@@ -343,8 +381,9 @@ def _html_item(item: Item) -> str:
     return text
 
 
-SERIALIZERS: dict[str, Callable[[Document, bool], str]] = {
-    "md": lambda doc, fragment: to_md(doc),
-    "html": lambda doc, fragment: to_html(doc, fragment=fragment),
-    "txt": lambda doc, fragment: to_txt(doc),
+#: Serializer by format: ``(document, fragment, cache)`` -> text (``cache`` a render cache or None).
+SERIALIZERS: dict[str, Callable[[Document, bool, Any], str]] = {
+    "md": lambda doc, fragment, cache=None: to_md(doc, cache=cache),
+    "html": lambda doc, fragment, cache=None: to_html(doc, fragment=fragment, cache=cache),
+    "txt": lambda doc, fragment, cache=None: to_txt(doc, cache=cache),
 }

@@ -57,25 +57,25 @@ def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment
     holds renderings from earlier builds (and gets this one's); without it they are reused within the process.
     """
     doc = build_document(bib.sessions, _style(style), title=title or bib.course.title or "Readings", cache=cache)
-    return _serialize(doc, fmt, fragment)
+    return _serialize(doc, fmt, fragment, cache)
 
 
 def emit_session(sb: SessionBibliography, *, fmt: str, style: str | StyleRef = "apa",
                  fragment: bool = False, cache: RenderCache | None = None) -> str:
     """One session's reading list; the session's name and date are the top heading."""
-    return _serialize(build_document((sb,), _style(style), title="", cache=cache), fmt, fragment)
+    return _serialize(build_document((sb,), _style(style), title="", cache=cache), fmt, fragment, cache)
 
 
 def _style(style: str | StyleRef) -> StyleRef:
     return style if isinstance(style, StyleRef) else resolve_style(style)
 
 
-def _serialize(doc: Document, fmt: str, fragment: bool) -> str:
+def _serialize(doc: Document, fmt: str, fragment: bool, cache: RenderCache | None = None) -> str:
     try:
         serializer = markup.SERIALIZERS[fmt]
     except KeyError:
         raise ValueError(f"unknown reference-list format {fmt!r} (expected one of {', '.join(FORMATS)})") from None
-    return serializer(doc, fragment)
+    return serializer(doc, fragment, cache)
 
 
 def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, title: str,
