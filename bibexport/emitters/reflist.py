@@ -129,6 +129,7 @@ def _unique(entries: Any) -> list[Entry]:
 # --- links ----------------------------------------------------------------------------------------------
 
 
+@by_identity  # asked up to three times per entry and list; safe_href parses each URL
 def entry_links(record: Record) -> tuple[str, ...]:
     """Every web link of a reading, once: the record's URL, then the links beside it (blog, code)."""
     return tuple(dict.fromkeys(u for u in (record.url, *record.extra_urls) if markup.safe_href(u)))
