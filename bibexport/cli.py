@@ -98,7 +98,8 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         if todo and not offline:
             from bibexport.http import make_http
 
-            http = make_http(course.endpoints, cache=not no_cache)
+            # --refresh asks the sources again: an HTTP answer cached earlier would defeat it.
+            http = make_http(course.endpoints, cache=not (no_cache or refresh))
             try:
                 click.echo(f"resolving {len(todo)} reading(s)…", err=True)
                 results = pipeline.resolve_readings([pipeline.plan(r) for r in todo], http, course, _stderr_progress())

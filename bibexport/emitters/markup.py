@@ -383,8 +383,16 @@ def _html_item(item: Item) -> str:
 
 
 #: Serializer by format: ``(document, fragment, cache)`` -> text (``cache`` a render cache or None).
-SERIALIZERS: dict[str, Callable[[Document, bool, Any], str]] = {
-    "md": lambda doc, fragment, cache=None: to_md(doc, cache=cache),
-    "html": lambda doc, fragment, cache=None: to_html(doc, fragment=fragment, cache=cache),
-    "txt": lambda doc, fragment, cache=None: to_txt(doc, cache=cache),
-}
+def _md(doc: Document, fragment: bool, cache: Any = None) -> str:
+    return to_md(doc, cache=cache)
+
+
+def _html(doc: Document, fragment: bool, cache: Any = None) -> str:
+    return to_html(doc, fragment=fragment, cache=cache)
+
+
+def _txt(doc: Document, fragment: bool, cache: Any = None) -> str:
+    return to_txt(doc, cache=cache)
+
+
+SERIALIZERS: dict[str, Callable[[Document, bool, Any], str]] = {"md": _md, "html": _html, "txt": _txt}
