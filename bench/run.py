@@ -27,17 +27,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from mock import ArxivMock, WebHost, synthetic_title  # noqa: E402
+from unittest.mock import ArxivMock, WebHost, synthetic_title
 
-from bibexport.config import MAX_INPUT_BYTES  # noqa: E402
+from bibexport.config import MAX_INPUT_BYTES
 
 #: The real politeness interval arXiv asks for (terms of use): one request every 3 s.
 ARXIV_REAL_DELAY = 3.0
@@ -89,14 +89,14 @@ class Bench:
         """
         cmd = [sys.executable, "-m", "bibexport", *args]
         if lift_cap:
-            cmd[1:3] = ["-c", "import bibexport.config as c; c.MAX_INPUT_BYTES = 10**9; "
-                              "from bibexport.cli import main; main()"]
+            cmd[1:3] = ["-c", ("import bibexport.config as c; c.MAX_INPUT_BYTES = 10**9; "
+                              "from bibexport.cli import main; main()")]
         timeout = timeout or self.timeout
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, env={**self.env, **(extra_env or {})}, cwd=cwd or self.scratch,
-                                  capture_output=True, text=True, timeout=timeout)
+                                  capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             return Run(timeout, -1, f"timed out after {timeout:.0f} s")
         wall = time.perf_counter() - start
@@ -422,9 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bibexport-bench-") as scratch:
         b = Bench(Path(scratch), args.timeout)
-        startup = None
         if "startup" in only:
-            got, startup = bench_startup(b, 5 if args.quick else 11)
+            got, _ = bench_startup(b, 5 if args.quick else 11)
             rows += got
         if "arxiv" in only:
             rows += bench_arxiv(b, [10, 100] if args.quick else [10, 100, 1000], args.arxiv_latency,

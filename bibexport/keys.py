@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from anyascii import anyascii
 
 from bibexport.model import Record
 
 #: Words Google Scholar skips when it picks the title word of a key.
-STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "a an the of on in at to for and or but with without from by as is are was be via into onto over under "
-    "about your our their its this that these those do does how what why when which who can not no".split()
+    "about your our their its this that these those do does how what why when which who can not no"
 )
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _ALNUM = re.compile(r"[^a-z0-9]+")
 
 

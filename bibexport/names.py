@@ -38,7 +38,7 @@ def parse_name(name: str) -> Person:
         return Person(literal=text[1:-1].strip())
     try:
         p = PybtexPerson(text)
-    except Exception:  # pybtex rejects some odd strings (too many commas): keep the text whole
+    except Exception:  # noqa: BLE001  pybtex raises several types on odd strings (too many commas): keep it whole
         return Person(literal=text)
     family = " ".join(p.last_names)
     given = " ".join(p.first_names + p.middle_names)

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.replay import ReplayServer  # noqa: E402
+from tests.replay import ReplayServer
 
 
 def main() -> int:

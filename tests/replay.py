@@ -74,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         service, _, rest = parts.path.lstrip("/").partition("/")
@@ -213,7 +213,7 @@ class ReplayServer(ThreadingHTTPServer):
             "BIBEXPORT_WEB_MIRROR": f"{self.base}/web",
         }
 
-    def __enter__(self) -> ReplayServer:
+    def __enter__(self) -> ReplayServer:  # noqa: PYI034  (Python 3.10 has no typing.Self)
         self._thread.start()
         return self
 

@@ -85,7 +85,7 @@ def test_keep_case_words_keep_their_case_in_bib_and_csl(tmp_path: Path) -> None:
     assert "{The {Pile}: An {800GB} Dataset" in bib or "The {Pile}: An {800GB} Dataset" in bib
     assert "The Flan {Collection}: Designing" in bib
     items = json.loads((course / "out" / "readings.json").read_text(encoding="utf-8"))
-    pile = [i for i in items if i["id"] == "gao2020pile"][0]
+    pile = next(i for i in items if i["id"] == "gao2020pile")
     assert '<span class="nocase">Pile</span>' in pile["title"]
     bad = run(["build", "--offline"], _with(course, 'keep_case = ["Pile", "Collection"]', 'keep_case = "Pile"'))
     assert bad.returncode == 3 and "'keep_case' must be a list of single words" in bad.stderr

@@ -72,24 +72,24 @@ def test_every_problem_is_reported_with_its_line() -> None:
     bad += '\n[[sessions.required]]\nlinks = "https://x.org"\n'
     found = problems(bad)
     assert found == [
-        "sessions.toml:3: unknown key 'styel' in [course] (did you mean 'style'? allowed: title, style, "
-        "keep_preprints, keep_case, exclude, endpoints)",
-        "sessions.toml:22: 'year' in reading 'OLMo: Accelerating the Science of Language Models' must be a year "
-        "like 2023, not '2024'",
-        "sessions.toml:26: duplicate session slug 'basicllm' (already used by the session at line 5; slugs must "
-        "be unique)",
-        "sessions.toml:28: 'date' in session 'basicllm' is not a date: '2024-02-31' (write a TOML date without "
-        "quotes, e.g. date = 2024-02-08)",
+        ("sessions.toml:3: unknown key 'styel' in [course] (did you mean 'style'? allowed: title, style, "
+        "keep_preprints, keep_case, exclude, endpoints)"),
+        ("sessions.toml:22: 'year' in reading 'OLMo: Accelerating the Science of Language Models' must be a year "
+        "like 2023, not '2024'"),
+        ("sessions.toml:26: duplicate session slug 'basicllm' (already used by the session at line 5; slugs must "
+        "be unique)"),
+        ("sessions.toml:28: 'date' in session 'basicllm' is not a date: '2024-02-31' (write a TOML date without "
+        "quotes, e.g. date = 2024-02-08)"),
         "sessions.toml:33: session 'basicllm', required reading 1 has no 'title' (add title = \"...\")",
-        "sessions.toml:34: 'links' in session 'basicllm', required reading 1 must be a list of strings "
-        "(write links = [\"https://...\"])",
+        ("sessions.toml:34: 'links' in session 'basicllm', required reading 1 must be a list of strings "
+        "(write links = [\"https://...\"])"),
     ]
 
 
 def test_quoted_valid_date_gets_a_precise_hint() -> None:
     found = problems(GOOD.replace("date = 2024-02-08", 'date = "2024-02-08"'))
-    assert found == ["sessions.toml:8: 'date' in session 'basicllm' is not a date: '2024-02-08' "
-                     "(remove the quotes: date = 2024-02-08)"]
+    assert found == [("sessions.toml:8: 'date' in session 'basicllm' is not a date: '2024-02-08' "
+                     "(remove the quotes: date = 2024-02-08)")]
 
 
 def test_syntax_error_names_the_line() -> None:
