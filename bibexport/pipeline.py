@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from bibexport import resolvers
 from bibexport.keys import assign_keys
@@ -40,35 +41,37 @@ RETRY_STATUSES = frozenset({UNAVAILABLE})
 Progress = Callable[[str], None]
 
 
+class Lookup(NamedTuple):
+    """One link as a resolver reads it: which resolver, the id it looks up, and the link it came from."""
+
+    resolver: str
+    ident: str
+    link: str
+
+
 @dataclass(frozen=True)
 class Target:
     """What to look up for one reading."""
 
     reading: Reading
-    primary: tuple[str, str] | None = None  # (resolver, id) of the most scholarly link
-    fallbacks: tuple[tuple[str, str], ...] = ()  # non-scholarly links to try if no paper is found
+    primary: Lookup | None = None  # the most scholarly link
+    fallbacks: tuple[Lookup, ...] = ()  # non-scholarly links to try if no paper is found
     title_search: bool = False  # search arXiv by title when the links do not name a paper
-    extra_links: tuple[str, ...] = ()  # the reading's links other than the one that identifies the work
+
+    def others(self, link: str) -> tuple[str, ...]:
+        """The reading's links except ``link`` (they stay with the entry as extra URLs)."""
+        return tuple(x for x in self.reading.links if x != link)
 
 
 def plan(reading: Reading) -> Target:
-    """Choose how to resolve a reading.  Pure: only ``match`` functions are called."""
-    matched: list[tuple[int, str, tuple[str, str]]] = []
-    for link in reading.links:
-        hit = resolvers.match(link)
-        if hit is not None:
-            matched.append((resolvers.rank(hit[0]), link, hit))
-    scholarly = sorted((m for m in matched if m[2][0] in resolvers.SCHOLARLY), key=lambda m: m[0])
-    others = [m for m in matched if m[2][0] not in resolvers.SCHOLARLY]
+    """Choose how to resolve a reading.  Pure: only ``match`` functions are called, once per link."""
+    lookups = sorted((Lookup(*hit, link) for link in reading.links if (hit := resolvers.match(link))),
+                     key=lambda lk: resolvers.rank(lk.resolver))
+    scholarly = [lk for lk in lookups if lk.resolver in resolvers.SCHOLARLY]
+    pages = tuple(lk for lk in lookups if lk.resolver not in resolvers.SCHOLARLY)
     if scholarly:
-        _, link, hit = scholarly[0]
-        extra = tuple(x for x in reading.links if x != link)
-        return Target(reading, primary=hit, extra_links=extra, title_search=True,
-                      fallbacks=tuple(m[2] for m in sorted(others, key=lambda m: m[0])))
-    prefer_link = reading.overrides.prefer == "link"
-    fallbacks = tuple(m[2] for m in sorted(others, key=lambda m: m[0]))
-    return Target(reading, primary=None, fallbacks=fallbacks, title_search=not prefer_link,
-                  extra_links=reading.links)
+        return Target(reading, primary=scholarly[0], fallbacks=pages, title_search=True)
+    return Target(reading, fallbacks=pages, title_search=reading.overrides.prefer != "link")
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,7 @@ class Result:
 
     reading: Reading
     outcome: Outcome
-    via: str = ""  # the link or "title" that gave the record
-    extra_links: tuple[str, ...] = ()
+    extra_links: tuple[str, ...] = ()  # the reading's links other than the one that gave the record
     notes: tuple[str, ...] = ()
 
 
@@ -90,83 +92,70 @@ def resolve_readings(
     Order of work (and of requests): one batched call per resolver for the scholarly links; then one arXiv
     title search per reading that still has no paper; then the remaining page links, batched per resolver.
     """
-    results: dict[str, Result] = {}
+    outcomes: dict[str, Outcome] = {}
+    extras: dict[str, tuple[str, ...]] = {}
     notes: dict[str, list[str]] = {t.reading.fingerprint: [] for t in targets}
     down: set[str] = set()  # services that answered "unavailable": not asked again in this run
-    by_resolver: dict[str, list[Target]] = {}
+
+    def unresolved(t: Target) -> bool:
+        found = outcomes.get(t.reading.fingerprint)
+        return found is None or not found.ok
+
+    def ask(pairs: list[tuple[Target, Lookup]], what: str) -> None:
+        """One batch per resolver for ``(target, lookup)`` pairs; record each outcome (or why it failed)."""
+        by_resolver: dict[str, list[tuple[Target, Lookup]]] = {}
+        for t, lk in pairs:
+            by_resolver.setdefault(lk.resolver, []).append((t, lk))
+        for name in sorted(by_resolver, key=resolvers.rank):
+            group = by_resolver[name]
+            progress(f"{name}: {len(group)} {what}")
+            answers = batch(name, [lk.ident for _, lk in group], http, course)
+            if answers and all(o.kind == UNAVAILABLE for o in answers.values()):
+                down.add(name)
+            for t, lk in group:
+                fp = t.reading.fingerprint
+                out = answers.get(lk.ident) or Outcome(f"{name}:{lk.ident}", kind=NOT_FOUND, reason="no answer")
+                outcomes[fp] = out
+                extras[fp] = t.others(lk.link) if out.ok else t.reading.links
+                if out.ok and what == "page(s)":
+                    # The page itself is the work: that no paper has its title is expected, not news.
+                    notes[fp] = [n for n in notes[fp] if "title search" not in n]
+                elif not out.ok:
+                    notes[fp].append(f"{out.identifier}: {out.reason or out.kind}")
+
+    ask([(t, t.primary) for t in targets if t.primary is not None], "reading(s)")
     for t in targets:
-        if t.primary is not None:
-            by_resolver.setdefault(t.primary[0], []).append(t)
-    for name in sorted(by_resolver, key=resolvers.rank):
-        group = by_resolver[name]
-        progress(f"{name}: {len(group)} reading(s)")
-        outcomes = batch(name, [t.primary[1] for t in group if t.primary], http, course)
-        if outcomes and all(o.kind == UNAVAILABLE for o in outcomes.values()):
-            down.add(name)
-        for t in group:
-            assert t.primary is not None
-            out = outcomes.get(t.primary[1]) or Outcome(f"{name}:{t.primary[1]}", kind=NOT_FOUND, reason="no answer")
-            if out.ok:
-                results[t.reading.fingerprint] = Result(t.reading, out, via=_link_for(t.reading, t.primary),
-                                                        extra_links=t.extra_links)
-            else:
-                notes[t.reading.fingerprint].append(f"{out.identifier}: {out.reason or out.kind}")
-                results[t.reading.fingerprint] = Result(t.reading, out, extra_links=t.reading.links)
-    pending = [t for t in targets if t.reading.fingerprint not in results or not results[t.reading.fingerprint].outcome.ok]
-    for t in pending:
-        if not t.title_search or not t.reading.title.strip():
+        fp = t.reading.fingerprint
+        if not unresolved(t) or not t.title_search or not t.reading.title.strip():
             continue
         if "arxiv" in down:
-            notes[t.reading.fingerprint].append("arXiv title search skipped: arXiv is unavailable")
+            notes[fp].append("arXiv title search skipped: arXiv is unavailable")
             continue
         progress(f"arxiv: title search for {t.reading.title!r}")
         out = search_title("arxiv", t.reading.title, t.reading.overrides.authors, http, course)
         if out.kind == UNAVAILABLE:
             down.add("arxiv")
         if out.ok:
-            extra = t.reading.links if t.primary is None else t.extra_links + (_link_for(t.reading, t.primary),)
-            results[t.reading.fingerprint] = Result(t.reading, out, via="title", extra_links=tuple(dict.fromkeys(extra)))
+            outcomes[fp], extras[fp] = out, t.reading.links  # every link stays with the paper found by title
         else:
-            notes[t.reading.fingerprint].append(f"arXiv title search: {out.reason or out.kind}")
-            results.setdefault(t.reading.fingerprint, Result(t.reading, out, extra_links=t.reading.links))
-    pending = [t for t in targets if t.fallbacks and not results.get(t.reading.fingerprint, _NONE).outcome.ok]
-    by_resolver = {}
-    for t in pending:
-        by_resolver.setdefault(t.fallbacks[0][0], []).append(t)
-    for name in sorted(by_resolver, key=resolvers.rank):
-        group = by_resolver[name]
-        progress(f"{name}: {len(group)} page(s)")
-        outcomes = batch(name, [t.fallbacks[0][1] for t in group], http, course)
-        for t in group:
-            out = outcomes.get(t.fallbacks[0][1]) or Outcome(f"{name}:{t.fallbacks[0][1]}", kind=NOT_FOUND)
-            link = _link_for(t.reading, t.fallbacks[0])
-            extra = tuple(x for x in t.reading.links if x != link)
-            results[t.reading.fingerprint] = Result(t.reading, out, via=link if out.ok else "", extra_links=extra)
-            if out.ok:
-                # The page itself is the work: that no paper has its title is expected, not news.
-                notes[t.reading.fingerprint] = [n for n in notes[t.reading.fingerprint] if "title search" not in n]
-            else:
-                notes[t.reading.fingerprint].append(f"{out.identifier}: {out.reason or out.kind}")
+            notes[fp].append(f"arXiv title search: {out.reason or out.kind}")
+            outcomes.setdefault(fp, out)
+            extras.setdefault(fp, t.reading.links)
+    ask([(t, t.fallbacks[0]) for t in targets if t.fallbacks and unresolved(t)], "page(s)")
     if "openreview" not in down:
-        ok = [(t.reading, results[t.reading.fingerprint].outcome) for t in targets if t.reading.fingerprint in results]
-        upgraded, upgrade_notes = upgrade_preprints(ok, http, course, progress)
-        for fp, outcome in upgraded.items():
-            r = results[fp]
-            results[fp] = Result(r.reading, outcome, r.via, r.extra_links)
+        found = [(t.reading, outcomes[t.reading.fingerprint]) for t in targets if t.reading.fingerprint in outcomes]
+        upgraded, upgrade_notes = upgrade_preprints(found, http, course, progress)
+        outcomes.update(upgraded)
         for fp, more in upgrade_notes.items():
             notes[fp].extend(more)
+    results: dict[str, Result] = {}
     for t in targets:
         fp = t.reading.fingerprint
-        if fp not in results:
+        if fp not in outcomes:
             reason = "no link and no title search" if not t.reading.links else "no resolver for its links"
-            results[fp] = Result(t.reading, Outcome(f"reading:{fp}", kind=NOT_FOUND, reason=reason),
-                                 extra_links=t.reading.links)
-        results[fp] = Result(results[fp].reading, results[fp].outcome, results[fp].via, results[fp].extra_links,
-                             tuple(notes[fp]))
+            outcomes[fp] = Outcome(f"reading:{fp}", kind=NOT_FOUND, reason=reason)
+        results[fp] = Result(t.reading, outcomes[fp], extras.get(fp, t.reading.links), tuple(notes[fp]))
     return results
-
-
-_NONE = Result(Reading(title=""), Outcome("", kind=NOT_FOUND))
 
 
 def work_identifier(outcome: Outcome) -> str:
@@ -184,14 +173,6 @@ def work_identifier(outcome: Outcome) -> str:
         if record.doi:
             return f"doi:{record.doi.lower()}"
     return outcome.identifier
-
-
-def _link_for(reading: Reading, hit: tuple[str, str]) -> str:
-    for link in reading.links:
-        found = resolvers.match(link)
-        if found == hit:
-            return link
-    return ""
 
 
 def title_warning(reading: Reading, record: Record) -> str:
@@ -226,7 +207,7 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
             continue
         out = result.outcome
         if not out.ok and previous is not None and previous.status == RESOLVED:
-            entries.append(LockEntry(**{**previous.__dict__, "warnings": (f"kept: {out.reason or out.kind}",)}))
+            entries.append(replace(previous, warnings=(f"kept: {out.reason or out.kind}",)))
             continue
         warnings = list(out.warnings) + list(result.notes if out.ok else ())
         reason = "" if out.ok else "; ".join(result.notes) or out.reason
@@ -333,7 +314,7 @@ def assemble(course: Course, lock: Lock) -> Assembly:
 
 def pin_keys(lock: Lock, keys: dict[str, str]) -> Lock:
     """The lock with each entry's key set to the one assembled (so it stays pinned from now on)."""
-    return Lock.of([LockEntry(**{**e.__dict__, "key": keys.get(e.fingerprint, e.key)}) for e in lock.entries])
+    return Lock.of([replace(e, key=keys.get(e.fingerprint, e.key)) for e in lock.entries])
 
 
 def select_refresh(patterns: Iterable[str]) -> Callable[[Reading, LockEntry | None], bool]:
