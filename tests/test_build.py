@@ -98,6 +98,8 @@ def test_build_against_replayed_services(course_dir: Path) -> None:
     searches = [q["search_query"] for q in arxiv if q.get("search_query")]
     assert len(searches) == 3  # Llama 2, the OpenReview reading whose note is missing, the unfindable one
     assert "wrote" in proc.stdout and "out" in proc.stdout
+    # Not a TTY (a CI log): one line saying what is resolved, then the summary; no progress redraws.
+    assert "resolving 7 reading(s)" in proc.stderr and "\r" not in proc.stderr and "\033[" not in proc.stderr
 
     out = course_dir / "out"
     items = json.loads((out / "readings.json").read_text(encoding="utf-8"))

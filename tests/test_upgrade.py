@@ -107,3 +107,17 @@ def test_journal_ref_without_a_venue_found_is_reported() -> None:
     result = resolve_readings([plan(reading)], Http(retries=0), Course(sessions=()))[reading.fingerprint]
     assert result.outcome.record is not None and result.outcome.record.type == "article"
     assert any("Transactions on Machine Learning Research" in n and "set venue" in n for n in result.notes)
+
+
+@responses.activate
+def test_a_reading_can_keep_its_preprint() -> None:
+    """``keep_preprint = true`` on a reading: no venue look-up, the arXiv record stays (course default: upgrade)."""
+    from bibexport.model import Overrides
+
+    responses.add(responses.GET, re.compile(r"https://export\.arxiv\.org/api/query.*"),
+                  body=(FIX / "arxiv" / "2305.18290.xml").read_bytes(), content_type="application/atom+xml")
+    reading = Reading(title="DPO", links=("https://arxiv.org/abs/2305.18290",),
+                      overrides=Overrides(keep_preprint=True))
+    record = resolve_readings([plan(reading)], Http(retries=0), Course(sessions=()))[reading.fingerprint].outcome.record
+    assert record is not None and record.type == "article" and record.arxiv_id == "2305.18290"
+    assert not any("openreview" in c.request.url for c in responses.calls)
