@@ -35,7 +35,10 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="bibexport")
+@click.version_option(
+    __version__, prog_name="bibexport",
+    message="%(prog)s %(version)s: course reading lists to BibTeX, CSL-JSON and reference lists "
+            "(not the CTAN bibexport script)")
 def cli() -> None:
     """Turn a course reading list (sessions.toml) into BibTeX, CSL-JSON and formatted reference lists."""
 
@@ -51,12 +54,13 @@ def _stderr_progress() -> Any:
 
 
 def _split_formats(values: Sequence[str]) -> list[str]:
-    from bibexport.emitters import DEFAULT_FORMATS, FORMATS
+    from bibexport.emitters import ALIASES, DEFAULT_FORMATS, FORMATS, canonical_format
 
-    names = [v.strip() for value in values for v in value.split(",") if v.strip()] or list(DEFAULT_FORMATS)
+    names = [canonical_format(v) for value in values for v in value.split(",") if v.strip()] or list(DEFAULT_FORMATS)
     for name in names:
         if name not in FORMATS:
-            raise click.BadParameter(f"unknown format {name!r}; choose from {', '.join(FORMATS)}", param_hint="--format")
+            known = ", ".join([*FORMATS, *ALIASES])
+            raise click.BadParameter(f"unknown format {name!r}; choose from {known}", param_hint="--format")
     return list(dict.fromkeys(names))
 
 
@@ -213,7 +217,8 @@ def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None
 
 @cli.command()
 @click.argument("items", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json"]), default="bibtex", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "bib", "csl-json", "json"], case_sensitive=False),
+              default="bibtex", show_default=True)
 @click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
 def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web)."""
@@ -242,7 +247,8 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     keys = assign_keys([(i, rec, "") for i, rec in records], {})
     pairs = [(keys[i], rec) for i, rec in records]
     if pairs:
-        click.echo(bibtex.emit(pairs) if fmt == "bibtex" else csljson.emit(pairs), nl=False)
+        as_bib = fmt.lower() in ("bibtex", "bib")
+        click.echo(bibtex.emit(pairs) if as_bib else csljson.emit(pairs), nl=False)
     if failed:
         sys.exit(ExitCode.STRICT)
 
