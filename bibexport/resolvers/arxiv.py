@@ -45,7 +45,20 @@ _OLD = r"[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7}"
 _ID = rf"(?:{_NEW}|{_OLD})(?:v\d+)?"
 _BARE = re.compile(rf"^(?:arxiv:\s*)?(?P<id>{_ID})$", re.IGNORECASE)
 _URL_PATH = re.compile(rf"^/(?:abs|pdf|html|format)/(?P<id>{_ID})(?:\.pdf)?/?$")
-_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
+#: arXiv's own file tree: /ftp/arxiv/papers/2310/2310.06825.pdf, and /ftp/cs/papers/0112/0112017.pdf for old ids.
+_FTP_PATH = re.compile(r"^/ftp/(?P<archive>[a-z][a-z.-]*)/papers/\d{4}/(?P<num>\d{4}\.\d{4,5}|\d{7})(?:v\d+)?\.pdf$")
+_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "browse.arxiv.org"})
+#: Other hosts that show an arXiv paper under its id (mirrors, readers, paper pages): host → path pattern.
+_MIRRORS: dict[str, re.Pattern[str]] = {
+    host: re.compile(pattern)
+    for hosts, pattern in (
+        (("ar5iv.org", "ar5iv.labs.arxiv.org", "www.ar5iv.org"), rf"^/(?:abs|html|pdf)/(?P<id>{_ID})/?$"),
+        (("alphaxiv.org", "www.alphaxiv.org"), rf"^/(?:abs|overview|pdf)/(?P<id>{_ID})(?:\.pdf)?/?$"),
+        (("huggingface.co",), rf"^/papers/(?P<id>{_NEW}(?:v\d+)?)/?$"),
+        (("www.semanticscholar.org", "semanticscholar.org"), rf"^/arxiv/(?P<id>{_ID})/?$"),
+    )
+    for host in hosts
+}
 _VERSION = re.compile(r"v(\d+)$")
 
 
@@ -268,9 +281,20 @@ class ArxivResolver:
             parts = urlsplit(text if "//" in text else "//" + text)
         except ValueError:  # e.g. an unbalanced "[" in the host part
             return None
-        if parts.scheme not in ("", "http", "https") or parts.netloc.lower() not in _HOSTS:
+        host = parts.netloc.lower()
+        if parts.scheme not in ("", "http", "https"):
             return None
-        m = _URL_PATH.match(parts.path)
+        if host in _HOSTS:
+            m = _URL_PATH.match(parts.path)
+            if m:
+                return m.group("id")
+            ftp = _FTP_PATH.match(parts.path)
+            if ftp is None:
+                return None
+            num = ftp.group("num")
+            return num if ftp.group("archive") == "arxiv" else f"{ftp.group('archive')}/{num}"
+        mirror = _MIRRORS.get(host)
+        m = mirror.match(parts.path) if mirror is not None else None
         return m.group("id") if m else None
 
     def resolve(self, ids: Sequence[str], http: HttpClient, endpoints: Endpoints) -> dict[str, Outcome]:
