@@ -177,6 +177,27 @@ def _relative(out_dir: Path, files: Mapping[Path, str]) -> dict[Path, bytes]:
     return rel
 
 
+def _refuse_links(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
+    """Refuse a build whose files would be written through a symbolic link inside ``out_dir``.
+
+    ``out/s0 -> ../../elsewhere`` can be committed to a course repository; following it would overwrite files
+    outside ``out/``.  Replacing the link by a folder would silently drop what the user linked, so the build
+    stops instead and names the link.  (``out`` itself may be a link: the user chose that folder with ``-o``.)
+    A file that is itself a link is never followed either: it is replaced, like any file we rewrite."""
+    seen: set[Path] = set()
+    for name in sorted(rel):
+        for depth in range(1, len(name.parts)):
+            sub = Path(*name.parts[:depth])
+            if sub in seen:
+                continue
+            seen.add(sub)
+            if (out_dir / sub).is_symlink():
+                target = os.readlink(out_dir / sub)
+                raise OutputError(f"cannot write {out_dir / name}: {out_dir / sub} is a symbolic link (to {target}); "
+                                  "bibexport never writes through a link inside the output folder (remove the link, "
+                                  "or give the real folder with -o)")
+
+
 def _unchanged(out_dir: Path, rel: Mapping[Path, bytes]) -> bool:
     try:
         return all((out_dir / name).read_bytes() == data for name, data in rel.items())
@@ -212,6 +233,7 @@ def write_tree(out_dir: Path, files: Mapping[Path, str]) -> None:
     in ``out_dir`` are kept.  Raises :class:`OutputError` when the tree cannot be written.
     """
     rel = _relative(out_dir, files)
+    _refuse_links(out_dir, rel)
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()  # swap the folder the link points to, keep the link
     try:
