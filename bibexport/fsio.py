@@ -48,8 +48,34 @@ def _test_delay() -> None:
             time.sleep(float(value))
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (``os.umask`` can only swap it)."""
+    with contextlib.suppress(OSError, ValueError, IndexError), \
+            open("/proc/self/status", encoding="ascii", errors="replace") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits a rewritten ``path`` gets: an existing regular file's own (a lockfile made 0664 for a
+    group stays so), else what a new file gets from the umask (not ``mkstemp``'s private 0600)."""
+    with contextlib.suppress(OSError):
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode):
+            return stat.S_IMODE(st.st_mode)
+    return 0o666 & ~_umask()
+
+
+def _write_synced(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write and fsync ``path``; with ``mode``, the file gets exactly those permission bits (umask aside)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
+    with open(fd, "wb") as handle:
+        if mode is not None:
+            os.fchmod(handle.fileno(), mode)
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -99,10 +125,11 @@ def atomic_write(path: Path, text: str) -> None:
         _remove_stale_temps(path)
         if path.exists() and path.read_bytes() == data:
             return  # unchanged: keep the file (and its mtime) as it is
+        mode = _mode_for(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
-            _write_synced(Path(tmp), data)
+            _write_synced(Path(tmp), data, mode)  # mkstemp made it 0600: set the mode before the rename
             _test_delay()
             os.replace(tmp, path)
             _fsync_dir(path.parent)
@@ -378,9 +405,10 @@ def _swap_in(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
         for name in sorted(rel):
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            mode = _mode_for(target)  # the old tree's file (hard-linked here), or a new file's umask mode
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()  # may be a hard link to the old tree's file: never write through it
-            _write_synced(target, rel[name])
+            _write_synced(target, rel[name], mode)
             _test_delay()
         for folder in sorted({(staging / n).parent for n in rel}, key=lambda p: len(p.parts), reverse=True):
             _fsync_dir(folder)
