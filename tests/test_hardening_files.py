@@ -30,6 +30,7 @@ import pytest
 
 from bibexport import fsio, lockfile
 from bibexport.errors import InputError, OutputError
+from bibexport.keys import KeyClash, KeyClashError, assign_keys
 from bibexport.model import Person, Record
 from tests.replay import ReplayServer
 
@@ -271,6 +272,21 @@ def test_a_hand_key_may_take_a_pin_whose_reading_is_gone(tmp_path: Path) -> None
     proc = build(work)
     assert proc.returncode == 0, proc.stderr
     assert "@misc{alpha2020beta," in (work / "out" / "readings.bib").read_text(encoding="utf-8")
+
+
+def test_assign_keys_clashes_and_what_is_no_clash() -> None:
+    a, b = Record(type="article", title="Paper A"), Record(type="article", title="Paper B")
+    with pytest.raises(KeyClashError) as info:
+        assign_keys([("x", a, "k"), ("y", b, "k")], {})
+    assert info.value.clashes == [KeyClash("k", "y", "x", pinned=False)]
+    with pytest.raises(KeyClashError) as info:
+        assign_keys([("x", a, ""), ("y", b, "pin")], {"x": "pin"})
+    assert info.value.clashes == [KeyClash("pin", "y", "x", pinned=True)]
+    # the pin's own work asks for another key by hand: it gives the pin up, and another work may take it
+    assert assign_keys([("x", a, "mine"), ("y", b, "pin")], {"x": "pin"}) == {"x": "mine", "y": "pin"}
+    # the same work asking twice is one key; a pinned work asking for its own pin keeps it
+    assert assign_keys([("x", a, "k"), ("x", a, "k")], {}) == {"x": "k"}
+    assert assign_keys([("x", a, "pin"), ("y", b, "")], {"x": "pin"})["x"] == "pin"
 
 
 # ------------------------------------------------------------------------------- hole 7: the last good record
