@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from bibexport import resolvers
-from bibexport.keys import assign_keys
+from bibexport.errors import InputError, Problem
+from bibexport.keys import KeyClash, KeyClashError, assign_keys
 from bibexport.lockfile import Lock, LockEntry, identity
 from bibexport.model import (
     Bibliography,
@@ -300,7 +301,10 @@ def assemble(course: Course, lock: Lock) -> Assembly:
     for reading in course.readings():
         ident, record, _, _ = per_reading[reading.fingerprint]
         items.append((ident, record, reading.overrides.key))
-    keys = assign_keys(items, lock.pinned_keys())
+    try:
+        keys = assign_keys(items, lock.pinned_keys())
+    except KeyClashError as exc:
+        raise InputError(_clash_problems(course, per_reading, exc.clashes)) from None
     sessions = []
     for session in course.sessions:
         parts: dict[str, list[Entry]] = {"required": [], "further": []}
@@ -310,6 +314,27 @@ def assemble(course: Course, lock: Lock) -> Assembly:
         sessions.append(SessionBibliography(session, tuple(parts["required"]), tuple(parts["further"])))
     fp_keys = {r.fingerprint: keys[per_reading[r.fingerprint][0]] for r in course.readings()}
     return Assembly(Bibliography(course, tuple(sessions)), fp_keys)
+
+
+def _clash_problems(course: Course, per_reading: dict[str, tuple[str, Record, bool, str]],
+                    clashes: list[KeyClash]) -> list[Problem]:
+    """One problem per hand key that another work holds, at the line of the reading asking for it."""
+    def first(identity: str, key: str = "") -> Reading:
+        readings = [r for r in course.readings() if per_reading[r.fingerprint][0] == identity]
+        return next((r for r in readings if key and r.overrides.key == key), readings[0])
+
+    problems = []
+    for c in clashes:
+        claimant, holder = first(c.claimant, c.key), first(c.holder, "" if c.pinned else c.key)
+        other = f"the reading on line {holder.line} ({holder.title!r})"
+        if c.pinned:
+            message = f"citation key '{c.key}' is pinned in the lockfile to {other}; a pinned key never changes"
+            hint = "give this reading another key"
+        else:
+            message = f"citation key '{c.key}' is also the key of {other}"
+            hint = "give each reading its own key"
+        problems.append(Problem(course.path, claimant.line, message, hint))
+    return problems
 
 
 def pin_keys(lock: Lock, keys: dict[str, str]) -> Lock:
