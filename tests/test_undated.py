@@ -196,3 +196,29 @@ def test_a_title_that_is_its_label_is_never_searched() -> None:
 def test_listed_authors_split_like_the_rest_of_bibexport(written: str, families: list[str]) -> None:
     assert [p.family for p in split_names(written)] == families
     assert [p.family for p in Listed(authors=written).persons] == families
+
+
+def test_a_date_with_when_is_machine_readable_in_html_and_as_written_in_text(course_dir: Path) -> None:
+    text = COURSE.replace('when = "Tuesday, Aug 29"', 'date = 2023-08-29\nwhen = "Tuesday, Aug 29"')
+    (course_dir / "sessions.toml").write_text(text, encoding="utf-8")
+    proc = run(["build", "--offline", "-f", "html,txt"], course_dir)
+    assert proc.returncode == 0, proc.stderr
+    html = (course_dir / "out" / "readings.html").read_text(encoding="utf-8")
+    assert '<h2>Week 3: Transformers <time datetime="2023-08-29">(Tuesday, Aug 29)</time></h2>' in html
+    txt = (course_dir / "out" / "readings.txt").read_text(encoding="utf-8")
+    assert "\nWeek 3: Transformers (Tuesday, Aug 29)\n---" in txt
+
+
+def test_readme_documents_the_keys_the_importer_writes() -> None:
+    from bibexport.config import parse_course
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## `sessions.toml`", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert len(blocks) == 2
+    full = parse_course(blocks[0])  # the reference example parses as it is
+    assert full.sessions[0].slug == "alignment"
+    example = parse_course('[[sessions]]\nslug = "week-3"\nname = "Week 3"\n\n' + blocks[1])
+    reading = example.sessions[0].readings[0]
+    assert example.sessions[0].date is None and reading.title_is_label
+    assert reading.listed == Listed("Alec Radford, Jeffrey Wu, Rewon Child", 2019, "OpenAI blog", "sections 1-3")
