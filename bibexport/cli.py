@@ -127,6 +127,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
             atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
         rendercache.save(cache)  # only after a successful build
     _report(course, lock, offline and bool(todo), config_path)
+    _report_from_list(assembly.bibliography, config_path)
     _report_undated(assembly.bibliography, config_path)
     click.echo(f"wrote {len(files)} files to {out_dir}/ and updated {lock_path}")
     unresolved = [e for e in lock.entries if e.status != "resolved"]
@@ -169,18 +170,37 @@ def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) ->
                        f"(also on line {line}); it is built once", err=True)
 
 
-def _report_undated(bib: Any, config_path: Path) -> None:
-    """One warning per work with no date: BibTeX styles such as plainnat warn "empty year" for it."""
-    seen: set[str] = set()
+def _by_reading(bib: Any) -> Any:
+    """Each assembled entry with the reading it came from, session by session (required, then further)."""
     for sb in bib.sessions:
         readings = [r for r in sb.session.readings if r.role == "required"]
         readings += [r for r in sb.session.readings if r.role == "further"]
-        for reading, e in zip(readings, sb.required + sb.further):
-            if e.record.issued or e.key in seen:
-                continue
-            seen.add(e.key)
-            click.echo(f"  warning: {config_path}:{reading.line} {e.key}: no date known; add year = ... to the "
-                       "reading (BibTeX styles such as plainnat warn on an empty year)", err=True)
+        yield from zip(readings, sb.required + sb.further)
+
+
+def _report_from_list(bib: Any, config_path: Path) -> None:
+    """Say which fields of an unresolved entry come from the reading list (``listed``), not from a source."""
+    from bibexport.pipeline import listed_fields
+
+    seen: set[str] = set()
+    for reading, e in _by_reading(bib):
+        fields = listed_fields(e.record)
+        if e.resolved or not fields or e.key in seen:
+            continue
+        seen.add(e.key)
+        click.echo(f"  from the list: {config_path}:{reading.line} {e.key}: {', '.join(fields)} as the reading list "
+                   "gives them (listed), not from a source", err=True)
+
+
+def _report_undated(bib: Any, config_path: Path) -> None:
+    """One warning per work with no date: BibTeX styles such as plainnat warn "empty year" for it."""
+    seen: set[str] = set()
+    for reading, e in _by_reading(bib):
+        if e.record.issued or e.key in seen:
+            continue
+        seen.add(e.key)
+        click.echo(f"  warning: {config_path}:{reading.line} {e.key}: no date known; add year = ... to the "
+                   "reading (BibTeX styles such as plainnat warn on an empty year)", err=True)
 
 
 @cli.command("import")

@@ -21,6 +21,7 @@ from bibexport.model import (
     Bibliography,
     Course,
     Entry,
+    Listed,
     Overrides,
     Person,
     Reading,
@@ -29,6 +30,7 @@ from bibexport.model import (
 )
 from bibexport.published import drift, upgrade_preprints
 from bibexport.resolvers.base import (
+    AMBIGUOUS,
     NOT_FOUND,
     RESOLVED,
     UNAVAILABLE,
@@ -70,9 +72,11 @@ def plan(reading: Reading) -> Target:
                      key=lambda lk: resolvers.rank(lk.resolver))
     scholarly = [lk for lk in lookups if lk.resolver in resolvers.SCHOLARLY]
     pages = tuple(lk for lk in lookups if lk.resolver not in resolvers.SCHOLARLY)
+    # A title that is only the list's nickname ("GPT-2") names no paper: searching it could only find a wrong one.
+    searchable = not reading.title_is_label
     if scholarly:
-        return Target(reading, primary=scholarly[0], fallbacks=pages, title_search=True)
-    return Target(reading, fallbacks=pages, title_search=reading.overrides.prefer != "link")
+        return Target(reading, primary=scholarly[0], fallbacks=pages, title_search=searchable)
+    return Target(reading, fallbacks=pages, title_search=searchable and reading.overrides.prefer != "link")
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,8 @@ def resolve_readings(
             notes[fp].append("arXiv title search skipped: arXiv is unavailable")
             continue
         progress(f"arxiv: title search for {t.reading.title!r}")
-        out = search_title("arxiv", t.reading.title, t.reading.overrides.authors, http, course)
+        out = guard_title_hit(t.reading, search_title("arxiv", t.reading.title, t.reading.overrides.authors, http,
+                                                      course))
         if out.kind == UNAVAILABLE:
             down.add("arxiv")
         if out.ok:
@@ -159,6 +164,20 @@ def resolve_readings(
     return results
 
 
+def guard_title_hit(reading: Reading, out: Outcome) -> Outcome:
+    """A title-search hit the reading list contradicts (another year, no shared author) becomes a rejection."""
+    from bibexport.resolvers.titles import listed_conflict
+
+    if not out.ok or out.record is None:
+        return out
+    why = listed_conflict(out.record, reading.listed.persons, reading.listed.year)
+    if not why:
+        return out
+    found = f"arXiv:{out.record.arxiv_id} " if out.record.arxiv_id else ""
+    return Outcome(out.identifier, AMBIGUOUS, source=out.source,
+                   reason=f"found {found}{out.record.title!r} but {why}: not taken")
+
+
 def work_identifier(outcome: Outcome) -> str:
     """The identity of the work an outcome found, whatever the way in (link, version, title search).
 
@@ -180,6 +199,8 @@ def title_warning(reading: Reading, record: Record) -> str:
     """A warning when the source's title is not the one sessions.toml gives (e.g. a renamed paper)."""
     from bibexport.resolvers.titles import titles_match
 
+    if reading.title_is_label:  # the list gave a nickname ("GPT-2"), not a title: the source's title is the title
+        return ""
     if record.title and not titles_match(reading.title, record.title):
         return f"title differs: sessions.toml says {reading.title!r}, the source says {record.title!r}"
     return ""
@@ -248,6 +269,34 @@ def unresolved_record(reading: Reading) -> Record:
                   extra_urls=reading.links[1:], sources=(("title", "sessions.toml"),))
 
 
+#: Record fields the reading list's ``listed`` may fill, with the word the report uses for each.
+LISTED_FIELDS = {"authors": "authors", "issued": "year", "container_title": "venue", "note": "note"}
+#: The provenance recorded for a field that came from ``listed``.
+FROM_LIST = "list"
+
+
+def fill_from_list(record: Record, listed: Listed) -> Record:
+    """An unresolved reading's record with the empty fields the reading list gives (never over anything set).
+
+    Authors are split as everywhere else (:func:`bibexport.names.split_names`); the venue becomes the container.
+    Each field filled is marked ``list`` in ``sources``, which the build report names.
+    """
+    values: dict[str, object] = {"authors": listed.persons, "issued": (listed.year,) if listed.year else (),
+                                 "container_title": listed.venue, "note": listed.note}
+    changes = {name: value for name, value in values.items() if value and not getattr(record, name)}
+    if not changes:
+        return record
+    sources = dict(record.sources)
+    sources.update({name: FROM_LIST for name in changes})
+    return record.replace(**changes, sources=tuple(sorted(sources.items())))
+
+
+def listed_fields(record: Record) -> tuple[str, ...]:
+    """Which of a record's fields came from the reading list, in the report's words ("authors", "year", ...)."""
+    sources = dict(record.sources)
+    return tuple(word for name, word in LISTED_FIELDS.items() if sources.get(name) == FROM_LIST)
+
+
 def apply_overrides(record: Record, ov: Overrides) -> Record:
     """Manual fields from sessions.toml win over anything resolved."""
     if ov.is_empty():
@@ -292,7 +341,8 @@ def assemble(course: Course, lock: Lock) -> Assembly:
             record, resolved, reason = entry.record, True, ""
             ident = identity(entry)
         else:
-            record = unresolved_record(reading)
+            # What the list says fills what nothing resolved; manual fields (below) still win over it.
+            record = fill_from_list(unresolved_record(reading), reading.listed)
             resolved = False
             reason = entry.reason if entry is not None and entry.reason else "not resolved"
             ident = f"reading:{reading.fingerprint}"
@@ -353,7 +403,8 @@ def select_refresh(patterns: Iterable[str]) -> Callable[[Reading, LockEntry | No
     def wanted(reading: Reading, entry: LockEntry | None) -> bool:
         for p in pats:
             low = p.lower()
-            if (entry is not None and entry.key == p) or p in reading.links or low in reading.title.lower():
+            if (entry is not None and entry.key == p) or p in reading.links or low in reading.title.lower() or (
+                    reading.label and low in reading.label.lower()):
                 return True
             if entry is not None and entry.identifier and p in (entry.identifier, entry.identifier.split(":", 1)[-1]):
                 return True

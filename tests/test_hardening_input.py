@@ -72,7 +72,7 @@ CASES: dict[str, Case] = {
     "date-words.toml": _c("build", INPUT, "{f}:7: 'date' in session 'week-1' is not a date: '31 Feb 2024'"),
     "date-quoted.toml": _c("build", INPUT, "{f}:7: 'date' in session 'week-1' is not a date",
                            "remove the quotes: date = 2024-02-08"),
-    "date-missing.toml": _c("build", INPUT, "{f}:4: session 'week-1' has no 'date'"),
+    "date-missing.toml": _c("build", 0),  # a date is optional: many published reading lists have none
     # --- structure
     "empty.toml": _c("build", INPUT, "error: {f}: no sessions"),
     "comments-only.toml": _c("build", INPUT, "error: {f}: no sessions"),
