@@ -137,7 +137,12 @@ class _Converter:
 
 
 def _load_yaml(text: str, source: str) -> _Node | None:
-    loader = _LimitedLoader(text)
+    try:
+        loader = _LimitedLoader(text)  # the reader checks every character here already
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise _problem(source, line, f"not a text file: character #x{exc.character:04x} at column "
+                       f"{exc.position - text.rfind(chr(10), 0, exc.position)}") from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -145,6 +150,9 @@ def _load_yaml(text: str, source: str) -> _Node | None:
         return _Converter().convert(root)
     except _Limit as exc:
         raise _problem(source, exc.line, f"refused: {exc.message}", "is this really a reading list?") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise _problem(source, line, f"not a text file: character #x{exc.character:04x}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
