@@ -181,6 +181,25 @@ def test_parse_retry_after_absurd_values_never_raise(value: str) -> None:
     assert wait is None or 0 <= wait < float("inf")
 
 
+
+# ------------------------------------------------------------------- 18: OpenReview authors as one string
+
+
+@pytest.mark.parametrize(("authors", "expected"), [
+    ({"value": "Ada Lovelace, Alan Turing"}, ["Ada Lovelace", "Alan Turing"]),
+    ("Ada Lovelace, Alan Turing", ["Ada Lovelace", "Alan Turing"]),
+    ("Ada Lovelace and Alan Turing", ["Ada Lovelace", "Alan Turing"]),
+    ({"value": "Lovelace, Ada and Turing, Alan"}, ["Ada Lovelace", "Alan Turing"]),
+    ("Ada Lovelace; Alan Turing;", ["Ada Lovelace", "Alan Turing"]),
+    ({"value": "Ada Lovelace"}, ["Ada Lovelace"]),
+    ("  ", []),
+    ({"value": ["Ada Lovelace", 7, None, "Alan Turing"]}, ["Ada Lovelace", "Alan Turing"]),
+])
+def test_openreview_authors_sent_as_one_string_are_split_into_names_never_letters(
+        authors: Any, expected: list[str]) -> None:
+    record = openreview.parse_note({"id": "abcdefghij", "content": {"title": {"value": "T"}, "authors": authors}})
+    assert [p.display for p in record.authors] == expected
+
 # ------------------------------------------------------------------------- end to end: the build goes on
 
 E2E_COURSE = COURSE + """

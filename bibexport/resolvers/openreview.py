@@ -167,9 +167,24 @@ class MalformedNote(ValueError):
     """A note without the shape every note has (``content`` an object); ``str()`` says what is wrong."""
 
 
+def _names_in_one_string(value: str) -> list[str]:
+    """A whole author list sent as one string: BibTeX's " and " (each name may be "Family, Given"), else
+    names separated by ";", else by ",".  ("Lovelace, Ada" alone reads as two names: without " and " a comma
+    list is the likelier meaning.)"""
+    if " and " in value.lower():
+        return _split_names(value)
+    separator = ";" if ";" in value else ","
+    return [n.strip() for n in value.split(separator) if n.strip()]
+
+
 def _authors(value: Any) -> tuple[Person, ...]:
-    """``content.authors``: a list of display names (API_FORMATS §2.4); anything else in it is skipped."""
-    names = value if isinstance(value, list) else []
+    """``content.authors``: a list of display names (API_FORMATS §2.4), or — from a broken or hand-made
+    note — the whole list as one string, split into names (never iterated letter by letter).  Entries that
+    are not text are skipped."""
+    if isinstance(value, str):
+        names: list[Any] = _names_in_one_string(value)
+    else:
+        names = value if isinstance(value, list) else []
     return tuple(Person.parse(a) for a in names if isinstance(a, str) and a.strip())
 
 
