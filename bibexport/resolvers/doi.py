@@ -139,6 +139,8 @@ def _names(value: Any) -> tuple[Person, ...]:
     for item in value if isinstance(value, list) else []:
         if not isinstance(item, dict):
             continue
+        # Only text and numbers are name parts: a nested object would otherwise be printed as "{'a': ...}".
+        item = {k: v for k, v in item.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
         person = Person.from_csl(item)
         if not (person.family or person.given or person.literal) and item.get("name"):
             person = Person(literal=str(item["name"]))  # Crossref's organisational authors use "name"
@@ -213,8 +215,9 @@ def _outcome(doi: str, response: Response) -> Outcome:
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
     try:
         item = response.json()
-    except ValueError:
-        item = None
+    except ValueError as exc:  # BadJson: malformed, non-standard or absurdly nested
+        reason = f"no CSL metadata from the registration agency ({exc})"
+        return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
     if not isinstance(item, dict) or not _text(item.get("title")):
         reason = "no CSL metadata from the registration agency (unreadable answer)"
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
