@@ -99,3 +99,27 @@ def test_well_formed_math_is_still_kept() -> None:
                   "$f'(x)^2$", "$x''_1$", "$\\hat{y} = \\frac12$"):
         assert _kept_math(title), title
         assert protect_title(title).count("$") == title.count("$")
+
+
+# ------------------------------------------------------------------ hole 14: malformed math is text
+
+MALFORMED = ["$\\left(x$", "$x^$", "$\\frac$", "$\\mathcal$", "$\\frac{a}$", "$x^2^3$", "$x_1_2$", "$x^2'$",
+             "$\\right)$", "$\\left( x \\right$", "$\\sqrt[3$", "$x_$", "$\\hat$", "$\\not$", "$\\{x_1$",
+             "$x_1\\}$", "$\\left(x}$", "$}x^2{$", "$\\mathcal{O$", "$x^\\left($", "$\\frac{\\}}{2}$"]
+
+
+@pytest.mark.parametrize("span", MALFORMED)
+def test_malformed_math_is_escaped_as_text(span: str) -> None:
+    title = f"On {span} bounds"
+    assert _kept_math(title) == []
+    assert "$" not in _title_field(title).replace("\\$", "")  # every dollar is an escaped dollar sign
+
+
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_malformed_math_compiles_with_bibtex_and_biber(tmp_path: Path) -> None:
+    records = [(f"m{i}", Record(type="article", title=f"On {span} bounds", authors=(Person("Doe", "J."),),
+                                issued=(2000 + i,))) for i, span in enumerate(MALFORMED)]
+    for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
+        assert problems(compiled) == []
+        assert compiled.bbl.count("Doe") >= len(records)
