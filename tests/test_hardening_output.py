@@ -123,3 +123,23 @@ def test_malformed_math_compiles_with_bibtex_and_biber(tmp_path: Path) -> None:
     for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
         assert problems(compiled) == []
         assert compiled.bbl.count("Doe") >= len(records)
+
+
+# ------------------------------------------------------------------ hole 13: braces in names
+
+BRACE_NAMES = [Person.parse("Anne {Brace"), Person(family="{Brace", given="Anne"), Person(family="Brace}", given="A"),
+               Person(family="Br}a{ce", given="{Anne"), Person(family="Doe", given="}Anne{"),
+               Person(family="Smith", given="J.", particle="{von"), Person(literal="Anne {Brace"),
+               Person(family="{}", given="{}"), Person(family="\\{x", given="%&#_"),
+               Person(family="Doe", given="J", suffix="{Jr"), Person(family="Roe", suffix="Jr."),
+               Person(family="{", given="}")]
+
+
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_braces_in_names_compile_with_bibtex_and_biber(tmp_path: Path) -> None:
+    records = [(f"n{i}", Record(type="article", title="T", authors=(person,), issued=(2000 + i,)))
+               for i, person in enumerate(BRACE_NAMES)]
+    for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
+        assert problems(compiled) == []
+        assert compiled.bbl.count("2000") >= 1
