@@ -22,8 +22,13 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
     typeset — up to compatibility forms (``ﬁ`` is written ``fi``) and TeX's ligatures (``--`` is a dash).
 
 **Math** (titles only): arXiv titles carry TeX math such as ``$\\mathcal{O}(n)$``.  A ``$…$`` span is kept
-verbatim, wrapped in braces so no style changes its case, only when it is unambiguous TeX math: it contains a
-command, ``^`` or ``_``, its braces balance, and it has none of ``% # &``.  Any other ``$`` is a dollar sign.
+verbatim, wrapped in braces so no style changes its case, only when it is unambiguous, *well-formed* TeX math
+built from an allow-list (:class:`_MathParser`): it contains a command, ``^`` or ``_``; its characters are ASCII
+letters, digits and ``+-=()[]<>,.;:!?'|/*{}^_`` only (no active ``~`` or non-ASCII byte, no ``# % & @``); its
+commands are plain-LaTeX math commands, each with its arguments; braces balance for BibTeX (which counts
+``\\{`` too) and for TeX; ``^``/``_`` have an argument and occur once per nucleus; ``\\left``/``\\right`` pair up.
+No ``^^`` is ever kept (TeX's ``^^5c`` is a backslash), so no spelling of ``\\input``, ``\\csname`` or
+``\\catcode`` gets through.  Any other ``$`` is a dollar sign, and the span's text is escaped like any text.
 
 **Case protection** (:func:`protect_title`).  Sentence-case styles (BibTeX's ``change.case$``, biblatex's
 ``\\MakeSentenceCase``) lower-case every unbraced letter after the first (BibTeX also keeps the first letter
@@ -157,29 +162,135 @@ def encode_text(text: str) -> str:
 
 
 #: Commands a ``$…$`` span from a remote title may keep: plain-LaTeX math only.  Anything else (``\\input``,
-#: ``\\def``, ``\\write18``, an undefined macro) makes the span text, escaped: a title must never run TeX.
-_MATH_COMMANDS = _SAFE_MATH | _words(
-    r"""frac sqrt mathcal mathrm mathbf mathit mathsf mathtt log exp min max sup inf lim arg det dim ker Pr
-    sin cos tan to mapsto ldots cdots dots le ge ne ll gg hat tilde bar vec dot widehat widetilde overline
-    prime left right mid langle rangle lbrace rbrace star dagger propto equiv top bot oplus otimes mathbin
-    varepsilon vartheta varrho varsigma eta quad qquad colon"""
-) | frozenset("{},;!|: ")
+#: ``\\def``, ``\\csname``, ``\\catcode``, an undefined macro) makes the span text, escaped: a title must never
+#: run TeX.  The value is how many arguments the command takes (a span is math only if each one has them).
+_MATH_ARITY: dict[str, int] = {cmd: 0 for cmd in _SAFE_MATH | _words(
+    r"""log exp min max sup inf lim arg det dim ker Pr sin cos tan to mapsto ldots cdots dots le ge ne ll gg
+    prime mid langle rangle lbrace rbrace star dagger propto equiv top bot oplus otimes varepsilon vartheta
+    varrho varsigma quad qquad colon left right"""
+)} | {cmd: 1 for cmd in _words(
+    r"""sqrt mathcal mathrm mathbf mathit mathsf mathtt hat tilde bar vec dot widehat widetilde overline mathbin
+    not"""
+)} | {"frac": 2} | {sym: 0 for sym in ",;!:| {}"}
+#: The only characters a kept span may hold besides commands: no active character (``~``, and under inputenc
+#: every non-ASCII byte), no ``# % & " @``, nothing TeX could read as a parameter, comment or catcode trick.
+_MATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-=()[]<>,.;:!?'|/*{}^_")
+#: What may follow ``\\left`` and ``\\right``.
+_DELIMITERS = frozenset(["(", ")", "[", "]", "|", "/", ".", "<", ">", "\\{", "\\}", "\\|", "\\langle",
+                         "\\rangle", "\\lbrace", "\\rbrace"])
+_MATH_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|.", re.DOTALL)
+_MAX_GROUP_DEPTH = 20  # deeper nesting is no title's math; it also bounds the checker's recursion
 
 
-def _is_math(span: str) -> bool:
-    body = span[1:-1]
-    if not _MATH_SIGNAL.search(body) or any(c in body for c in "%#&"):
-        return False
-    if any(cmd not in _MATH_COMMANDS for cmd in _COMMAND.findall(body)):
-        return False
+class _MathParser:
+    """Recursive-descent check that a span is well-formed TeX math built only from the allow-list: braces
+    balance, every command has its arguments, ``^``/``_`` each have an argument and occur at most once per
+    nucleus, ``\\left``/``\\right`` pair up with delimiters.  Anything TeX would stop on is rejected."""
+
+    def __init__(self, body: str) -> None:
+        self.tokens = _MATH_TOKEN.findall(body)
+        self.pos = 0
+
+    def _peek(self) -> str:
+        while self.pos < len(self.tokens) and self.tokens[self.pos] == " ":
+            self.pos += 1  # TeX skips spaces in math mode
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else ""
+
+    def _arg(self, depth: int) -> bool:
+        """One argument: a group, a character, or a command without arguments."""
+        tok = self._peek()
+        self.pos += 1
+        if tok == "{":
+            return self.list("}", depth + 1)
+        if tok.startswith("\\"):
+            return _MATH_ARITY.get(tok[1:]) == 0 and tok not in ("\\left", "\\right", "\\{", "\\}")
+        return tok != "" and tok not in "^_{}'"
+
+    def _command(self, tok: str, depth: int) -> bool:
+        name = tok[1:]
+        self.pos += 1
+        if name in ("left", "right"):
+            return self._peek() in _DELIMITERS and self._skip()
+        if name == "sqrt" and self._peek() == "[":
+            self.pos += 1
+            if not self.list("]", depth + 1):
+                return False
+        return all(self._arg(depth) for _ in range(_MATH_ARITY[name]))
+
+    def _skip(self) -> bool:
+        self.pos += 1
+        return True
+
+    def list(self, end: str, depth: int) -> bool:
+        """Parse a math list up to ``end`` (``"}"``, ``"]"``, or ``""`` for the end of the span)."""
+        if depth > _MAX_GROUP_DEPTH:
+            return False
+        sup = sub = ""  # what set the current nucleus's superscript ("^" or "'") / subscript
+        lefts = 0
+        while True:
+            tok = self._peek()
+            if tok == end:
+                self.pos += 1
+                return lefts == 0
+            if tok == "" or tok == "}":
+                return False  # end of span inside a group, or an unmatched "}"
+            prev = self.tokens[self.pos - 1] if self.pos else ""
+            if tok == "^":
+                if sup == "^" or (sup == "'" and prev != "'"):
+                    return False  # double superscript (a prime absorbs only a "^" right after it)
+                self.pos += 1
+                sup = "^"
+                if not self._arg(depth):
+                    return False
+            elif tok == "_":
+                if sub:
+                    return False
+                self.pos += 1
+                sub = "_"
+                if not self._arg(depth):
+                    return False
+            elif tok == "'":
+                if sup == "^" or (sup == "'" and prev != "'"):
+                    return False
+                self.pos += 1
+                sup = "'"
+            else:
+                sup = sub = ""  # a new nucleus
+                if tok == "{":
+                    self.pos += 1
+                    if not self.list("}", depth + 1):
+                        return False
+                elif tok.startswith("\\"):
+                    if tok[1:] not in _MATH_ARITY:
+                        return False
+                    lefts += tok == "\\left"
+                    lefts -= tok == "\\right"
+                    if lefts < 0 or not self._command(tok, depth):
+                        return False
+                elif tok in _MATH_CHARS:
+                    self.pos += 1
+                else:
+                    return False
+
+
+def _bibtex_balanced(text: str) -> bool:
+    """BibTeX's view: it counts every brace, even ``\\{``."""
     depth = 0
-    for i, ch in enumerate(body):
-        if ch in "{}" and i > 0 and body[i - 1] == "\\":
-            continue
+    for ch in text:
         depth += 1 if ch == "{" else -1 if ch == "}" else 0
         if depth < 0:
             return False
-    return depth == 0 and not body.endswith("\\")
+    return depth == 0
+
+
+def _is_math(span: str) -> bool:
+    """True when ``span`` (``$…$``) is well-formed math of allowed commands only (see :class:`_MathParser`)."""
+    body = span[1:-1]
+    if not _MATH_SIGNAL.search(body) or "^^" in body or not _bibtex_balanced(body):
+        return False  # "^^" is TeX's hex spelling of any character ("^^5c" is a backslash): never kept
+    if any(ch not in _MATH_CHARS and ch != "\\" for ch in body):
+        return False
+    return _MathParser(body).list("", 0)
 
 
 def split_math(text: str) -> list[tuple[str, bool]]:

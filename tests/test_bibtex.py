@@ -8,12 +8,19 @@ import unicodedata
 
 import bibtexparser
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pybtex.database.input.bibtex import Parser as PybtexParser  # direct: no plugin lookup
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from bibexport.emitters.bibtex import emit, entry_type_for, format_name, record_to_fields, verbatim
+from bibexport.emitters.bibtex import (
+    NAME_LEAD_DROPPED,
+    emit,
+    entry_type_for,
+    format_name,
+    record_to_fields,
+    verbatim,
+)
 from bibexport.latex import encode_text, normalize_text, protect_title, split_math
 from bibexport.model import Person, Record
 
@@ -370,6 +377,9 @@ def test_property_title_round_trips_through_parsers_and_decoder(title: str) -> N
 @given(family=NONEMPTY, given_name=TEXT, particle=st.sampled_from(["", "de las", "van der", "von"]))
 def test_property_names_split_back_into_the_same_parts(family: str, given_name: str, particle: str) -> None:
     person = Person(family=family, given=given_name, particle=particle)
+    # The .bib drops TeX specials where a name part starts (biber's initials break on them): compare with that.
+    family, given_name = (normalize_text(t).lstrip(NAME_LEAD_DROPPED) for t in (family, given_name))
+    assume(family != "")
     text = emit([("k", Record(type="article", title="T", authors=(person, Person(literal=family))))])
     parsed = PybtexParser().parse_string(text).entries["k"].persons["author"]
     assert len(parsed) == 2

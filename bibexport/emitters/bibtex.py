@@ -113,8 +113,31 @@ def _name_part(text: str) -> str:
     return out
 
 
+#: Characters biber cannot take as the first of a name part: it derives initials from the first character,
+#: decodes our escape (``{\\textbraceleft}``, ``\\%``) back to the raw character and writes an unbalanced or
+#: broken ``.bbl`` (``familyi={}\\bibinitperiod}``: pdflatex stops with "Extra }").  They are dropped where a
+#: name part starts (and kept inside it): such a name is a mangled record, and the CSL-JSON keeps it as sent.
+NAME_LEAD_DROPPED = "\\{}%&#_$~^ "
+
+
+def _bib_person(person: Person) -> Person | None:
+    """``person`` as the .bib writes it: each part without leading :data:`NAME_LEAD_DROPPED` characters; None when
+    no part has anything left (an "author" made only of TeX specials is no author)."""
+    parts = {name: normalize_text(getattr(person, name)).lstrip(NAME_LEAD_DROPPED)
+             for name in ("family", "given", "particle", "suffix", "literal")}
+    if not any(parts.values()):
+        return None
+    return Person(**parts)
+
+
+def bib_people(people: Sequence[Person]) -> list[Person]:
+    """The people a name list writes (see :func:`_bib_person`)."""
+    return [p for p in map(_bib_person, people) if p is not None]
+
+
 def format_name(person: Person) -> str:
     """One name in BibTeX's ``von Last, Jr., First`` form; literals are braced so they are never split."""
+    person = _bib_person(person) or Person(literal="others")
     if person.literal or not (person.family or person.given):
         return "{" + encode_text(person.literal or person.display) + "}"
     family = (person.family or person.given).strip()  # a mononym ("Supryadi") is a family name to BibTeX
@@ -127,6 +150,9 @@ def format_name(person: Person) -> str:
     if not (given or person.suffix) and " " in last:
         # Without a comma BibTeX reads "Le Scao" as First Last: keep a lone multi-word family whole.
         return "{" + last + "}"
+    if person.suffix and not given:
+        # "Doe, Jr.," (an empty First) is an error to BibTeX: the whole name is one family part.
+        return "{" + last + " " + _name_part(person.suffix) + "}"
     parts = [last]
     if person.suffix:
         parts.append(_name_part(person.suffix))
@@ -137,7 +163,7 @@ def format_name(person: Person) -> str:
 
 def format_names(people: Sequence[Person]) -> str:
     """An ``and``-separated name list."""
-    return " and ".join(format_name(p) for p in people)
+    return " and ".join(format_name(p) for p in bib_people(people))
 
 
 def _date(parts: tuple[int, ...]) -> str:
@@ -198,7 +224,7 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
     if record.arxiv_id:
         fields.update(eprint=verbatim(record.arxiv_id), archivePrefix="arXiv")
         fields["primaryClass"] = verbatim(record.arxiv_class)
-    if not record.authors:
+    if not bib_people(record.authors):
         fields["key"] = encode_text(record.title) if not record.editors else ""
     for name in ("author", "editor", "key"):  # what natbib styles put into the \bibitem[...] label
         if name in fields:

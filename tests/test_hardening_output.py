@@ -1,0 +1,145 @@
+"""Output hardening (issue 13, holes 1, 13–19): what a remote record brings must not break — or run — a client.
+
+Each hole has a test that failed before its fix.  The judges are the real clients (tests/judges.py):
+pdflatex+bibtex (plainnat), pdflatex+biber (biblatex) and pandoc.  LaTeX runs are slow, so cases are batched:
+one .bib with many entries per compile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bibexport.emitters import bibtex
+from bibexport.latex import normalize_text, protect_title, split_math
+from bibexport.model import Person, Record
+from tests.judges import Compiled, compile_biblatex, compile_natbib, missing, problems
+
+NEEDS_LATEX = pytest.mark.skipif(bool(missing("pdflatex", "bibtex", "biber")),
+                                 reason="needs pdflatex, bibtex and biber (CI installs them)")
+NEEDS_PANDOC = pytest.mark.skipif(bool(missing("pandoc")), reason="needs pandoc")
+
+
+def _title_field(title: str) -> str:
+    return dict(bibtex.record_to_fields("k", Record(type="article", title=title))[1])["title"]
+
+
+def _kept_math(title: str) -> list[str]:
+    return [piece for piece, is_math in split_math(normalize_text(title)) if is_math]
+
+
+def _both(bib: str, keys: list[str], tmp: Path) -> tuple[Compiled, Compiled]:
+    """The .bib through pdflatex+bibtex (plainnat) and pdflatex+biber (biblatex authoryear)."""
+    return compile_natbib(bib, tmp / "natbib", keys), compile_biblatex(bib, tmp / "biblatex", keys)
+
+
+# ------------------------------------------------------------------ hole 1: no TeX command from a remote title
+
+#: Every other way TeX spells (or builds) a command, inside a ``$…$`` span that has a math signal.
+SPELLINGS = {
+    "hex ^^5c": "Leak $x^^5cinput{/etc/hostname}$ end",
+    "hex ^^5C upper case": "Leak $x^^5Cinput{/etc/hostname}$ end",
+    "^^ plus a character (^^\\x1c is \\)": "Leak $x^^\x1cinput{/etc/hostname}$ end",
+    "^^ 64-shift of a printable (^^M ends the line)": "Leak $x^^M + y$ end",
+    "XeTeX/LuaTeX ^^^^005c": "Leak $x^^^^005cinput{/etc/hostname}$ end",
+    "^^ split by a brace": "Leak $x^{^}5cinput$ end",
+    "csname": "Leak $x^2 \\csname input\\endcsname{/etc/hostname}$ end",
+    "catcode": "Leak $x^2 \\catcode`\\|=0 |input{/etc/hostname}$ end",
+    "string": "Leak $x^2 \\string\\input$ end",
+    "expandafter": "Leak $x^2 \\expandafter\\input$ end",
+    "let": "Leak $x^2 \\let\\alpha\\input \\alpha{/etc/hostname}$ end",
+    "uppercase": "Leak $x^2 \\uppercase{\\input}$ end",
+    "active tilde": "Leak $x^2~y$ end",
+    "non-ASCII active character under inputenc": "Leak $x^2 é$ end",
+    "parameter #": "Leak $x^2 #1$ end",
+    "comment %": "Leak $x^2 % y$ end",
+    "control symbol \\\\": "Leak $x^2 \\\\ y$ end",
+    "char": "Leak $x^2 \\char92 input$ end",
+    "at-sign internal": "Leak $x^2 \\@input$ end",
+}
+
+
+@pytest.mark.parametrize("title", SPELLINGS.values(), ids=list(SPELLINGS))
+def test_no_way_of_spelling_a_command_survives_in_math(title: str) -> None:
+    """The span is not kept as math, so every character of it is escaped as text."""
+    assert _kept_math(title) == []
+    field = _title_field(title)
+    assert "^^" not in field
+    for word in ("input", "csname", "catcode", "string", "expandafter", "let", "uppercase", "char"):
+        assert f"\\{word}" not in field
+
+
+def test_no_double_circumflex_reaches_the_bib_from_any_title() -> None:
+    """``^`` outside kept math is always ``{\\textasciicircum}``, so no ``^^`` is ever written."""
+    for title in ("a^^5cb", "^^^^", "$^^$", "x^^5c $x^2$ ^^5c", "$x^2$^^5c", "ê^^", "$a^b$$^c$"):
+        assert "^^" not in _title_field(title), title
+
+
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_leak_title_does_not_input_a_file(tmp_path: Path) -> None:
+    """The issue's title: neither bibtex nor biber's bibliography reads the file (the log would list it)."""
+    titles = [t.replace("/etc/hostname", "leaked") for t in SPELLINGS.values()]
+    records = [(f"k{i}", Record(type="article", title=t, authors=(Person("Doe", "J."),), issued=(2000 + i,)))
+               for i, t in enumerate(titles)]
+    bib = bibtex.emit(records)
+    for folder in ("natbib", "biblatex"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "leaked.tex").write_text("SECRETLEAK\n", encoding="utf-8")
+    for compiled in _both(bib, [k for k, _ in records], tmp_path):
+        assert "leaked.tex" not in compiled.log
+        assert "SECRETLEAK" not in compiled.log + compiled.bbl
+        assert problems(compiled) == []
+
+
+def test_well_formed_math_is_still_kept() -> None:
+    for title in ("$\\mathcal{O}(n)$ attention", "$\\mu$P transfer", "Scaling $x^2$ and $y_{i}$",
+                  "$\\sqrt[3]{x}$", "$\\left( \\frac{a}{b} \\right)$", "$O(n \\log n)$",
+                  "$f'(x)^2$", "$x''_1$", "$\\hat{y} = \\frac12$"):
+        assert _kept_math(title), title
+        assert protect_title(title).count("$") == title.count("$")
+
+
+# ------------------------------------------------------------------ hole 14: malformed math is text
+
+MALFORMED = ["$\\left(x$", "$x^$", "$\\frac$", "$\\mathcal$", "$\\frac{a}$", "$x^2^3$", "$x_1_2$", "$x^2'$",
+             "$\\right)$", "$\\left( x \\right$", "$\\sqrt[3$", "$x_$", "$\\hat$", "$\\not$", "$\\{x_1$",
+             "$x_1\\}$", "$\\left(x}$", "$}x^2{$", "$\\mathcal{O$", "$x^\\left($", "$\\frac{\\}}{2}$"]
+
+
+@pytest.mark.parametrize("span", MALFORMED)
+def test_malformed_math_is_escaped_as_text(span: str) -> None:
+    title = f"On {span} bounds"
+    assert _kept_math(title) == []
+    assert "$" not in _title_field(title).replace("\\$", "")  # every dollar is an escaped dollar sign
+
+
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_malformed_math_compiles_with_bibtex_and_biber(tmp_path: Path) -> None:
+    records = [(f"m{i}", Record(type="article", title=f"On {span} bounds", authors=(Person("Doe", "J."),),
+                                issued=(2000 + i,))) for i, span in enumerate(MALFORMED)]
+    for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
+        assert problems(compiled) == []
+        assert compiled.bbl.count("Doe") >= len(records)
+
+
+# ------------------------------------------------------------------ hole 13: braces in names
+
+BRACE_NAMES = [Person.parse("Anne {Brace"), Person(family="{Brace", given="Anne"), Person(family="Brace}", given="A"),
+               Person(family="Br}a{ce", given="{Anne"), Person(family="Doe", given="}Anne{"),
+               Person(family="Smith", given="J.", particle="{von"), Person(literal="Anne {Brace"),
+               Person(family="{}", given="{}"), Person(family="\\{x", given="%&#_"),
+               Person(family="Doe", given="J", suffix="{Jr"), Person(family="Roe", suffix="Jr."),
+               Person(family="{", given="}")]
+
+
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_braces_in_names_compile_with_bibtex_and_biber(tmp_path: Path) -> None:
+    records = [(f"n{i}", Record(type="article", title="T", authors=(person,), issued=(2000 + i,)))
+               for i, person in enumerate(BRACE_NAMES)]
+    for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
+        assert problems(compiled) == []
+        assert compiled.bbl.count("2000") >= 1
