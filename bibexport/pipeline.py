@@ -37,7 +37,7 @@ from bibexport.resolvers.base import (
     HttpClient,
     Outcome,
 )
-from bibexport.sources import batch, search_title
+from bibexport.sources import batch, search_titles
 
 #: Lockfile statuses that a plain (online) build retries; the others wait for ``--refresh``.
 RETRY_STATUSES = frozenset({UNAVAILABLE})
@@ -129,16 +129,18 @@ def resolve_readings(
                     notes[fp].append(f"{out.identifier}: {out.reason or out.kind}")
 
     ask([(t, t.primary) for t in targets if t.primary is not None], "reading(s)")
-    for t in targets:
+    searching = [t for t in targets if unresolved(t) and t.title_search and t.reading.title.strip()]
+    if "arxiv" in down:
+        for t in searching:
+            notes[t.reading.fingerprint].append("arXiv title search skipped: arXiv is unavailable")
+        searching = []
+    if searching:
+        progress(f"arxiv: title search for {len(searching)} reading(s)")
+    found_by_title = search_titles(
+        "arxiv", [(t.reading.title, t.reading.overrides.authors) for t in searching], http, course)
+    for t in searching:
         fp = t.reading.fingerprint
-        if not unresolved(t) or not t.title_search or not t.reading.title.strip():
-            continue
-        if "arxiv" in down:
-            notes[fp].append("arXiv title search skipped: arXiv is unavailable")
-            continue
-        progress(f"arxiv: title search for {t.reading.title!r}")
-        out = guard_title_hit(t.reading, search_title("arxiv", t.reading.title, t.reading.overrides.authors, http,
-                                                      course))
+        out = guard_title_hit(t.reading, found_by_title[t.reading.title, tuple(t.reading.overrides.authors)])
         if out.kind == UNAVAILABLE:
             down.add("arxiv")
         if out.ok:
