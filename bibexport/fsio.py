@@ -164,7 +164,7 @@ def recover(out_dir: Path) -> None:
         pid = _pid_of(old)
         if pid is None or _pid_alive(pid):
             continue
-        if not out_dir.exists():
+        if not out_dir.exists() and old.is_dir() and not old.is_symlink():
             os.rename(old, out_dir)  # killed between the two renames: the old tree is the complete one
             _fsync_dir(parent)
         else:

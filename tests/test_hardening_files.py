@@ -507,3 +507,17 @@ def test_a_link_in_the_staging_folders_place_is_removed_not_followed(tmp_path: P
     assert snapshot(elsewhere) == {"keep.txt": b"keep"}
     assert snapshot(out) == {"readings.bib": b"new\n"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "out"]
+
+
+def test_recover_never_makes_a_link_the_output_folder(tmp_path: Path) -> None:
+    """A link named like a dead run's old tree (``.out.old-PID``) is not the old tree: it is removed, not
+    renamed to ``out``, and the build writes a real folder."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / f".out.old-{proc.pid}").symlink_to(elsewhere)
+    fsio.write_tree(out, {out / "readings.bib": "new\n"})
+    assert not out.is_symlink() and snapshot(out) == {"readings.bib": b"new\n"}
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "out"]
