@@ -120,7 +120,10 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         from bibexport import rendercache
 
         cache = rendercache.for_build(fmts, enabled=not no_cache)
-        opts = RenderOptions(style=style or course.style or "apa", fragment=fragment, cache=cache)
+        from bibexport.emitters.styles import style_from_file
+
+        course_style = style_from_file(course.style, config_path.parent) if course.style else ""
+        opts = RenderOptions(style=style or course_style or "apa", fragment=fragment, cache=cache)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
         write_tree(out_dir, files)  # out/ is swapped in whole: old or new tree, even after kill -9
         if lock != old or not lock_path.exists():  # a warm build changes nothing: skip serialising it again

@@ -164,7 +164,7 @@ def recover(out_dir: Path) -> None:
         pid = _pid_of(old)
         if pid is None or _pid_alive(pid):
             continue
-        if not out_dir.exists():
+        if not out_dir.exists() and old.is_dir() and not old.is_symlink():
             os.rename(old, out_dir)  # killed between the two renames: the old tree is the complete one
             _fsync_dir(parent)
         else:
@@ -263,9 +263,14 @@ def _remove_tree(path: Path) -> None:
     """Delete a staging or old tree, best effort, never crossing into another file system (a mount that
     appeared inside it is left alone, and so are the folders above it)."""
     try:
-        root_dev = os.lstat(path).st_dev
+        st = os.lstat(path)
     except OSError:
         return
+    if not stat.S_ISDIR(st.st_mode):  # a link (or file) in the staging folder's name: never follow it
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return
+    root_dev = st.st_dev
     folders: list[str] = []
     for top, dirs, files in os.walk(path):
         keep = []

@@ -4,11 +4,13 @@ Shape (version 1)::
 
     {"bibexport_lock": 1,
      "readings": [ {"fingerprint", "title", "links", "status", "identifier", "source", "retrieved",
-                    "key", "reason", "warnings", "record"}, ... ]}
+                    "key", "reason", "warnings", "stale", "record"}, ... ]}
 
 One item per reading (in sessions.toml order).  ``fingerprint`` is a hash of the reading's title and links: a
 reading whose title or links change is resolved again; manual fields are applied at build time and need no
-network.  ``key`` is pinned: it is reused as long as the work (``identifier``) stays.
+network.  ``key`` is pinned: it is reused as long as the work (``identifier``) stays.  A reading whose title was
+edited is still matched by its links: while its source cannot be asked again, it keeps its last good record
+(marked ``"stale": true`` until the next online build re-resolves it).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ class LockEntry:
     reason: str = ""
     warnings: tuple[str, ...] = ()
     record: Record | None = None
+    #: The reading changed (title edited) after ``record`` was resolved, and the source could not be asked again:
+    #: the record is the last good one, kept, and the next online build resolves the reading again.
+    stale: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with a stable key order."""
@@ -53,6 +58,8 @@ class LockEntry:
                 out[name] = value
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        if self.stale:
+            out["stale"] = True
         if self.record is not None:
             out["record"] = self.record.to_dict()
         return out
@@ -73,6 +80,7 @@ class LockEntry:
             reason=str(data.get("reason", "")),
             warnings=tuple(str(x) for x in data.get("warnings", [])),
             record=Record.from_dict(record) if isinstance(record, dict) else None,
+            stale=data.get("stale") is True,
         )
 
 
@@ -219,6 +227,8 @@ def _type_problems(item: Any) -> list[tuple[list[str | int], str]]:
     for name in _ENTRY_STRINGS:
         if name in item and not isinstance(item[name], str):
             out.append(([name], f"'{name}' must be a string, not {_kind(item[name])}"))
+    if "stale" in item and not isinstance(item["stale"], bool):
+        out.append((["stale"], f"'stale' must be true or false, not {_kind(item['stale'])}"))
     for name in ("links", "warnings"):
         if name in item and not _strings(item[name]):
             out.append(([name], f"'{name}' must be a list of strings, not {_kind(item[name])}"))

@@ -211,10 +211,12 @@ def title_warning(reading: Reading, record: Record) -> str:
 def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt.date) -> Lock:
     """The new lockfile: results of this run, entries kept from the old lock, in sessions.toml order.
 
-    A reading that failed this run keeps its last good record (a flaky source never erases metadata).
+    A reading that failed this run keeps its last good record (a flaky source never erases metadata), and so
+    does a reading whose title was edited (matched by its unchanged links) while its source cannot be asked.
     """
     entries: list[LockEntry] = []
     seen: set[str] = set()
+    moved = _moved_entries(course, old)
     for reading in course.readings():
         fp = reading.fingerprint
         if fp in seen:
@@ -222,6 +224,15 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
         seen.add(fp)
         previous = old.get(fp)
         result = results.get(fp)
+        before = moved.get(frozenset(reading.links)) if previous is None and reading.links else None
+        if before is not None and (result is None or not result.outcome.ok):
+            why = "offline" if result is None else result.outcome.reason or result.outcome.kind
+            warning = (f"kept: the reading changed since it was resolved and its record could not be refreshed "
+                       f"({why}); the next online build tries again")
+            mismatch = title_warning(reading, before.record) if before.record is not None else ""
+            entries.append(replace(before, fingerprint=fp, title=reading.title, links=reading.links, stale=True,
+                                   warnings=(warning, mismatch) if mismatch else (warning,)))
+            continue
         if result is None:
             if previous is not None:
                 entries.append(previous)
@@ -229,6 +240,7 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
                 entries.append(LockEntry(fp, reading.title, reading.links, status="unresolved",
                                          reason="not resolved yet (run `bibexport build` online)"))
             continue
+        previous = previous or before  # resolved again: the key stays pinned, drift is reported
         out = result.outcome
         if not out.ok and previous is not None and previous.status == RESOLVED:
             entries.append(replace(previous, warnings=(f"kept: {out.reason or out.kind}",)))
@@ -256,12 +268,25 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
     return Lock.of(entries)
 
 
+def _moved_entries(course: Course, old: Lock) -> dict[frozenset[str], LockEntry]:
+    """Resolved entries of readings no longer in the course, by their links: a reading whose title was edited
+    is the same reading when its links are (ambiguous link sets are left out)."""
+    current = {r.fingerprint for r in course.readings()}
+    found: dict[frozenset[str], LockEntry | None] = {}
+    for e in old.entries:
+        if e.fingerprint in current or not e.links or e.status != RESOLVED or e.record is None:
+            continue
+        links = frozenset(e.links)
+        found[links] = None if links in found else e
+    return {links: e for links, e in found.items() if e is not None}
+
+
 def needs_network(reading: Reading, lock: Lock, refresh: Callable[[Reading, LockEntry | None], bool]) -> bool:
     """True when a reading must be (re)resolved: new, changed, transiently failed, or asked for."""
     entry = lock.get(reading.fingerprint)
     if refresh(reading, entry):
         return True
-    return entry is None or entry.status in RETRY_STATUSES or entry.status == "unresolved"
+    return entry is None or entry.status in RETRY_STATUSES or entry.status == "unresolved" or entry.stale
 
 
 def unresolved_record(reading: Reading) -> Record:

@@ -495,3 +495,29 @@ def test_style_path_in_sessions_toml_is_relative_to_its_folder(tmp_path: Path) -
     assert proc.returncode == 2 and "x.csl" in proc.stderr, proc.stderr
     proc = build(work, "-f", "md", "--style", "x.csl")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_link_in_the_staging_folders_place_is_removed_not_followed(tmp_path: Path) -> None:
+    """``.out.new-PID`` is a name anyone could have made a link: clearing it must not empty what it points to."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("keep", encoding="utf-8")
+    (tmp_path / f".out.new-{os.getpid()}").symlink_to(elsewhere)
+    fsio.write_tree(out, {out / "readings.bib": "new\n"})
+    assert snapshot(elsewhere) == {"keep.txt": b"keep"}
+    assert snapshot(out) == {"readings.bib": b"new\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "out"]
+
+
+def test_recover_never_makes_a_link_the_output_folder(tmp_path: Path) -> None:
+    """A link named like a dead run's old tree (``.out.old-PID``) is not the old tree: it is removed, not
+    renamed to ``out``, and the build writes a real folder."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / f".out.old-{proc.pid}").symlink_to(elsewhere)
+    fsio.write_tree(out, {out / "readings.bib": "new\n"})
+    assert not out.is_symlink() and snapshot(out) == {"readings.bib": b"new\n"}
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "out"]
