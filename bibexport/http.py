@@ -3,7 +3,10 @@
 Every request bibexport makes goes through :class:`Http`, which adds what a polite, robust client needs:
 
 * a User-Agent naming the tool and where to find it;
-* (connect, read) timeouts;
+* (connect, read) timeouts, and a total time limit for each attempt (``max_request_time``): a server sending
+  one byte every few seconds never trips a per-read timeout, so each attempt runs in a worker thread that the
+  caller stops waiting for at the limit; optionally a time limit for the whole run (``run_time``: no request
+  runs, and no retry waits, past it);
 * bounded retries with exponential backoff on connection errors, timeouts, 429 and 5xx, honouring
   ``Retry-After`` (seconds or an HTTP-date) up to a cap;
 * a per-host minimum interval between request starts, with one request at a time to such hosts
@@ -21,7 +24,7 @@ import email.utils
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,6 +104,11 @@ class Http:
     ``min_interval`` maps a host (``netloc``, e.g. ``export.arxiv.org`` or ``127.0.0.1:8000``) to the minimum
     number of seconds between the starts of two requests to it; requests to such a host are also serialised
     (one at a time, across threads).  ``sleep`` and ``clock`` are injectable so tests need not wait.
+
+    ``max_request_time`` bounds one attempt from the first byte sent to the last byte read (default: three
+    timeouts: connecting, the headers, the body); ``run_time`` (seconds from now, by ``clock``) is a deadline
+    for every request of this client: an attempt still running then is stopped, and a retry whose wait would
+    end after it is not made.
     """
 
     def __init__(
@@ -115,6 +123,8 @@ class Http:
         user_agent: str | None = None,
         max_retry_after: float = 60.0,
         max_redirects: int = 10,
+        max_request_time: float | None = None,
+        run_time: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -127,8 +137,11 @@ class Http:
         self.user_agent = user_agent or default_user_agent()
         self.max_retry_after = max_retry_after
         self.max_redirects = max_redirects
+        self.max_request_time = 3 * timeout if max_request_time is None else max_request_time
+        self.run_time = run_time
         self._sleep = sleep
         self._clock = clock
+        self.deadline = None if run_time is None else clock() + run_time
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
@@ -163,7 +176,13 @@ class Http:
         for attempt in range(self.retries + 1):
             if attempt:
                 assert last is not None
-                self._sleep(last.wait if last.wait is not None else self.backoff * 2 ** (attempt - 1))
+                wait = last.wait if last.wait is not None else self.backoff * 2 ** (attempt - 1)
+                if self.deadline is not None and self._clock() + wait >= self.deadline:
+                    asked = f"the server asks to wait {wait:.0f} s" if last.wait is not None else \
+                        f"a retry in {wait:g} s would end"
+                    raise NetworkError(url, f"{last.reason}; {asked}, past the run's time limit "
+                                            f"({self.run_time:g} s)", status=last.status, kind="unavailable")
+                self._sleep(wait)
             try:
                 return self._attempt(method, url, params, headers, allow_redirects, data, json)
             except _Retry as exc:
@@ -276,6 +295,42 @@ class Http:
 
     def _send(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool,
               data: bytes | None, json: Any) -> tuple[Response, bool]:
+        """One attempt, bounded in total time: it runs in a worker thread, and past the limit the caller stops
+        waiting and tells the worker to stop reading (it does within one read timeout)."""
+        limit, by_run = self.max_request_time, False
+        if self.deadline is not None:
+            left = self.deadline - self._clock()
+            if left <= 0:
+                raise NetworkError(url, f"not asked: the run reached its time limit ({self.run_time:g} s)",
+                                   kind="unavailable")
+            if left < limit:
+                limit, by_run = left, True
+        stop = threading.Event()
+        done = threading.Event()
+        outcome: list[Any] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self._send_now(method, url, params, headers, allow_redirects, data, json, stop))
+            except BaseException as exc:  # noqa: BLE001 - handed over to the waiting thread, which raises it
+                outcome.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="bibexport-http", daemon=True).start()
+        if not done.wait(limit):
+            stop.set()
+            if by_run:
+                raise NetworkError(url, f"timed out: no complete answer before the run's time limit "
+                                        f"({self.run_time:g} s)", kind="unavailable")
+            raise _Retry(f"timed out: no complete answer within {limit:g} s")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result  # type: ignore[no-any-return]
+
+    def _send_now(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool,
+                  data: bytes | None, json: Any, stop: threading.Event) -> tuple[Response, bool]:
         import requests
 
         session = self._session_for_requests()
@@ -295,15 +350,16 @@ class Http:
             if status == 429 or status >= 500:
                 wait = parse_retry_after(resp.headers.get("Retry-After"))
                 raise _Retry(f"HTTP {status}", status=status, wait=wait)
-            body = self._read_capped(resp, url)
+            body = self._read_capped(resp, url, stop)
         finally:
             resp.close()
         headers_out = requests.structures.CaseInsensitiveDict(resp.headers)
         response = Response(status=status, content=body, headers=headers_out, url=str(resp.url))
         return response, bool(getattr(resp, "from_cache", False))
 
-    def _read_capped(self, resp: requests.Response, url: str) -> bytes:
+    def _read_capped(self, resp: requests.Response, url: str, stop: threading.Event | None = None) -> bytes:
         import requests
+        import urllib3
 
         too_big = f"response larger than {self.max_bytes} bytes"
         declared = resp.headers.get("Content-Length", "")
@@ -312,14 +368,31 @@ class Http:
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            for chunk in _chunks(resp):
+                if stop is not None and stop.is_set():  # the caller gave up waiting: stop reading
+                    raise _Retry("timed out")
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise NetworkError(url, too_big, status=resp.status_code, kind="unavailable")
                 chunks.append(chunk)
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Retry(f"reading the response failed: {_short(exc)}") from None
         return b"".join(chunks)
+
+
+def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    """The body, piece by piece, each piece as soon as it arrives (``read1``: at most one read from the socket),
+    so that a stop request is seen within one read timeout; ``iter_content`` would wait for 64 KiB."""
+    read1 = getattr(getattr(resp, "raw", None), "read1", None)
+    if getattr(resp, "from_cache", False) or read1 is None:  # a cached body is in memory already
+        yield from resp.iter_content(_CHUNK)
+        return
+    while True:
+        chunk = read1(_CHUNK, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
 
 
 def _short(exc: BaseException) -> str:
@@ -347,7 +420,7 @@ def make_http(endpoints: Endpoints, *, cache: bool = True, cache_dir: Path | Non
             directory = Path(platformdirs.user_cache_dir("bibexport"))
     retries, backoff = _retry_env()
     return Http(timeout=endpoints.timeout, min_interval=intervals, cache_dir=directory, retries=retries,
-                backoff=backoff)
+                backoff=backoff, max_request_time=request_time_env())
 
 
 def _retry_env() -> tuple[int, float]:
@@ -361,3 +434,15 @@ def _retry_env() -> tuple[int, float]:
     with contextlib.suppress(KeyError, ValueError):
         backoff = max(0.0, float(os.environ["BIBEXPORT_BACKOFF"]))
     return retries, backoff
+
+
+def request_time_env() -> float | None:
+    """``BIBEXPORT_MAX_REQUEST_TIME``: seconds one attempt of one request may take in all (default: three
+    timeouts).  Unset, not a number or not positive: the default."""
+    import os
+
+    try:
+        seconds = float(os.environ["BIBEXPORT_MAX_REQUEST_TIME"])
+    except (KeyError, ValueError):
+        return None
+    return seconds if seconds > 0 and math.isfinite(seconds) else None

@@ -185,13 +185,17 @@ class CheckOptions:
 
 def make_check_http(endpoints: Endpoints, options: CheckOptions) -> Any:
     """An :class:`bibexport.http.Http` with the check's timeout and retries and the resolvers' politeness
-    intervals (arXiv API ≥ ``arxiv_delay`` apart, OpenReview ≤ 1 s), without the response cache."""
+    intervals (arXiv API ≥ ``arxiv_delay`` apart, OpenReview ≤ 1 s), without the response cache; no request
+    runs past ``max_time`` (counted from now)."""
     from bibexport import http
 
     polite = http.make_http(endpoints, cache=False).min_interval
+    # run_time: a request still running at --max-time is stopped (a slow-loris server would otherwise keep
+    # the run going long after the time limit, one byte at a time).
     return http.Http(timeout=options.timeout, retries=options.retries, backoff=options.backoff,
                      max_retry_after=options.max_retry_after, max_redirects=options.max_redirects,
-                     max_bytes=options.max_bytes, min_interval=polite)
+                     max_bytes=options.max_bytes, min_interval=polite, max_request_time=http.request_time_env(),
+                     run_time=options.max_time)
 
 
 def probe_connection(url: str, timeout: float) -> str | None:

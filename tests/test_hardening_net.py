@@ -19,8 +19,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +205,137 @@ def test_openreview_authors_sent_as_one_string_are_split_into_names_never_letter
     record = openreview.parse_note({"id": "abcdefghij", "content": {"title": {"value": "T"}, "authors": authors}})
     assert [p.display for p in record.authors] == expected
 
+
+# ------------------------------------------------------------------------------ 11: slow loris, deadlines
+
+DRIP = 2.0  # seconds between two bytes of a slow-loris answer, as in the issue's trial
+
+
+class SlowLoris(ThreadingHTTPServer):
+    """On 127.0.0.1: ``/body`` sends its headers at once, then one byte every DRIP seconds (of a declared
+    100,000); ``/headers`` drips its status line and headers the same way; ``/retry`` answers 429 with
+    ``Retry-After: 30``.  HEAD is refused (405) at once, so a link check falls back to a dripping GET."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SlowHandler)
+        self.stop = threading.Event()
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def __enter__(self) -> SlowLoris:  # noqa: PYI034  (Python 3.10 has no typing.Self)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.shutdown()
+        self.server_close()
+
+
+class _SlowHandler(BaseHTTPRequestHandler):
+    server: SlowLoris  # type: ignore[assignment]
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _drip(self, data: bytes) -> None:
+        for i in range(len(data)):
+            if self.server.stop.wait(DRIP if i else 0):
+                return
+            try:
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up: what a well-bounded client does
+                return
+
+    def do_HEAD(self) -> None:
+        self.send_response(405)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        self.close_connection = True
+        if self.path.startswith("/retry"):
+            self.send_response(429)
+            self.send_header("Retry-After", "30")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path.startswith("/headers"):
+            self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 1000 + b"\r\n\r\n")
+        else:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.flush()
+            self._drip(b"<html><head><title>Slow</title></head>" + b" " * 99_961)
+
+
+@pytest.fixture
+def slow() -> Iterator[SlowLoris]:
+    with SlowLoris() as server:
+        yield server
+
+
+def _bounded(fn: Any, limit: float = 90.0) -> Any:
+    """``fn()``'s result, or a test failure when it has not ended after ``limit`` seconds (it hangs)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(fn).result(timeout=limit)
+    except FuturesTimeout:
+        pytest.fail(f"still running after {limit:g} s: not bounded")
+    finally:
+        pool.shutdown(wait=False)
+
+
+@pytest.mark.parametrize("path", ["/body", "/headers"])
+def test_slow_loris_request_ends_with_a_timeout_not_a_hang(slow: SlowLoris, path: str) -> None:
+    """The per-read timeout (1 s) never fires, as a byte comes every 2 s: only the total deadline ends it."""
+    from bibexport.http import Http
+
+    http = Http(timeout=DRIP * 1.5, retries=1, backoff=0, max_request_time=3)
+
+    def get() -> str:
+        with pytest.raises(NetworkError) as caught:
+            http.get(slow.base + path)
+        return caught.value.reason
+
+    reason = _bounded(get)
+    assert reason == "timed out: no complete answer within 3 s (gave up after 2 attempts)"
+
+
+def test_run_time_limit_cuts_a_request_and_refuses_a_wait_past_it(slow: SlowLoris) -> None:
+    from bibexport.http import Http
+
+    http = Http(timeout=DRIP * 1.5, retries=3, max_request_time=600, run_time=2)
+    with pytest.raises(NetworkError) as caught:
+        _bounded(lambda: http.get(slow.base + "/body"))
+    assert caught.value.reason == "timed out: no complete answer before the run's time limit (2 s)"
+
+    slept: list[float] = []
+    waiting = Http(timeout=5, retries=3, run_time=10, sleep=slept.append)
+    with pytest.raises(NetworkError) as caught:
+        _bounded(lambda: waiting.get(slow.base + "/retry"))
+    assert slept == []  # 30 s would pass the run's limit: not waited at all
+    assert caught.value.reason == "HTTP 429; the server asks to wait 30 s, past the run's time limit (10 s)"
+    assert caught.value.status == 429
+
+
+def test_make_http_reads_the_request_time_limit_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bibexport.http import make_http
+
+    assert make_http(Endpoints(timeout=5), cache=False).max_request_time == 15  # default: 3 × the timeout
+    monkeypatch.setenv("BIBEXPORT_MAX_REQUEST_TIME", "7.5")
+    assert make_http(Endpoints(timeout=5), cache=False).max_request_time == 7.5
+    monkeypatch.setenv("BIBEXPORT_MAX_REQUEST_TIME", "nonsense")
+    assert make_http(Endpoints(timeout=5), cache=False).max_request_time == 15
+
 # ------------------------------------------------------------------------- end to end: the build goes on
 
 E2E_COURSE = COURSE + """
@@ -230,6 +366,21 @@ class _HostileHandler(_FaultHandler):
 
     def _fault_content_list(self) -> None:
         self._raw(200, b'{"notes": [{"id": "iO4LZibEqW", "forum": "iO4LZibEqW", "content": [1, 2]}], "count": 1}')
+
+    def _fault_slow_loris(self) -> None:
+        """Headers at once, then one byte every DRIP seconds of a declared 100,000."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.close_connection = True
+        for _ in range(300):  # ten minutes at most, should the client never give up
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(DRIP)
 
     def _fault_reset_huge(self) -> None:
         self._raw(403, b'{"message": "API rate limit exceeded"}',
@@ -270,6 +421,9 @@ HOSTILE = {
     "openreview-content-list": Hostile("openreview2", "content_list", "Holistic Evaluation of Language Models",
                                        "OpenReview sent a note whose content is not an object"),
     "github-reset-huge": Hostile("github", "reset_huge", "Awesome RLHF", "GitHub API rate limit; set GITHUB_TOKEN"),
+    # BIBEXPORT_TIMEOUT=5, BIBEXPORT_RETRIES=1: two attempts of at most 3 × 5 s each.
+    "web-slow-loris": Hostile("web", "slow_loris", "Fine-tune Llama 2 with DPO",
+                              "timed out: no complete answer within 15 s (gave up after 2 attempts)"),
 }
 
 
@@ -302,3 +456,28 @@ def test_hostile_answer_costs_one_reading_with_a_reason_and_the_build_goes_on(
     where = f"sessions.toml:{E2E_LINES[case.victim or 'Fine-tune Llama 2 with DPO']}"
     line = next((x for x in proc.stderr.splitlines() if where in x and case.reason in x), None)
     assert line is not None, proc.stderr
+
+
+def test_check_of_a_slow_loris_link_ends_at_its_time_limit_and_says_timed_out(slow: SlowLoris, tmp_path: Path) -> None:
+    """The issue's run: ``check --timeout 3 --retries 0 --max-time 5`` was still running after 100 s."""
+    (tmp_path / "sessions.toml").write_text(f"""\
+[course]
+title = "Slow"
+
+[[sessions]]
+slug = "slow"
+name = "Slow"
+date = 2024-02-08
+
+[[sessions.required]]
+title = "A slow page"
+links = ["{slow.base}/body"]
+""", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIBEXPORT_", "OPENREVIEW_", "GITHUB_"))}
+    env.update(PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(tmp_path / "cache"), BIBEXPORT_LOCK_DIR=str(tmp_path / "locks"))
+    proc = subprocess.run([sys.executable, "-m", "bibexport", "check", "--no-cache", "--timeout", "3", "--retries", "0",
+                           "--max-time", "5"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # unverifiable, not broken
+    assert "Traceback" not in proc.stderr
+    assert "timed out: no complete answer before the run's time limit (5 s)" in proc.stdout, proc.stdout
