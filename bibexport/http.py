@@ -12,6 +12,9 @@ Every request bibexport makes goes through :class:`Http`, which adds what a poli
 * a per-host minimum interval between request starts, with one request at a time to such hosts
   (arXiv's terms of use: "no more than one request every three seconds … a single connection at a time");
 * a cap on the response size (the body is streamed and reading stops past the cap);
+* redirects checked hop by hop: none to a non-http(s) scheme, and none from a public host to a loopback,
+  private, link-local or unspecified address (a course page's link must not reach the machine's own services
+  or a cloud metadata endpoint); a request whose first URL is private (a mirror, a test server) is not limited;
 * optionally, an on-disk cache (requests-cache, sqlite in the user cache dir).
 
 ``requests`` is imported lazily so that ``bibexport --help`` stays fast.
@@ -21,14 +24,17 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import ipaddress
 import math
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from bibexport import PROJECT_URL, __version__
 from bibexport.errors import NetworkError
@@ -82,6 +88,97 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER_SEEN)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+# -- redirect safety ----------------------------------------------------------------------------------------
+
+#: Legacy IPv4 spellings that resolvers accept without DNS ("2130706433", "127.1", "0x7f.0.0.1").
+_NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
+
+
+class RedirectRefused(Exception):
+    """A redirect the client will not follow; ``str()`` says which and why."""
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The addresses ``host`` stands for: itself when it is a literal address (no DNS), else what DNS says
+    (nothing when it cannot be resolved: then the request itself fails)."""
+    bare = host.strip("[]").split("%", 1)[0]
+    try:
+        return [ipaddress.ip_address(bare)]
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.fullmatch(bare):
+        with contextlib.suppress(OSError):
+            return [ipaddress.IPv4Address(socket.inet_aton(bare))]
+    try:
+        infos = socket.getaddrinfo(bare, None, type=socket.SOCK_STREAM)
+    except Exception:  # noqa: BLE001 - no such name, no network, a sandbox refusing look-ups: nothing known,
+        return []  # and the request itself cannot reach an address DNS does not give
+    out = []
+    for info in infos:
+        with contextlib.suppress(ValueError):
+            out.append(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+    return out
+
+
+def address_kind(host: str) -> str | None:
+    """``"loopback"``, ``"link-local"``, ``"unspecified"`` or ``"private"`` when ``host`` is or resolves to
+    such an address (any of its addresses), None when it is public."""
+    for address in _addresses(host):
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+        if address.is_unspecified:
+            return "unspecified"
+        if address.is_loopback:
+            return "loopback"
+        if address.is_link_local:
+            return "link-local"
+        if address.is_private or not address.is_global or address.is_multicast:
+            return "private"
+    return None
+
+
+def redirect_refusal(source: str, target: str) -> str | None:
+    """Why a redirect from URL ``source`` to URL ``target`` must not be followed, or None when it may be.
+
+    Refused: any scheme but http(s); and, from a public host, any loopback, private (RFC 1918, unique local),
+    link-local (169.254/16, fe80::/10) or unspecified address.  A private source (a mirror, an intranet page,
+    a test server) may redirect to private addresses: it is inside already.
+    """
+    parts = urlsplit(target)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"redirect to a non-http(s) link refused: {target}"
+    if address_kind(urlsplit(source).hostname or "") is not None:
+        return None
+    kind = address_kind(parts.hostname or "")
+    return f"redirect to a private address refused: {target} is {kind}" if kind else None
+
+
+def _check_redirect(session: requests.Session, response: requests.Response) -> None:
+    """Raise RedirectRefused when ``response`` is a redirect that must not be followed."""
+    location = session.get_redirect_target(response)
+    if location:
+        reason = redirect_refusal(response.url, urljoin(response.url, location))
+        if reason:
+            raise RedirectRefused(reason)
+
+
+def _guarded_session_class(base: type[Any]) -> Any:
+    """``base`` with every redirect hop checked by :func:`redirect_refusal` before it is followed."""
+
+    class Guarded(base):  # type: ignore[misc]  # a class computed at run time
+        def resolve_redirects(self, resp: Any, req: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            if kwargs.get("yield_requests"):  # requests only peeks at the next hop (allow_redirects=False)
+                yield from super().resolve_redirects(resp, req, *args, **kwargs)
+                return
+            _check_redirect(self, resp)
+            for hop in super().resolve_redirects(resp, req, *args, **kwargs):
+                _check_redirect(self, hop)  # before the generator goes on to follow this hop's Location
+                yield hop
+
+    Guarded.__name__ = Guarded.__qualname__ = f"Guarded{base.__name__}"
+    return Guarded
 
 
 def _host_key(url: str) -> str:
@@ -229,7 +326,7 @@ class Http:
             import requests_cache
 
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            session = requests_cache.CachedSession(
+            session = _guarded_session_class(requests_cache.CachedSession)(
                 str(self.cache_dir / "http-cache"),
                 backend="sqlite",
                 expire_after=CACHE_EXPIRE_SECONDS,
@@ -237,7 +334,7 @@ class Http:
                 allowable_codes=(200,),  # never cache errors, rate limits or not-founds
             )
         else:
-            session = requests.Session()
+            session = _guarded_session_class(requests.Session)()
         session.headers["User-Agent"] = self.user_agent
         session.max_redirects = self.max_redirects
         return session
@@ -339,6 +436,8 @@ class Http:
                 method, url, params=params, headers=dict(headers or {}), allow_redirects=allow_redirects,
                 data=data, json=json, timeout=(self.timeout, self.timeout), stream=True,
             )
+        except RedirectRefused as exc:
+            raise NetworkError(url, str(exc), kind="unavailable") from None
         except requests.TooManyRedirects as exc:
             raise NetworkError(url, f"too many redirects ({exc})", kind="unavailable") from None
         except (requests.ConnectionError, requests.Timeout) as exc:

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bibexport.errors import ExitCode, NetworkError
+from bibexport.http import redirect_refusal
 from bibexport.linkcheck_lint import (
     ERROR,
     OPENREVIEW_ID,
@@ -390,10 +391,11 @@ class Checker:
             location = response.headers.get("Location")
             if response.status not in _REDIRECTS or not location:
                 break
-            current = urljoin(current, location)
+            previous, current = current, urljoin(current, location)
             chain.append((response.status, current))
-            if urlsplit(current).scheme not in ("http", "https"):
-                return Finding(UNVERIFIABLE, f"redirects to a non-http link {current}", via="http")
+            refused = redirect_refusal(previous, current)  # never to file:, nor from a public host to a private one
+            if refused:
+                return Finding(UNVERIFIABLE, refused, via="http")
         else:
             return Finding(UNVERIFIABLE, f"more than {self.options.max_redirects} redirects (a loop?)", via="http")
         finding = status_finding(response.status)

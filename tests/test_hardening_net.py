@@ -336,6 +336,143 @@ def test_make_http_reads_the_request_time_limit_from_the_environment(monkeypatch
     monkeypatch.setenv("BIBEXPORT_MAX_REQUEST_TIME", "nonsense")
     assert make_http(Endpoints(timeout=5), cache=False).max_request_time == 15
 
+
+# ------------------------------------------------------------------------------------ 12: unsafe redirects
+
+PUBLIC = "http://93.184.215.14/page"  # a literal public address: no DNS needed (the tests block it)
+REFUSED = "redirect to a private address refused"
+
+
+@pytest.mark.parametrize("target", [
+    "http://127.0.0.1:8080/admin", "http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/", "http://[fe80::1]/", "http://[fe80::1%25eth0]/",
+    "http://0.0.0.0/", "http://[::]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:169.254.169.254]/",
+    "http://2130706433/", "http://127.1/", "http://0x7f.0.0.1/", "http://localhost:631/", "https://127.0.0.1/",
+])
+def test_redirect_from_a_public_host_to_a_private_address_is_refused(target: str) -> None:
+    from bibexport.http import redirect_refusal
+
+    reason = redirect_refusal(PUBLIC, target)
+    assert reason is not None and reason.startswith(REFUSED), reason
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "gopher://127.0.0.1:25/", "ftp://example.org/x",
+                                    "javascript:alert(1)"])
+@pytest.mark.parametrize("source", [PUBLIC, "http://127.0.0.1:8000/mirror"])
+def test_redirect_to_a_non_http_scheme_is_refused_from_anywhere(source: str, target: str) -> None:
+    from bibexport.http import redirect_refusal
+
+    reason = redirect_refusal(source, target)
+    assert reason is not None and reason.startswith("redirect to a non-http(s) link refused"), reason
+
+
+@pytest.mark.parametrize(("source", "target"), [
+    (PUBLIC, "https://93.184.215.14/other"), (PUBLIC, "http://8.8.8.8/"), (PUBLIC, "http://[2606:4700::1111]/"),
+    ("http://127.0.0.1:8000/mirror", "http://127.0.0.1:9000/elsewhere"), ("http://localhost/", "http://[::1]/"),
+    ("http://10.0.0.1/intranet", "http://10.0.0.2/"),
+])
+def test_other_redirects_are_allowed(source: str, target: str) -> None:
+    from bibexport.http import redirect_refusal
+
+    assert redirect_refusal(source, target) is None
+
+
+class _Redirector(ThreadingHTTPServer):
+    """``/go`` redirects (302) to ``target``; every other path answers a small page.  Counts hits by path."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, target: str = "") -> None:
+        super().__init__((host, 0), _RedirectHandler)
+        self.target = target
+        self.hits: list[str] = []
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.server_address[0]}:{self.server_address[1]}"
+
+    def __enter__(self) -> _Redirector:  # noqa: PYI034  (Python 3.10 has no typing.Self)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _RedirectHandler(BaseHTTPRequestHandler):
+    server: _Redirector  # type: ignore[assignment]
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        if self.path == "/go":
+            self.send_response(302)
+            self.send_header("Location", self.server.target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"<html><head><title>Internal admin page</title></head></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+
+@pytest.fixture
+def public_and_private(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[_Redirector, _Redirector]]:
+    """A "public" site on 127.0.0.2 (the address check is told it is public: tests cannot leave loopback) whose
+    ``/go`` redirects to a private site on 127.0.0.1."""
+    from bibexport import http
+
+    real = http.address_kind
+    monkeypatch.setattr(http, "address_kind", lambda host: None if host == "127.0.0.2" else real(host))
+    with _Redirector("127.0.0.1") as private, _Redirector("127.0.0.2") as public:
+        public.target = private.base + "/admin"
+        yield public, private
+
+
+def test_build_resolver_refuses_a_redirect_from_a_public_page_to_a_private_address(
+        public_and_private: tuple[_Redirector, _Redirector]) -> None:
+    from bibexport.http import Http
+
+    public, private = public_and_private
+    outcome = web.resolve([public.base + "/go"], Http(retries=0), EP)[public.base + "/go"]
+    assert not outcome.ok
+    assert outcome.reason == f"{REFUSED}: {private.base}/admin is loopback"
+    assert private.hits == []  # never asked
+
+
+def test_check_refuses_a_redirect_from_a_public_page_to_a_private_address(
+        public_and_private: tuple[_Redirector, _Redirector]) -> None:
+    from bibexport.http import Http
+    from bibexport.linkcheck import UNVERIFIABLE, Checker, CheckOptions
+
+    public, private = public_and_private
+    finding = Checker(Http(retries=0), EP, CheckOptions(retries=0)).check_web(public.base + "/go")
+    assert (finding.verdict, finding.reason) == (UNVERIFIABLE, f"{REFUSED}: {private.base}/admin is loopback")
+    assert private.hits == []
+
+
+def test_redirects_between_loopback_servers_still_work_and_non_http_is_refused() -> None:
+    """Mirrors and the tests' replay servers are loopback: their redirects, to loopback too, are followed."""
+    from bibexport.http import Http
+
+    with _Redirector("127.0.0.1") as target, _Redirector("127.0.0.1") as start:
+        start.target = target.base + "/page"
+        response = Http(retries=0).get(start.base + "/go")
+        assert (response.status, response.url) == (200, target.base + "/page")
+        start.target = "file:///etc/passwd"
+        with pytest.raises(NetworkError) as caught:
+            Http(retries=0).get(start.base + "/go")
+        assert caught.value.reason == "redirect to a non-http(s) link refused: file:///etc/passwd"
+
 # ------------------------------------------------------------------------- end to end: the build goes on
 
 E2E_COURSE = COURSE + """
