@@ -578,7 +578,7 @@ class ResultCache:
             doc = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(doc, dict) and doc.get("bibexport_linkcheck") == self.VERSION:
                 self.entries = {k: v for k, v in doc.get("results", {}).items() if isinstance(v, dict)}
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):  # RecursionError: nested absurdly deep
             self.entries = {}
 
     def get(self, url: str) -> Finding | None:

@@ -618,3 +618,11 @@ links = ["{slow.base}/body"]
     assert proc.returncode == 0, proc.stdout + proc.stderr  # unverifiable, not broken
     assert "Traceback" not in proc.stderr
     assert "timed out: no complete answer before the run's time limit (5 s)" in proc.stdout, proc.stdout
+
+
+def test_a_link_check_cache_nested_absurdly_deep_is_ignored(tmp_path: Path) -> None:
+    from bibexport.linkcheck import ResultCache
+
+    path = tmp_path / "linkcheck.json"
+    path.write_bytes(DEEP)
+    assert ResultCache(path, 60).entries == {}
