@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bibexport.errors import NetworkError
 from bibexport.model import Endpoints
@@ -626,3 +628,38 @@ def test_a_link_check_cache_nested_absurdly_deep_is_ignored(tmp_path: Path) -> N
     path = tmp_path / "linkcheck.json"
     path.write_bytes(DEEP)
     assert ResultCache(path, 60).entries == {}
+
+
+# ------------------------------------------------------------- 9: any JSON value anywhere, never a crash
+
+_KEYS = st.sampled_from([
+    "title", "author", "editor", "issued", "date-parts", "container-title", "DOI", "type", "subtype", "name",
+    "family", "given", "literal", "page", "ISSN", "event", "location", "URL", "owner", "login", "html_url",
+    "created_at", "description", "notes", "content", "value", "authors", "venue", "venueid", "_bibtex", "pdate",
+    "cdate", "id", "forum", "@type", "@graph", "@id", "headline", "datePublished", "publisher", "creator",
+])
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8)
+    | st.sampled_from(["Article", "Person", "Organization", "2023-10-04", "NeurIPS.cc/2023/Conference", "a/b"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS | st.text(max_size=4), inner, max_size=6),
+    max_leaves=40,
+)
+
+
+@given(value=_JSON)
+@example(value=[1, 2])  # an OpenReview note's content as a list: AttributeError before
+@example(value={"title": {"value": "T"}, "authors": 3})  # authors a number: TypeError before
+@example(value={"@graph": [{"@type": "Article", "headline": ["x", {"name": 1}], "author": [None, {"name": {}}]}]})
+@settings(max_examples=300, deadline=None)
+def test_property_any_json_from_any_source_is_an_outcome_never_an_exception(value: Any) -> None:
+    """Whatever JSON a DOI agency, GitHub, OpenReview or a page's JSON-LD sends — any shape, any type in any
+    field — the reading gets an Outcome (resolved or not) and a page a Record; nothing raises."""
+    body = json.dumps(value).encode()
+    for outcome in (_doi(body), _github(200, body), _openreview(body),
+                    _openreview(json.dumps({"notes": [value]}).encode()),
+                    _openreview(json.dumps({"notes": [{"id": "abcdefghij", "content": value}]}).encode())):
+        assert isinstance(outcome, Outcome)
+        assert outcome.ok or outcome.reason
+    page = b'<html><head><title>T</title><script type="application/ld+json">' + body + b"</script></head></html>"
+    record = web.parse(page, "https://example.org/a")
+    assert record is not None and isinstance(record.title, str) and record.title
