@@ -229,6 +229,17 @@ def _refuse_links(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
                                   "or give the real folder with -o)")
 
 
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """True when ``path`` is a regular file (not a link) holding exactly ``data``."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def _unchanged(out_dir: Path, rel: Mapping[Path, bytes]) -> bool:
     try:
         return all((out_dir / name).read_bytes() == data for name, data in rel.items())
@@ -409,6 +420,8 @@ def _swap_in(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
         staging.mkdir(exist_ok=True)
         for name in sorted(rel):
             target = staging / name
+            if _same_bytes(target, rel[name]):
+                continue  # the old tree's file, hard-linked here: it keeps its inode and mtime (make, latexmk)
             target.parent.mkdir(parents=True, exist_ok=True)
             mode = _mode_for(target)  # the old tree's file (hard-linked here), or a new file's umask mode
             with contextlib.suppress(FileNotFoundError):
