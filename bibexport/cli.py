@@ -125,13 +125,15 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         course_style = style_from_file(course.style, config_path.parent) if course.style else ""
         opts = RenderOptions(style=style or course_style or "apa", fragment=fragment, cache=cache)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
-        write_tree(out_dir, files)  # out/ is swapped in whole: old or new tree, even after kill -9
+        # out/ is swapped in whole (old or new tree, even after kill -9), with the manifest of what bibexport wrote
+        tree = write_tree(out_dir, files, _ledger(assembly.bibliography, fmts, out_dir, FORMATS))
         if lock != old or not lock_path.exists():  # a warm build changes nothing: skip serialising it again
             atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
         rendercache.save(cache)  # only after a successful build
     _report(course, lock, offline and bool(todo), config_path)
     _report_from_list(assembly.bibliography, config_path)
     _report_undated(assembly.bibliography, config_path)
+    _report_tree(tree, fmts, out_dir, FORMATS)
     click.echo(f"wrote {len(files)} files to {out_dir}/ and updated {lock_path}")
     unresolved = [e for e in lock.entries if e.status != "resolved"]
     if strict and unresolved:
@@ -146,6 +148,56 @@ def _render_all(bib: Any, fmts: list[str], out_dir: Path, opts: Any, formats: An
         for sb in bib.sessions:
             files[out_dir / sb.session.slug / fmt.filename] = fmt.render(bib, sb, opts)
     return files
+
+
+def _ledger(bib: Any, fmts: list[str], out_dir: Path, formats: Any) -> Any:
+    """What the manifest records: for each file, a digest of the data it is made from (the session's entries,
+    or the whole course's), and the files of the formats not asked for, which are kept and checked for staleness."""
+    import hashlib
+    import json
+
+    from bibexport.fsio import Ledger
+
+    def digest(data: object) -> str:
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+
+    def data_of(sb: Any) -> object:
+        return [sb.session.slug, sb.session.name, sb.session.heading_date,
+                [[e.key, e.resolved, e.record.to_dict()] for e in sb.required],
+                [[e.key, e.resolved, e.record.to_dict()] for e in sb.further]]
+
+    stamp_of = {sb.session.slug: digest(data_of(sb)) for sb in bib.sessions}
+    course = digest([bib.course.title, list(bib.course.keep_case), [data_of(sb) for sb in bib.sessions]])
+    stamps: dict[Path, str] = {}
+    others: dict[Path, str] = {}
+    for name, fmt in formats.items():
+        target = stamps if name in fmts else others
+        target[out_dir / fmt.filename] = course
+        for slug, stamp in stamp_of.items():
+            target[out_dir / slug / fmt.filename] = stamp
+    return Ledger(stamps=stamps, others=others)
+
+
+def _report_tree(tree: Any, fmts: list[str], out_dir: Path, formats: Any) -> None:
+    """Say what the build removed from out/ and which files of formats not asked for are older than the data."""
+    for folder in tree.removed_dirs:
+        click.echo(f"  removed: {folder}/ (bibexport wrote it; nothing of this course goes there now)", err=True)
+    for path in tree.removed:
+        if not any(folder in path.parents for folder in tree.removed_dirs):
+            click.echo(f"  removed: {path} (bibexport wrote it and no longer does)", err=True)
+    for path in tree.left:
+        click.echo(f"  warning: {path} was written by an earlier build and edited since; bibexport no longer "
+                   "writes it and left it in place (delete it if it is not yours)", err=True)
+    by_format: dict[str, list[Path]] = {}
+    names = {fmt.filename: name for name, fmt in formats.items()}
+    for path in tree.stale:
+        by_format.setdefault(names.get(path.name, path.name), []).append(path)
+    for name, paths in by_format.items():
+        shown = ", ".join(map(str, paths[:3])) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        verb = "is" if len(paths) == 1 else "are"
+        click.echo(f"  stale: {shown} {verb} from an earlier build (the readings changed since); run with "
+                   f"-f {','.join([*fmts, name])} to update, or delete {'it' if len(paths) == 1 else 'them'}",
+                   err=True)
 
 
 def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) -> None:

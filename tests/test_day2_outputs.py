@@ -7,7 +7,7 @@ fields, so nothing needs the network."""
 
 from __future__ import annotations
 
-import os
+import json
 from pathlib import Path
 
 from tests.test_build import run
@@ -80,3 +80,92 @@ def test_adding_a_reading_rewrites_only_that_session_and_the_course_files(tmp_pa
     assert "newreading" in (out / "readings.bib").read_text(encoding="utf-8")
     # Nothing left beside out/ (staging or old trees).
     assert sorted(p.name for p in work.iterdir() if p.name.startswith(".out")) == []
+
+
+# ------------------------------------------------------------------ 2. files bibexport no longer writes
+
+
+def test_a_renamed_session_leaves_no_old_folder_but_the_users_files_stay(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    _build(work)
+    out = work / "out"
+    manifest = json.loads((out / ".bibexport-manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == sorted(str(p.relative_to(out)) for p in out.rglob("readings.*"))
+    (out / "notes.md").write_text("my notes\n", encoding="utf-8")  # the user's, at the top
+    (out / "basics" / "slides.tex").write_text("\\documentclass{beamer}\n", encoding="utf-8")  # in a folder
+    text = THREE.replace('slug = "evaluation"', 'slug = "evals"').replace('slug = "basics"', 'slug = "intro"')
+    (work / "sessions.toml").write_text(text, encoding="utf-8")
+    report = _build(work)
+    assert not (out / "evaluation").exists()  # all its files were bibexport's: the folder is gone
+    assert sorted(p.name for p in (out / "basics").iterdir()) == ["slides.tex"]  # the user's file keeps it
+    assert (out / "notes.md").read_text(encoding="utf-8") == "my notes\n"
+    assert sorted(p.name for p in (out / "evals").iterdir()) == ["readings.bib", "readings.json", "readings.md"]
+    assert "removed: out/evaluation/ " in report
+    assert "removed: out/basics/readings.bib " in report
+    manifest = json.loads((out / ".bibexport-manifest.json").read_text(encoding="utf-8"))
+    assert not any(k.startswith(("basics/", "evaluation/")) for k in manifest["files"])
+    assert "notes.md" not in manifest["files"]
+    # A rebuild changes nothing: the same files, nothing more removed.
+    again = _build(work)
+    assert "removed" not in again and (out / "notes.md").exists() and (out / "basics" / "slides.tex").exists()
+
+
+def test_an_old_output_edited_by_hand_is_never_removed(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    _build(work)
+    out = work / "out"
+    (out / "evaluation" / "readings.md").write_text("my own list now\n", encoding="utf-8")
+    (work / "sessions.toml").write_text(THREE.replace('slug = "evaluation"', 'slug = "evals"'), encoding="utf-8")
+    report = _build(work)
+    assert (out / "evaluation" / "readings.md").read_text(encoding="utf-8") == "my own list now\n"
+    assert sorted(p.name for p in (out / "evaluation").iterdir()) == ["readings.md"]
+    assert "out/evaluation/readings.md was written by an earlier build and edited since" in report
+
+
+def test_a_damaged_or_hostile_manifest_removes_nothing_outside_what_bibexport_wrote(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    _build(work)
+    out = work / "out"
+    (work / "keep.txt").write_text("precious\n", encoding="utf-8")
+    (out / "mine.txt").write_text("mine\n", encoding="utf-8")
+    import hashlib
+
+    digest = hashlib.sha256(b"precious\n").hexdigest()
+    mine = hashlib.sha256(b"mine\n").hexdigest()
+    doc = json.loads((out / ".bibexport-manifest.json").read_text(encoding="utf-8"))
+    doc["files"].update({"../keep.txt": {"sha256": digest, "from": ""}, str(work / "keep.txt"): {"sha256": digest},
+                         "mine.txt": {"sha256": mine + "0"}})
+    (out / ".bibexport-manifest.json").write_text(json.dumps(doc), encoding="utf-8")
+    _build(work)
+    assert (work / "keep.txt").exists() and (out / "mine.txt").read_text(encoding="utf-8") == "mine\n"
+    (out / ".bibexport-manifest.json").write_text("{not json", encoding="utf-8")
+    (work / "sessions.toml").write_text(THREE.replace('slug = "evaluation"', 'slug = "evals"'), encoding="utf-8")
+    _build(work)  # nothing known to be ours: the old folder stays (and the manifest is written afresh)
+    assert (out / "evaluation" / "readings.bib").exists()
+    assert "evals/readings.bib" in json.loads((out / ".bibexport-manifest.json").read_text(encoding="utf-8"))["files"]
+
+
+def test_formats_not_asked_for_are_left_untouched_and_named_stale(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    _build(work)
+    out = work / "out"
+    bib_before = _stats(out)
+    # Nothing changed: a build of md alone names nothing stale.
+    assert "stale" not in _build(work, "-f", "md")
+    # A new session, then md alone: the .bib and .json files are left as they were and named.
+    text = THREE + SESSION.format(slug="scaling", name="Scaling", day=9, title="Paper on scaling", author="Kaplan")
+    (work / "sessions.toml").write_text(text, encoding="utf-8")
+    report = _build(work, "-f", "md")
+    after = _stats(out)
+    for name in ("readings.bib", "readings.json", "basics/readings.bib"):
+        assert after[name] == bib_before[name]  # untouched: same inode and mtime
+    assert (out / "scaling" / "readings.md").exists() and not (out / "scaling" / "readings.bib").exists()
+    assert "stale: out/readings.bib is from an earlier build" in report
+    assert "run with -f md,bib to update, or delete it" in report
+    assert "stale: out/readings.json is from an earlier build" in report and "-f md,csl-json" in report
+    assert "basics/readings.bib" not in report  # that session's data did not change: its .bib is current
+    assert "removed" not in report
+    # Asking for them again brings them up to date; nothing is stale any more.
+    report = _build(work)
+    assert "stale" not in report and (out / "scaling" / "readings.bib").exists()
+    assert "kaplan" in (out / "readings.bib").read_text(encoding="utf-8").lower()
