@@ -77,11 +77,14 @@ def _split_formats(values: Sequence[str]) -> list[str]:
                    "Default: bib,csl-json,md.")
 @click.option("--style", default=None, help="Citation style for md/html/txt (CSL id, .csl path, or pybtex:NAME).")
 @click.option("--fragment", is_flag=True, help="HTML without the page around it, to paste into a site.")
+@click.option("--heading-level", type=click.IntRange(1, 6), default=1, show_default=True,
+              help="Level of the top heading in md and html, to paste a list under a heading of your notes.")
 @click.option("--strict", is_flag=True, help="Exit with code 5 when any reading stays unresolved.")
 @click.option("--no-cache", is_flag=True, help="Do not use the on-disk caches (HTTP responses, rendered references).")
 @click.option("--keep-preprints", is_flag=True, help="Cite arXiv preprints as preprints, never their published venue.")
 def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, ...], formats: tuple[str, ...],
-          style: str | None, fragment: bool, strict: bool, no_cache: bool, keep_preprints: bool) -> None:
+          style: str | None, fragment: bool, heading_level: int, strict: bool, no_cache: bool,
+          keep_preprints: bool) -> None:
     """Resolve new readings and write readings.bib/.json/.md for the course and for each session."""
     from bibexport import config, lockfile, pipeline
     from bibexport.emitters import FORMATS, RenderOptions
@@ -123,7 +126,8 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         from bibexport.emitters.styles import style_from_file
 
         course_style = style_from_file(course.style, config_path.parent) if course.style else ""
-        opts = RenderOptions(style=style or course_style or "apa", fragment=fragment, cache=cache)
+        opts = RenderOptions(style=style or course_style or "apa", fragment=fragment, cache=cache,
+                             heading_level=heading_level)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
         # out/ is swapped in whole (old or new tree, even after kill -9), with the manifest of what bibexport wrote
         tree = write_tree(out_dir, files, _ledger(assembly.bibliography, fmts, out_dir, FORMATS))

@@ -169,3 +169,58 @@ def test_formats_not_asked_for_are_left_untouched_and_named_stale(tmp_path: Path
     report = _build(work)
     assert "stale" not in report and (out / "scaling" / "readings.bib").exists()
     assert "kaplan" in (out / "readings.bib").read_text(encoding="utf-8").lower()
+
+
+# ------------------------------------------------------------------ 3. --heading-level
+
+
+def _pandoc_headings(path: Path, reader: str) -> list[tuple[int, str]]:
+    """(level, text) of every heading pandoc reads in ``path``."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc is not installed")
+    proc = subprocess.run(["pandoc", "-f", reader, "-t", "json", str(path)], capture_output=True, text=True,
+                          check=True, timeout=60)
+    doc = json.loads(proc.stdout)
+
+    def text(inlines: list[dict[str, object]]) -> str:
+        return "".join(" " if i["t"] == "Space" else str(i.get("c", "")) if i["t"] == "Str" else "" for i in inlines)
+
+    found: list[tuple[int, str]] = []
+
+    def walk(blocks: list[dict[str, object]]) -> None:
+        for block in blocks:
+            if block["t"] == "Header":
+                level, _attr, inlines = block["c"]  # type: ignore[misc]
+                found.append((level, text(inlines)))
+            elif block["t"] == "Div":
+                walk(block["c"][1])  # type: ignore[index]
+
+    walk(doc["blocks"])
+    return found
+
+
+def test_heading_level_puts_the_lists_under_the_notes_headings(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    _build(work, "-f", "md,html")
+    out = work / "out"
+    assert _pandoc_headings(out / "basics" / "readings.md", "markdown") == [(1, "Basics (2024-02-01)"),
+                                                                            (2, "Required")]
+    _build(work, "-f", "md,html", "--heading-level", "3")
+    assert _pandoc_headings(out / "basics" / "readings.md", "markdown") == [(3, "Basics (2024-02-01)"),
+                                                                            (4, "Required")]
+    assert _pandoc_headings(out / "basics" / "readings.html", "html") == [(3, "Basics (2024-02-01)"),
+                                                                          (4, "Required")]
+    course = _pandoc_headings(out / "readings.md", "markdown")
+    assert course[:3] == [(3, "Day two"), (4, "Basics (2024-02-01)"), (5, "Required")]
+    assert {level for level, _ in course} == {3, 4, 5}
+    # Deeper than 6 does not exist in Markdown or HTML: the deepest headings stay at 6.
+    _build(work, "-f", "md,html", "--heading-level", "6")
+    assert {level for level, _ in _pandoc_headings(out / "readings.md", "markdown")} == {6}
+    assert {level for level, _ in _pandoc_headings(out / "readings.html", "html")} == {6}
+    bad = run(["build", "--offline", "--heading-level", "7"], work)
+    assert bad.returncode == 2 and "--heading-level" in bad.stderr
