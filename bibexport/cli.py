@@ -91,6 +91,8 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
     from bibexport.fsio import atomic_write, run_lock, write_tree
 
     fmts = _split_formats(formats)
+    if refresh and offline:
+        raise click.UsageError("--refresh asks the sources again and --offline forbids the network; give one of them")
     course = config.load_course(config_path, env=os.environ)
     if keep_preprints:
         from dataclasses import replace
@@ -100,6 +102,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
     with run_lock(lock_path):
         old = lockfile.load(lock_path)
         wanted = pipeline.select_refresh(refresh)
+        _check_refresh(refresh, course, old)
         todo = [r for r in course.readings() if pipeline.needs_network(r, old, wanted)]
         todo = list({r.fingerprint: r for r in todo}.values())
         lock = old
@@ -142,6 +145,25 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
     unresolved = [e for e in lock.entries if e.status != "resolved"]
     if strict and unresolved:
         sys.exit(ExitCode.STRICT)
+
+
+def _check_refresh(patterns: tuple[str, ...], course: Any, lock: Any) -> None:
+    """A ``--refresh`` pattern that matches no reading is a usage error (a typo would silently refresh nothing):
+    say so, with the citation keys that come close."""
+    import difflib
+
+    from bibexport import pipeline
+
+    readings = course.readings()
+    keys = sorted({e.key for e in lock.entries if e.key})
+    for pattern in dict.fromkeys(p for p in patterns if p and p != "*"):
+        matches = pipeline.select_refresh([pattern])
+        if any(matches(r, lock.get(r.fingerprint)) for r in readings):
+            continue
+        near = difflib.get_close_matches(pattern, keys, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(near)}?" if near else (
+            "; give a citation key, a link or part of a title (keys are in out/readings.bib)")
+        raise click.BadParameter(f"{pattern!r} matches no reading of {course.path}{hint}", param_hint="--refresh")
 
 
 def _render_all(bib: Any, fmts: list[str], out_dir: Path, opts: Any, formats: Any) -> dict[Path, str]:

@@ -224,3 +224,30 @@ def test_heading_level_puts_the_lists_under_the_notes_headings(tmp_path: Path) -
     assert {level for level, _ in _pandoc_headings(out / "readings.html", "html")} == {6}
     bad = run(["build", "--offline", "--heading-level", "7"], work)
     assert bad.returncode == 2 and "--heading-level" in bad.stderr
+
+
+# ------------------------------------------------------------------ 6. --refresh that matches nothing
+
+
+def test_refresh_with_a_typo_is_a_usage_error_naming_near_keys(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    _build(work)
+    lock = (work / "sessions.lock.json").read_bytes()
+    proc = run(["build", "--refresh", "alignmentpaepr"], work)
+    assert proc.returncode == 2, proc.stderr
+    assert "'alignmentpaepr' matches no reading of sessions.toml; did you mean alignmentpaper?" in proc.stderr
+    assert "Traceback" not in proc.stderr and (work / "sessions.lock.json").read_bytes() == lock
+    far = run(["build", "--refresh", "zzzz"], work)
+    assert far.returncode == 2 and "give a citation key, a link or part of a title" in far.stderr
+    # One pattern that matches does not excuse another that does not.
+    both = run(["build", "--refresh", "Paper on basics", "--refresh", "evaluatoinpaper"], work)
+    assert both.returncode == 2 and "did you mean evaluationpaper or alignmentpaper?" in both.stderr
+
+
+def test_refresh_and_offline_together_are_a_usage_error(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    for args in (["--refresh", "--offline"], ["--offline", "--refresh", "basicspaper"]):
+        proc = run(["build", *args], work)
+        assert proc.returncode == 2, proc.stderr
+        assert "--refresh asks the sources again and --offline forbids the network" in proc.stderr
+    assert not (work / "out").exists() and not (work / "sessions.lock.json").exists()
