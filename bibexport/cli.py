@@ -140,6 +140,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
     _report(course, lock, offline and bool(todo), config_path)
     _report_from_list(assembly.bibliography, config_path)
     _report_undated(assembly.bibliography, config_path)
+    _report_links(course, config_path)
     _report_tree(tree, fmts, out_dir, FORMATS)
     click.echo(f"wrote {len(files)} files to {out_dir}/ and updated {lock_path}")
     unresolved = [e for e in lock.entries if e.status != "resolved"]
@@ -271,6 +272,24 @@ def _report_from_list(bib: Any, config_path: Path) -> None:
         seen.add(e.key)
         click.echo(f"  from the list: {config_path}:{reading.line} {e.key}: {', '.join(fields)} as the reading list "
                    "gives them (listed), not from a source", err=True)
+
+
+def _report_links(course: Any, config_path: Path) -> None:
+    """Malformed links (no scheme, trailing punctuation, ...) as ``check`` finds them, with the link to write:
+    the build still uses them, but a ``.bib`` with ``url = {arxiv.org/abs/...}`` is no working link."""
+    from bibexport.linkcheck_lint import lint_url
+
+    for reading in course.readings():
+        for i, url in enumerate(reading.links):
+            issues = lint_url(url)
+            if not issues:
+                continue
+            line = reading.link_lines[i] if i < len(reading.link_lines) else reading.line
+            where = f"{config_path}:{line or reading.line}"
+            fix = next((issue.fix for issue in issues if issue.fix), "")
+            problems = "; ".join(issue.message for issue in issues)
+            advice = f"; write {fix}" if fix else ""
+            click.echo(f"  warning: {where} {reading.title!r}: link {url!r}: {problems}{advice}", err=True)
 
 
 def _report_undated(bib: Any, config_path: Path) -> None:

@@ -251,3 +251,23 @@ def test_refresh_and_offline_together_are_a_usage_error(tmp_path: Path) -> None:
         assert proc.returncode == 2, proc.stderr
         assert "--refresh asks the sources again and --offline forbids the network" in proc.stderr
     assert not (work / "out").exists() and not (work / "sessions.lock.json").exists()
+
+
+# ------------------------------------------------------------------ 7. a link without a scheme
+
+
+def test_build_warns_about_a_link_without_a_scheme_with_the_fix(tmp_path: Path) -> None:
+    text = THREE.replace('links = ["https://example.org/alignment/paper"]',
+                         'links = [\n  "arxiv.org/abs/2305.18290",\n  "https://example.org/ok",\n'
+                         '  "https://example.org/dot).",\n]')
+    work = _course(tmp_path, text)
+    report = _build(work)
+    line = text.splitlines().index('  "arxiv.org/abs/2305.18290",') + 1
+    assert (f"warning: sessions.toml:{line} 'Paper on alignment': link 'arxiv.org/abs/2305.18290': no scheme: "
+            "links start with https://; write https://arxiv.org/abs/2305.18290") in report
+    assert (f"warning: sessions.toml:{line + 2} 'Paper on alignment': link 'https://example.org/dot).': ends with "
+            "').'") in report and "write https://example.org/dot\n" in report
+    assert "https://example.org/ok'" not in report and report.count("link '") == 2
+    # The same lint as `check --offline` (one function), which names the same fix.
+    check = run(["check", "--offline"], work)
+    assert "fix: write https://arxiv.org/abs/2305.18290" in check.stdout
