@@ -7,9 +7,16 @@ fields, so nothing needs the network."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
+
+from tests.judges import Compiled, problems
 from tests.test_build import run
 
 SESSION = """
@@ -128,8 +135,6 @@ def test_a_damaged_or_hostile_manifest_removes_nothing_outside_what_bibexport_wr
     out = work / "out"
     (work / "keep.txt").write_text("precious\n", encoding="utf-8")
     (out / "mine.txt").write_text("mine\n", encoding="utf-8")
-    import hashlib
-
     digest = hashlib.sha256(b"precious\n").hexdigest()
     mine = hashlib.sha256(b"mine\n").hexdigest()
     doc = json.loads((out / ".bibexport-manifest.json").read_text(encoding="utf-8"))
@@ -176,11 +181,6 @@ def test_formats_not_asked_for_are_left_untouched_and_named_stale(tmp_path: Path
 
 def _pandoc_headings(path: Path, reader: str) -> list[tuple[int, str]]:
     """(level, text) of every heading pandoc reads in ``path``."""
-    import shutil
-    import subprocess
-
-    import pytest
-
     if shutil.which("pandoc") is None:
         pytest.skip("pandoc is not installed")
     proc = subprocess.run(["pandoc", "-f", reader, "-t", "json", str(path)], capture_output=True, text=True,
@@ -204,6 +204,7 @@ def _pandoc_headings(path: Path, reader: str) -> list[tuple[int, str]]:
     return found
 
 
+@pytest.mark.pandoc
 def test_heading_level_puts_the_lists_under_the_notes_headings(tmp_path: Path) -> None:
     work = _course(tmp_path)
     _build(work, "-f", "md,html")
@@ -271,3 +272,96 @@ def test_build_warns_about_a_link_without_a_scheme_with_the_fix(tmp_path: Path) 
     # The same lint as `check --offline` (one function), which names the same fix.
     check = run(["check", "--offline"], work)
     assert "fix: write https://arxiv.org/abs/2305.18290" in check.stdout
+
+
+# ------------------------------------------------------------------ 4. README: which file to cite, compiled
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _readme_example(name: str) -> str:
+    """The code block after ``<!-- example: NAME -->`` in README.md."""
+    m = re.search(rf"<!-- example: {re.escape(name)} -->\n```\w*\n(.*?)```", README.read_text(encoding="utf-8"),
+                  re.DOTALL)
+    assert m is not None, f"README.md has no example {name!r}"
+    return m.group(1)
+
+
+def _seed_course(tmp_path: Path) -> Path:
+    """The shipped course built offline from its committed lockfile, in ``tmp_path``."""
+    root = README.parent
+    for name in ("sessions.toml", "sessions.lock.json"):
+        shutil.copy(root / name, tmp_path / name)
+    _build(tmp_path)
+    return tmp_path
+
+
+def _needs(*tools: str) -> None:
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+    if any(t == "pdflatex" for t in tools):
+        found = subprocess.run(["kpsewhich", "beamer.cls"], capture_output=True, text=True, check=False).stdout
+        if not found.strip():
+            pytest.skip("beamer.cls is missing (Debian: texlive-latex-recommended and texlive-pictures)")
+
+
+def _sh(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-e", "-c", command], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, errors="replace", timeout=240, check=False)
+
+
+def _compiled(work: Path, stem: str) -> Compiled:
+    def read(suffix: str) -> str:
+        path = work / f"{stem}{suffix}"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+    return Compiled(read(".log"), read(".blg"), read(".bbl"))
+
+
+@pytest.mark.latex
+def test_readme_beamer_natbib_session_deck_compiles_and_both_files_repeat_entries(tmp_path: Path) -> None:
+    _needs("pdflatex", "bibtex", "kpsewhich")
+    work = _seed_course(tmp_path)
+    source = _readme_example("beamer-natbib")
+    assert "\\bibliography{out/alignment/readings}" in source
+    (work / "alignment-slides.tex").write_text(source, encoding="utf-8")
+    proc = _sh(_readme_example("beamer-natbib-command"), work)
+    compiled = _compiled(work, "alignment-slides")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert problems(compiled) == []
+    assert compiled.bbl.count("\\bibitem") == 2
+    assert (work / "alignment-slides.pdf").exists()
+    # What README warns about: the course file and a session file in one document.
+    both = source.replace("\\bibliography{out/alignment/readings}",
+                          "\\bibliography{out/readings,out/alignment/readings}")
+    (work / "both.tex").write_text(both, encoding="utf-8")
+    bad = _sh("pdflatex -interaction=nonstopmode both >/dev/null; bibtex both || true", work)
+    assert "Repeated entry" in bad.stdout
+
+
+@pytest.mark.latex
+def test_readme_beamer_biblatex_course_deck_compiles(tmp_path: Path) -> None:
+    _needs("pdflatex", "biber", "kpsewhich")
+    work = _seed_course(tmp_path)
+    source = _readme_example("beamer-biblatex")
+    assert "\\addbibresource{out/readings.bib}" in source
+    (work / "course-slides.tex").write_text(source, encoding="utf-8")
+    proc = _sh(_readme_example("beamer-biblatex-command"), work)
+    compiled = _compiled(work, "course-slides")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert problems(compiled) == []
+    assert compiled.bbl.count("\\entry{") == 3
+
+
+@pytest.mark.pandoc
+def test_readme_pandoc_notes_example_runs(tmp_path: Path) -> None:
+    _needs("pandoc")
+    work = _seed_course(tmp_path)
+    (work / "notes.md").write_text(_readme_example("pandoc-notes"), encoding="utf-8")
+    command = _readme_example("pandoc-command")
+    assert "--citeproc --bibliography out/readings.json" in command
+    proc = _sh(command, work)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    html = (work / "notes.html").read_text(encoding="utf-8")
+    assert "Rafailov" in html and "Ouyang" in html and "???" not in html
