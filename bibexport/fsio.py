@@ -395,6 +395,9 @@ def write_tree(out_dir: Path, files: Mapping[Path, str], ledger: Ledger | None =
     """
     rel = _relative(out_dir, files)
     _refuse_links(out_dir, rel)
+    shown = out_dir  # the folder as the user named it, for the report (``out``, not where a link points)
+    if ledger is not None:
+        ledger = Ledger(_by_name(out_dir, ledger.stamps), _by_name(out_dir, ledger.others))
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()  # swap the folder the link points to, keep the link
     try:
@@ -404,7 +407,7 @@ def write_tree(out_dir: Path, files: Mapping[Path, str], ledger: Ledger | None =
             raise OutputError(f"cannot write {out_dir}/: it is a file, not a folder")
         report, removals = TreeReport(), tuple[Path, ...]()
         if ledger is not None:
-            report, removals = _plan(out_dir, rel, ledger)
+            report, removals = _plan(out_dir, shown, rel, ledger)
             rel = {**rel, Path(MANIFEST_NAME): report.manifest}
         if _unchanged(out_dir, rel) and not removals:
             return report
@@ -545,7 +548,17 @@ def _through_link(out_dir: Path, name: Path) -> bool:
     return any((out_dir / Path(*name.parts[:depth])).is_symlink() for depth in range(1, len(name.parts)))
 
 
-def _plan(out_dir: Path, rel: Mapping[Path, bytes], ledger: Ledger) -> tuple[TreeReport, tuple[Path, ...]]:
+def _by_name(out_dir: Path, paths: Mapping[Path, str]) -> dict[Path, str]:
+    """``paths`` keyed by their path relative to ``out_dir`` (those outside it are left out)."""
+    out: dict[Path, str] = {}
+    for path, value in paths.items():
+        with contextlib.suppress(ValueError):
+            out[path.relative_to(out_dir)] = value
+    return out
+
+
+def _plan(out_dir: Path, shown: Path, rel: Mapping[Path, bytes],
+          ledger: Ledger) -> tuple[TreeReport, tuple[Path, ...]]:
     """The new manifest, and which files of the old one to remove.
 
     A file the old manifest lists and this build does not write is removed when this course could not write it
@@ -555,7 +568,7 @@ def _plan(out_dir: Path, rel: Mapping[Path, bytes], ledger: Ledger) -> tuple[Tre
     now: left in place, named once, and dropped from the manifest."""
     entries: dict[str, dict[str, str]] = {}
     for name, data in rel.items():
-        entries[name.as_posix()] = {"sha256": _sha256(data), "from": ledger.stamps.get(out_dir / name, "")}
+        entries[name.as_posix()] = {"sha256": _sha256(data), "from": ledger.stamps.get(name, "")}
     removals: list[Path] = []
     stale: list[Path] = []
     left: list[Path] = []
@@ -563,25 +576,25 @@ def _plan(out_dir: Path, rel: Mapping[Path, bytes], ledger: Ledger) -> tuple[Tre
         listed = _manifest_name(key)
         if listed is None or listed in rel or _through_link(out_dir, listed):
             continue
-        name, path = listed, out_dir / listed
+        name = listed
         try:
-            if not stat.S_ISREG(os.lstat(path).st_mode):
+            if not stat.S_ISREG(os.lstat(out_dir / name).st_mode):
                 continue  # a folder or a link stands there now: not ours
-            same = _sha256(path.read_bytes()) == entry["sha256"]
+            same = _sha256((out_dir / name).read_bytes()) == entry["sha256"]
         except OSError:
             continue  # removed by hand: forget it
-        if path in ledger.others:  # a format not asked for this time: left untouched, still ours
+        if name in ledger.others:  # a format not asked for this time: left untouched, still ours
             entries[key] = entry
-            if entry["from"] != ledger.others[path]:
-                stale.append(path)
+            if entry["from"] != ledger.others[name]:
+                stale.append(shown / name)
         elif same:
             removals.append(name)
         else:
-            left.append(path)
+            left.append(shown / name)
     doc = {"version": 1, "note": _MANIFEST_NOTE, "files": dict(sorted(entries.items()))}
     manifest = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    dirs = _emptied_folders(out_dir, removals)
-    report = TreeReport(removed=tuple(out_dir / n for n in removals), removed_dirs=tuple(dirs), stale=tuple(stale),
+    dirs = [shown / folder.relative_to(out_dir) for folder in _emptied_folders(out_dir, removals)]
+    report = TreeReport(removed=tuple(shown / n for n in removals), removed_dirs=tuple(dirs), stale=tuple(stale),
                         left=tuple(left), manifest=manifest)
     return report, tuple(removals)
 

@@ -365,3 +365,30 @@ def test_readme_pandoc_notes_example_runs(tmp_path: Path) -> None:
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     html = (work / "notes.html").read_text(encoding="utf-8")
     assert "Rafailov" in html and "Ouyang" in html and "???" not in html
+
+
+def test_manifest_through_a_linked_out_and_in_a_shared_folder(tmp_path: Path) -> None:
+    """``out`` a link to the real folder: formats not asked for stay (named by the link's path); ``-o .`` (per-file
+    writes, no swap): a renamed session's files go, the course's own files stay."""
+    work = _course(tmp_path)
+    (work / "site").mkdir()
+    (work / "out").symlink_to("site")
+    _build(work)
+    text = THREE + SESSION.format(slug="scaling", name="Scaling", day=9, title="Paper on scaling", author="Kaplan")
+    (work / "sessions.toml").write_text(text, encoding="utf-8")
+    report = _build(work, "-f", "md")
+    assert (work / "site" / "readings.bib").exists() and (work / "site" / "basics" / "readings.json").exists()
+    assert "stale: out/readings.bib is from an earlier build" in report and "removed" not in report
+    assert (work / "out").is_symlink()
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    _course(shared)
+    _build(shared, "-o", ".")
+    assert (shared / "basics" / "readings.bib").exists() and (shared / ".bibexport-manifest.json").exists()
+    (shared / "sessions.toml").write_text(THREE.replace('slug = "basics"', 'slug = "intro"'), encoding="utf-8")
+    report = _build(shared, "-o", ".")
+    assert not (shared / "basics").exists() and (shared / "intro" / "readings.bib").exists()
+    assert "removed: basics/ " in report
+    assert sorted(p.name for p in shared.iterdir() if p.is_file() and not p.name.startswith(".")) == [
+        "readings.bib", "readings.json", "readings.md", "sessions.lock.json", "sessions.toml"]
