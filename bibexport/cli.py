@@ -133,7 +133,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
                              heading_level=heading_level)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
         # out/ is swapped in whole (old or new tree, even after kill -9), with the manifest of what bibexport wrote
-        tree = write_tree(out_dir, files, _ledger(assembly.bibliography, fmts, out_dir, FORMATS))
+        tree = write_tree(out_dir, files, _ledger(assembly.bibliography, fmts, out_dir, FORMATS, config_path))
         if lock != old or not lock_path.exists():  # a warm build changes nothing: skip serialising it again
             atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
         rendercache.save(cache)  # only after a successful build
@@ -177,7 +177,7 @@ def _render_all(bib: Any, fmts: list[str], out_dir: Path, opts: Any, formats: An
     return files
 
 
-def _ledger(bib: Any, fmts: list[str], out_dir: Path, formats: Any) -> Any:
+def _ledger(bib: Any, fmts: list[str], out_dir: Path, formats: Any, config_path: Path) -> Any:
     """What the manifest records: for each file, a digest of the data it is made from (the session's entries,
     or the whole course's), and the files of the formats not asked for, which are kept and checked for staleness."""
     import hashlib
@@ -202,7 +202,9 @@ def _ledger(bib: Any, fmts: list[str], out_dir: Path, formats: Any) -> Any:
         target[out_dir / fmt.filename] = course
         for slug, stamp in stamp_of.items():
             target[out_dir / slug / fmt.filename] = stamp
-    return Ledger(stamps=stamps, others=others)
+    # The reading list as seen from out/ ("../sessions.toml"): the same wherever the course folder is moved.
+    owner = Path(os.path.relpath(config_path.resolve(), out_dir.resolve())).as_posix()
+    return Ledger(stamps=stamps, others=others, owner=owner)
 
 
 def _report_tree(tree: Any, fmts: list[str], out_dir: Path, formats: Any) -> None:

@@ -397,7 +397,7 @@ def write_tree(out_dir: Path, files: Mapping[Path, str], ledger: Ledger | None =
     _refuse_links(out_dir, rel)
     shown = out_dir  # the folder as the user named it, for the report (``out``, not where a link points)
     if ledger is not None:
-        ledger = Ledger(_by_name(out_dir, ledger.stamps), _by_name(out_dir, ledger.others))
+        ledger = Ledger(_by_name(out_dir, ledger.stamps), _by_name(out_dir, ledger.others), ledger.owner)
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()  # swap the folder the link points to, keep the link
     try:
@@ -497,6 +497,9 @@ class Ledger:
 
     stamps: Mapping[Path, str] = field(default_factory=dict)
     others: Mapping[Path, str] = field(default_factory=dict)
+    #: Who writes (the reading list, as a path from the output folder): a manifest another reading list wrote into
+    #: the same folder lists files that are not this build's to remove.
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -516,9 +519,9 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_manifest(out_dir: Path) -> dict[str, dict[str, str]]:
+def _read_manifest(out_dir: Path, owner: str) -> dict[str, dict[str, str]]:
     """The entries of ``out_dir``'s manifest; {} when there is none or it is not ours to trust (damaged, edited,
-    a link): then nothing is removed."""
+    a link, written for another reading list than ``owner``): then nothing is removed."""
     path = out_dir / MANIFEST_NAME
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
@@ -526,7 +529,8 @@ def _read_manifest(out_dir: Path) -> dict[str, dict[str, str]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    files = data.get("files") if isinstance(data, dict) and data.get("version") == 1 else None
+    ours = isinstance(data, dict) and data.get("version") == 1 and data.get("by", "") == owner
+    files = data.get("files") if ours else None
     if not isinstance(files, dict):
         return {}
     return {k: {"sha256": v["sha256"], "from": v.get("from", "")} for k, v in files.items()
@@ -572,7 +576,7 @@ def _plan(out_dir: Path, shown: Path, rel: Mapping[Path, bytes],
     removals: list[Path] = []
     stale: list[Path] = []
     left: list[Path] = []
-    for key, entry in sorted(_read_manifest(out_dir).items()):
+    for key, entry in sorted(_read_manifest(out_dir, ledger.owner).items()):
         listed = _manifest_name(key)
         if listed is None or listed in rel or _through_link(out_dir, listed):
             continue
@@ -591,7 +595,7 @@ def _plan(out_dir: Path, shown: Path, rel: Mapping[Path, bytes],
             removals.append(name)
         else:
             left.append(shown / name)
-    doc = {"version": 1, "note": _MANIFEST_NOTE, "files": dict(sorted(entries.items()))}
+    doc = {"version": 1, "note": _MANIFEST_NOTE, "by": ledger.owner, "files": dict(sorted(entries.items()))}
     manifest = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     dirs = [shown / folder.relative_to(out_dir) for folder in _emptied_folders(out_dir, removals)]
     report = TreeReport(removed=tuple(shown / n for n in removals), removed_dirs=tuple(dirs), stale=tuple(stale),

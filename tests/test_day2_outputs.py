@@ -392,3 +392,16 @@ def test_manifest_through_a_linked_out_and_in_a_shared_folder(tmp_path: Path) ->
     assert "removed: basics/ " in report
     assert sorted(p.name for p in shared.iterdir() if p.is_file() and not p.name.startswith(".")) == [
         "readings.bib", "readings.json", "readings.md", "sessions.lock.json", "sessions.toml"]
+
+
+def test_two_reading_lists_sharing_an_out_folder_never_remove_each_others_files(tmp_path: Path) -> None:
+    work = _course(tmp_path)
+    other = "[course]\n" + SESSION.format(slug="extra", name="Extra", day=3, title="Paper on extra", author="Other")
+    (work / "other.toml").write_text(other, encoding="utf-8")
+    _build(work)
+    report = _build(work, "-c", "other.toml")
+    assert "removed" not in report and (work / "out" / "basics" / "readings.bib").exists()
+    report = _build(work)
+    assert "removed" not in report and (work / "out" / "extra" / "readings.bib").exists()
+    assert json.loads((work / "out" / ".bibexport-manifest.json").read_text(encoding="utf-8"))["by"] == (
+        "../sessions.toml")
