@@ -27,6 +27,7 @@ class RenderOptions:
 
     style: str = "apa"
     fragment: bool = False
+    heading_level: int = 1  # of the top heading in md and html, so a list fits under a heading of the notes
     cache: RenderCache | None = field(default=None, compare=False, repr=False)
 
 
@@ -60,9 +61,9 @@ def _reflist(fmt: str) -> Callable[[Bibliography, SessionBibliography | None, Re
         module = importlib.import_module("bibexport.emitters.reflist")
         if session is not None:
             return str(module.emit_session(session, fmt=fmt, style=opts.style, fragment=opts.fragment,
-                                           cache=opts.cache))
+                                           cache=opts.cache, heading_level=opts.heading_level))
         return str(module.emit(bib, fmt=fmt, style=opts.style, fragment=opts.fragment, title=bib.course.title,
-                               cache=opts.cache))
+                               cache=opts.cache, heading_level=opts.heading_level))
 
     return render
 

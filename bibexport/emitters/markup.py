@@ -255,11 +255,20 @@ class Block:
 
 @dataclass(frozen=True)
 class Document:
-    """A whole reading list; ``title`` "" means no top heading (single-session lists use the session's)."""
+    """A whole reading list; ``title`` "" means no top heading (single-session lists use the session's).
+
+    ``heading_level`` (1-6) is the level of the top heading, so a list pasted under a heading of the notes fits
+    below it; deeper headings follow it, at most at level 6."""
 
     title: str
     blocks: tuple[Block, ...]
     lang: str = "en"
+    heading_level: int = 1
+
+
+def _level(level: int) -> int:
+    """A heading level Markdown and HTML have (``#######`` is no heading, ``<h7>`` no element)."""
+    return max(1, min(level, 6))
 
 
 def _heading(block: Block) -> str:
@@ -334,14 +343,14 @@ def to_md(doc: Document, *, cache: Any = None) -> str:
     """Markdown: ATX headings, one list item per reference, links after a hard line break (``cache``: as
     :func:`to_txt`)."""
     lines: list[str] = []
-    level = 1
+    level = doc.heading_level
     if doc.title:
-        lines += [f"# {md_escape(clean(doc.title))}", ""]
-        level = 2
+        lines += [f"{'#' * _level(level)} {md_escape(clean(doc.title))}", ""]
+        level += 1
     for block in doc.blocks:
-        lines += [f"{'#' * level} {md_escape(clean(_heading(block)))}", ""]
+        lines += [f"{'#' * _level(level)} {md_escape(clean(_heading(block)))}", ""]
         for part in block.parts:
-            lines += [f"{'#' * (level + 1)} {md_escape(part.heading)}", ""]
+            lines += [f"{'#' * _level(level + 1)} {md_escape(part.heading)}", ""]
             lines += [_cached("md", item, _md_item, cache) for item in part.items]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -354,10 +363,10 @@ def to_html(doc: Document, *, fragment: bool = False, cache: Any = None) -> str:
         return html.escape(clean(text), quote=True)
 
     body: list[str] = []
-    level = 1
+    level = doc.heading_level
     if doc.title:
-        body.append(f"<h1>{esc(doc.title)}</h1>")
-        level = 2
+        body.append(f"<h{_level(level)}>{esc(doc.title)}</h{_level(level)}>")
+        level += 1
     for block in doc.blocks:
         body.append(f'<section class="session" id="{esc(block.anchor)}">')
         # <time> only around a real date (its datetime attribute must be machine-readable); a date kept as the
@@ -365,9 +374,9 @@ def to_html(doc: Document, *, fragment: bool = False, cache: Any = None) -> str:
         shown = f"({esc(block.shown_date)})"
         date = (f' <time datetime="{esc(block.date)}">{shown}</time>' if block.date
                 else f" {shown}" if block.when else "")
-        body.append(f"<h{level}>{esc(block.name)}{date}</h{level}>")
+        body.append(f"<h{_level(level)}>{esc(block.name)}{date}</h{_level(level)}>")
         for part in block.parts:
-            body.append(f"<h{level + 1}>{esc(part.heading)}</h{level + 1}>")
+            body.append(f"<h{_level(level + 1)}>{esc(part.heading)}</h{_level(level + 1)}>")
             body.append('<ul class="csl-bib-body">')
             body += [f'<li class="csl-entry">{_cached("html", item, _html_item, cache)}</li>'
                      for item in part.items]

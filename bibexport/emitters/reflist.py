@@ -21,6 +21,7 @@ in tests/test_reflist_pandoc.py checks the result against the Haskell citeproc):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -50,20 +51,22 @@ Rendered = tuple[list[str], dict[str, Item]]
 
 
 def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment: bool = False,
-         title: str = "", cache: RenderCache | None = None) -> str:
+         title: str = "", cache: RenderCache | None = None, heading_level: int = 1) -> str:
     """The whole course's reading list in ``fmt`` ("md", "html", "txt"), grouped by session.
 
     ``title`` defaults to the course title.  ``fragment`` gives HTML without the page around it.  ``cache``
     holds renderings from earlier builds (and gets this one's); without it they are reused within the process.
+    ``heading_level`` is the level of the top heading in md and html (1-6).
     """
     doc = build_document(bib.sessions, _style(style), title=title or bib.course.title or "Readings", cache=cache)
-    return _serialize(doc, fmt, fragment, cache)
+    return _serialize(dataclasses.replace(doc, heading_level=heading_level), fmt, fragment, cache)
 
 
 def emit_session(sb: SessionBibliography, *, fmt: str, style: str | StyleRef = "apa",
-                 fragment: bool = False, cache: RenderCache | None = None) -> str:
-    """One session's reading list; the session's name and date are the top heading."""
-    return _serialize(build_document((sb,), _style(style), title="", cache=cache), fmt, fragment, cache)
+                 fragment: bool = False, cache: RenderCache | None = None, heading_level: int = 1) -> str:
+    """One session's reading list; the session's name and date are the top heading (at ``heading_level``)."""
+    doc = build_document((sb,), _style(style), title="", cache=cache)
+    return _serialize(dataclasses.replace(doc, heading_level=heading_level), fmt, fragment, cache)
 
 
 def _style(style: str | StyleRef) -> StyleRef:
