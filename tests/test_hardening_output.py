@@ -143,3 +143,46 @@ def test_braces_in_names_compile_with_bibtex_and_biber(tmp_path: Path) -> None:
     for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
         assert problems(compiled) == []
         assert compiled.bbl.count("2000") >= 1
+
+
+# ------------------------------------------------------------------ hole 15: invisible and unmapped characters
+
+FORMAT_CHARACTERS = ["\u200b", "\u200e", "\u202e", "\u2060", "\u00ad", "\ufeff", "\u200d", "\ufffd", "\ue000"]
+#: Symbols real lists carry that have no plain-LaTeX spelling of latexcodec's (∙ in a held-out list, 🦜 in an
+#: ACM title), plus other non-letters pdflatex's inputenc does not know.
+SYMBOLS = ["∙", "🦜", "★", "☃", "⟨x⟩", "№", "✓", "‰", "，", "、", "¥", "¯"]
+
+
+@pytest.mark.parametrize("char", FORMAT_CHARACTERS, ids=[f"U+{ord(c):04X}" for c in FORMAT_CHARACTERS])
+def test_format_characters_are_removed(char: str) -> None:
+    record = Record(type="article", title=f"Lang{char}uage models", authors=(Person(f"Do{char}e", "J."),),
+                    container_title=f"Ven{char}ue")
+    bib = bibtex.emit([("k", record)])
+    assert char not in bib
+    assert "Language models" in bib and "Doe, J." in bib and "Venue" in bib
+
+
+def test_symbols_with_a_latex_spelling_get_it() -> None:
+    assert _title_field("Layer ∙ norm") == "Layer {$\\bullet$} norm"
+
+
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_unmapped_symbols_compile_without_declarations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``\\DeclareUnicodeCharacter`` from the judge: a document that sets nothing up still compiles."""
+    import tests.judges
+
+    monkeypatch.setattr(tests.judges, "unicode_declarations", lambda bib: "")
+    chars = FORMAT_CHARACTERS + SYMBOLS
+    records = [(f"u{i}", Record(type="article", title=f"Title {c} end{c}", authors=(Person(f"Fam{c}", f"{c}Giv"),),
+                                container_title=f"Venue {c}", issued=(2000 + i,))) for i, c in enumerate(chars)]
+    for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
+        assert problems(compiled) == []
+        assert compiled.bbl.count("Fam") >= len(records)
+
+
+def test_web_page_declared_utf8_but_written_in_cp1252_decodes() -> None:
+    from bibexport.resolvers.web import decode_html
+
+    page = "<title>Caf\u00e9 \u201cquoted\u201d \u2013 dash</title>".encode("cp1252")
+    assert decode_html(page, "text/html; charset=utf-8") == "<title>Caf\u00e9 \u201cquoted\u201d \u2013 dash</title>"

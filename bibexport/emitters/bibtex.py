@@ -49,7 +49,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
-from bibexport.latex import ASCII_ESCAPES, encode_text, normalize_text, protect_title
+from bibexport.latex import ASCII_ESCAPES, encode_text, is_guarded, normalize_text, protect_title
 from bibexport.model import Person, Record
 
 if TYPE_CHECKING:
@@ -123,11 +123,17 @@ NAME_LEAD_DROPPED = "\\{}%&#_$~^ "
 def _bib_person(person: Person) -> Person | None:
     """``person`` as the .bib writes it: each part without leading :data:`NAME_LEAD_DROPPED` characters; None when
     no part has anything left (an "author" made only of TeX specials is no author)."""
-    parts = {name: normalize_text(getattr(person, name)).lstrip(NAME_LEAD_DROPPED)
+    parts = {name: _unguarded(normalize_text(getattr(person, name))).lstrip(NAME_LEAD_DROPPED)
              for name in ("family", "given", "particle", "suffix", "literal")}
     if not any(parts.values()):
         return None
     return Person(**parts)
+
+
+def _unguarded(text: str) -> str:
+    """``text`` without the symbols :mod:`bibexport.latex` would guard (``latex.GUARD``): names and ``key`` make
+    natbib's labels, which natbib expands inside ``\\csname`` where the guard stops pdflatex."""
+    return text if text.isascii() else "".join(ch for ch in text if not is_guarded(ch))
 
 
 def bib_people(people: Sequence[Person]) -> list[Person]:
@@ -225,7 +231,7 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
         fields.update(eprint=verbatim(record.arxiv_id), archivePrefix="arXiv")
         fields["primaryClass"] = verbatim(record.arxiv_class)
     if not bib_people(record.authors):
-        fields["key"] = encode_text(record.title) if not record.editors else ""
+        fields["key"] = encode_text(_unguarded(normalize_text(record.title))) if not record.editors else ""
     return fields
 
 
