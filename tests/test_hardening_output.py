@@ -7,11 +7,17 @@ one .bib with many entries per compile.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bibexport.emitters import bibtex
+from bibexport.errors import ExitCode, InputError
 from bibexport.latex import normalize_text, protect_title, split_math
 from bibexport.model import Person, Record
 from tests.judges import Compiled, compile_biblatex, compile_natbib, missing, problems
@@ -186,3 +192,42 @@ def test_web_page_declared_utf8_but_written_in_cp1252_decodes() -> None:
 
     page = "<title>Caf\u00e9 \u201cquoted\u201d \u2013 dash</title>".encode("cp1252")
     assert decode_html(page, "text/html; charset=utf-8") == "<title>Caf\u00e9 \u201cquoted\u201d \u2013 dash</title>"
+
+
+# ------------------------------------------------------------------ hole 16: keys validated at emit time
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIBEXPORT_", "OPENREVIEW_"))}
+    env["BIBEXPORT_LOCK_DIR"] = str(cwd / ".locks")
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "bibexport", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("bad", ["bad,key{}%", "a b", "x}", "k#1", "é"])
+def test_hand_edited_lock_key_is_an_input_error(tmp_path: Path, bad: str) -> None:
+    shutil.copy(ROOT / "tests" / "fixtures" / "bad" / "good.toml", tmp_path / "sessions.toml")
+    assert _cli(tmp_path, "build", "--offline").returncode == 0
+    lock = tmp_path / "sessions.lock.json"
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    [entry] = [e for e in data["readings"] if e["title"] == "Mistral 7B"]
+    entry["key"] = bad
+    lock.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    edited = lock.read_bytes()
+    shutil.rmtree(tmp_path / "out")
+    run = _cli(tmp_path, "build", "--offline")
+    assert run.returncode == ExitCode.INPUT, run.stderr
+    assert "Traceback" not in run.stderr
+    assert f"citation key {bad!r}" in run.stderr and "'Mistral 7B'" in run.stderr
+    assert not (tmp_path / "out").exists()  # nothing half-written
+    assert lock.read_bytes() == edited
+
+
+@pytest.mark.parametrize("key", ["bad,key{}%", "a b", "x}", "k#1", "é", "", "a\nb", "a=b", "a\"b"])
+def test_emit_refuses_a_key_bibtex_cannot_hold(key: str) -> None:
+    with pytest.raises(InputError) as err:
+        bibtex.emit([("good", Record(type="misc", title="T")), (key, Record(type="misc", title="Bad one"))])
+    assert f"citation key {key!r}" in str(err.value) and "'Bad one'" in str(err.value)

@@ -49,6 +49,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
+from bibexport.errors import InputError, Problem
 from bibexport.latex import ASCII_ESCAPES, encode_text, is_guarded, normalize_text, protect_title
 from bibexport.model import Person, Record
 
@@ -252,12 +253,40 @@ def _format() -> BibtexFormat:
     return fmt
 
 
+#: What a citation key may hold: BibTeX ends a key at ``,`` or white space, counts its braces, and ``%`` ``#``
+#: ``=`` ``"`` or non-ASCII break it or the ``\\cite`` that names it.  The same rule as sessions.toml's ``key``.
+KEY_RE = re.compile(r"[A-Za-z0-9_:.+/-]+")
+
+
+@dataclass
+class InvalidKeyError(InputError):
+    """A key no BibTeX tool can read reached the emitter (hand-edited in the lockfile, say): no source of keys
+    is trusted, so every .bib is checked here, before anything is written."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"{p.message} ({p.hint})" for p in self.problems)
+
+
+def check_keys(entries: Sequence[tuple[str, Record]]) -> None:
+    """Raise :class:`InvalidKeyError` naming every key BibTeX cannot hold, with its work's title."""
+    problems = [
+        Problem("", 0, f"citation key {key!r} of {record.title!r} has characters BibTeX keys cannot hold",
+                'use letters, digits and _ : . + / - ; fix or delete its "key" in sessions.toml or in the '
+                "lockfile entry with that title (deleted, a key is generated again)")
+        for key, record in entries if not KEY_RE.fullmatch(key)
+    ]
+    if problems:
+        raise InvalidKeyError(problems)
+
+
 def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = (),
          cache: RenderCache | None = None) -> str:
     """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique).
 
     ``keep_case``: extra words whose case every title keeps (see :func:`bibexport.latex.protect_title`).
-    ``cache``: entry texts from earlier builds, by content (see :mod:`bibexport.rendercache`)."""
+    ``cache``: entry texts from earlier builds, by content (see :mod:`bibexport.rendercache`).
+    Raises :class:`InvalidKeyError` for a key BibTeX cannot hold."""
+    check_keys(entries)
     keep = frozenset(keep_case)
     # Entry by entry, memoised: a build writes each entry into the course's .bib and its session's .bib.  The
     # fixed format (value_column, separator) makes a library's text the entries' texts joined by "\n".
