@@ -16,11 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from bibexport.emitters import bibtex
+from bibexport import limits, sources
+from bibexport.emitters import bibtex, csljson
 from bibexport.errors import ExitCode, InputError
 from bibexport.latex import normalize_text, protect_title, split_math
-from bibexport.model import Person, Record
-from tests.judges import Compiled, compile_biblatex, compile_natbib, missing, problems
+from bibexport.model import Course, Person, Record
+from bibexport.resolvers.base import Outcome, Response
+from tests.fakes import FakeHttp
+from tests.judges import Compiled, compile_biblatex, compile_natbib, missing, pandoc_citeproc, problems
 
 NEEDS_LATEX = pytest.mark.skipif(bool(missing("pdflatex", "bibtex", "biber")),
                                  reason="needs pdflatex, bibtex and biber (CI installs them)")
@@ -231,3 +234,80 @@ def test_emit_refuses_a_key_bibtex_cannot_hold(key: str) -> None:
     with pytest.raises(InputError) as err:
         bibtex.emit([("good", Record(type="misc", title="T")), (key, Record(type="misc", title="Bad one"))])
     assert f"citation key {key!r}" in str(err.value) and "'Bad one'" in str(err.value)
+
+
+# ------------------------------------------------------------------ holes 17 and 19: what a remote record brings
+
+def _doi_outcome(item: dict[str, object]) -> Outcome:
+    """The DOI resolver's answer for ``item`` through :func:`bibexport.sources.batch` (the pipeline's way)."""
+    doi = "10.1234/x"
+    body = json.dumps({"title": "T", "DOI": doi, "type": "journal-article", **item}).encode("utf-8")
+    http = FakeHttp({f"https://doi.org/{doi}": Response(200, body, {"Content-Type": "application/json"}, "")})
+    return sources.batch("doi", [doi], http, Course(sessions=()))[doi]
+
+
+@pytest.mark.parametrize(("parts", "kept"), [
+    ([[99999999999999999999]], ()), ([[-5]], ()), ([[0]], ()), ([[10000, 1, 1]], ()), ([[2020, 13]], (2020,)),
+    ([[2020, 0, 5]], (2020,)), ([[2021, 2, 29]], (2021, 2)), ([[2020, 4, 31]], (2020, 4)), ([[2020, 2, 29]], (2020, 2, 29)),
+    ([[1, 1, 1]], (1, 1, 1)), ([[9999, 12, 31]], (9999, 12, 31)),
+])
+def test_remote_dates_out_of_range_are_dropped_with_a_warning(parts: list[list[int]], kept: tuple[int, ...]) -> None:
+    out = _doi_outcome({"issued": {"date-parts": parts}})
+    assert out.record is not None and out.record.issued == kept
+    dropped = tuple(parts[0]) != kept
+    assert any("date" in w for w in out.warnings) == dropped, out.warnings
+
+
+BAD_DATES = {(99999999999999999999,): (), (-5,): (), (0,): (), (2020, 13): (2020,), (2020, 2, 30): (2020, 2),
+             (2020, 0): (2020,), (12000, 1, 1): ()}
+
+
+def test_emitters_never_write_a_date_out_of_range() -> None:
+    """A hand-edited lockfile bypasses the resolvers: the emitters check dates too (issued and accessed)."""
+    for parts, kept in BAD_DATES.items():
+        record = Record(type="article", title="T", issued=parts, accessed=parts, url="https://x.org")
+        item = json.loads(csljson.emit([("k", record)]))[0]
+        assert item.get("issued", {}).get("date-parts") == ([list(kept)] if kept else None), parts
+        assert item.get("accessed", {}).get("date-parts") == ([list(kept)] if kept else None), parts
+        fields = dict(bibtex.record_to_fields("k", record)[1])
+        assert fields.get("year") == (str(kept[0]) if kept else None)
+        assert fields.get("urldate") == ("-".join(f"{v:02d}" for v in kept) if kept else None)
+
+
+@pytest.mark.pandoc
+@NEEDS_PANDOC
+def test_pandoc_accepts_csl_json_with_hostile_dates(tmp_path: Path) -> None:
+    records = [(f"d{i}", Record(type="article", title=f"Paper {i}", issued=parts, authors=(Person("Doe", "J."),)))
+               for i, parts in enumerate(BAD_DATES)]
+    proc = pandoc_citeproc(csljson.emit(records), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("Paper") == len(records)
+    assert "BC" not in proc.stdout and "Spring" not in proc.stdout
+
+
+def test_huge_remote_record_is_capped_with_a_warning() -> None:
+    """Hole 19: a 1 MB title with 10,000 authors keeps the first 1,000 characters and 100 authors, then others."""
+    authors = [{"family": f"Author{i}", "given": "A."} for i in range(10_000)]
+    out = _doi_outcome({"title": "word " * 200_000, "author": authors, "container-title": "v" * 100_000})
+    record = out.record
+    assert record is not None
+    assert len(record.title) <= limits.MAX_TEXT and record.title.endswith("…")
+    assert len(record.container_title) <= limits.MAX_TEXT
+    assert len(record.authors) == limits.MAX_AUTHORS + 1 and record.authors[-1] == limits.OTHERS
+    assert record.authors[99] == Person("Author99", "A.")
+    assert any("title" in w and "1,000" in w for w in out.warnings)
+    assert any("10,000 authors" in w for w in out.warnings)
+    bib = bibtex.emit([("k", record)])
+    assert " and others}," in bib and "{others}" not in bib
+    item = json.loads(csljson.emit([("k", record)]))[0]
+    assert item["author"][-1] == {"literal": "others"}  # pandoc's reading of BibTeX's "and others": "et al."
+
+
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_capped_record_compiles_with_bibtex_and_biber(tmp_path: Path) -> None:
+    authors = [{"family": f"Author{i}", "given": "A."} for i in range(10_000)]
+    record = _doi_outcome({"title": "word " * 200_000, "author": authors, "issued": {"date-parts": [[2020]]}}).record
+    assert record is not None
+    for compiled in _both(bibtex.emit([("big", record)]), ["big"], tmp_path):
+        assert problems(compiled) == []

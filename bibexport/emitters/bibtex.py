@@ -51,6 +51,7 @@ from bibtexparser.writer import BibtexFormat
 
 from bibexport.errors import InputError, Problem
 from bibexport.latex import ASCII_ESCAPES, encode_text, is_guarded, normalize_text, protect_title
+from bibexport.limits import OTHERS, valid_date
 from bibexport.model import Person, Record
 
 if TYPE_CHECKING:
@@ -170,7 +171,8 @@ def format_name(person: Person) -> str:
 
 def format_names(people: Sequence[Person]) -> str:
     """An ``and``-separated name list."""
-    return " and ".join(format_name(p) for p in bib_people(people))
+    # limits.OTHERS (authors left out) is BibTeX's own "and others", unbraced, which styles print as "et al."
+    return " and ".join("others" if p == OTHERS else format_name(p) for p in bib_people(people))
 
 
 def _date(parts: tuple[int, ...]) -> str:
@@ -200,8 +202,8 @@ def _howpublished(record: Record, kind: EntryType) -> str:
 
 def _note(record: Record) -> str:
     notes = [normalize_text(record.note)] if record.note.strip() else []
-    if record.accessed and record.url:
-        notes.append(f"Accessed {_date(record.accessed)}")
+    if (accessed := valid_date(record.accessed)) and record.url:
+        notes.append(f"Accessed {_date(accessed)}")
     return ". ".join(n.rstrip(".") for n in notes)
 
 
@@ -213,7 +215,7 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
         "editor": format_names(record.editors),
         "title": protect_title(record.title, keep_case),
         "howpublished": encode_text(_howpublished(record, kind)),
-        "year": str(record.issued[0]) if record.issued else "",
+        "year": str(issued[0]) if (issued := valid_date(record.issued)) else "",
         "volume": encode_text(record.volume),
         "number": encode_text(record.issue),
         "pages": encode_text(_pages(normalize_text(record.pages))),
@@ -223,7 +225,7 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
         "issn": encode_text(record.issn),
         "doi": verbatim(record.doi),
         "url": verbatim(record.url),
-        "urldate": _date(record.accessed) if record.accessed and record.url else "",
+        "urldate": _date(accessed) if (accessed := valid_date(record.accessed)) and record.url else "",
         "note": encode_text(_note(record)),
     }
     if venue:
