@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bibexport import limits, sources
-from bibexport.emitters import bibtex, csljson
+from bibexport.emitters import bibtex, csljson, reflist
 from bibexport.errors import ExitCode, InputError
 from bibexport.latex import normalize_text, protect_title, split_math
 from bibexport.model import Course, Person, Record
@@ -311,3 +311,32 @@ def test_capped_record_compiles_with_bibtex_and_biber(tmp_path: Path) -> None:
     assert record is not None
     for compiled in _both(bibtex.emit([("big", record)]), ["big"], tmp_path):
         assert problems(compiled) == []
+
+
+# ------------------------------------------------------------------ hole 18 (first part): Markdown escapes
+
+MARKDOWN_TITLES = ["Bounds in $O(n^2)$ time and $5 fees", "Scaling 2^10^ parameters", "H~2~O and ~ tildes",
+                   "A $\\mathcal{O}$ $$display$$ math", "Costs $3 and $4", "x^y^ z"]
+
+
+@pytest.mark.pandoc
+@NEEDS_PANDOC
+def test_markdown_list_shows_dollar_caret_tilde_as_text(tmp_path: Path) -> None:
+    """pandoc reads our Markdown list with its default extensions (tex_math_dollars, superscript, subscript,
+    strikeout): no math, superscript or subscript appears, and every title's characters come back."""
+    from tests.test_reflist import one_entry_bib
+
+    records = [Record(type="article", title=t, authors=(Person("Doe", "J."),), issued=(2000 + i,))
+               for i, t in enumerate(MARKDOWN_TITLES)]
+    md = reflist.emit(one_entry_bib(*records), fmt="md", style="apa")
+    (tmp_path / "list.md").write_text(md, encoding="utf-8")
+    html = subprocess.run(["pandoc", "-f", "markdown", "-t", "html", "list.md"], cwd=tmp_path, capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    for tag in ("class=\"math", "<sup>", "<sub>", "<del>", "<s>"):
+        assert tag not in html, (tag, html)
+    plain = subprocess.run(["pandoc", "-f", "markdown", "-t", "plain", "--wrap=none", "list.md"], cwd=tmp_path,
+                           capture_output=True, text=True, check=True, timeout=60).stdout
+    for title in MARKDOWN_TITLES:
+        assert title.split(" ")[-1] in plain, (title, plain)
+        for word in title.split(" "):
+            assert word in plain, (word, plain)
