@@ -4,7 +4,9 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
 
 **Characters** (:func:`encode_text`)
   * Text is NFC-normalised; runs of white space (including newlines and no-break spaces) become one space;
-    other control and unassigned/surrogate characters are dropped (they cannot be typeset).
+    control, unassigned, surrogate, private-use and *format* characters (Unicode category Cf: U+200B, U+200E,
+    U+202E, U+2060, the soft hyphen, the BOM) and U+FFFD are dropped: they are invisible or carry nothing, and
+    pdflatex stops on them ("Unicode character … not set up").
   * ``\\ { } % & # _ $ ~ ^ < > |`` are escaped.  ``{`` and ``}`` become ``{\\textbraceleft}`` and
     ``{\\textbraceright}`` — *not* ``\\{`` — because BibTeX counts braces even after a backslash, so an
     unbalanced ``{`` in a title would otherwise break the whole .bib.  ``< > |`` use their ``\\text…``
@@ -16,8 +18,15 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
     table also has ``\\Alpha``, ``\\yen``, ``\\mathbb`` or text-mode ``\\neg``, which fail).  Modifier
     letters (ʻokina, ʹ) stay letters instead of becoming quotes, and ``ï`` is ``{\\"{i}}``, not
     ``{\\"\\i}`` (biber turns the latter into ı + U+0308).
-  * Characters with no safe spelling (CJK, most symbols) stay UTF-8: biber reads them natively, BibTeX passes
-    them through, and typesetting them is the document's business (CJK package, or XeLaTeX/LuaLaTeX).
+  * A few symbols real lists carry that latexcodec cannot spell get a plain-LaTeX one (``∙`` → ``$\\bullet$``,
+    ``★`` → ``$\\star$``, :data:`_SYMBOLS`).
+  * *Letters* (and marks) with no safe spelling (CJK, rare Latin letters) stay UTF-8: biber reads them natively,
+    BibTeX passes them through, and typesetting them is the document's business (CJK package, or
+    XeLaTeX/LuaLaTeX).  Any *other* character with no spelling (emoji, symbols, CJK punctuation) is written in
+    :data:`GUARD`: XeLaTeX and LuaLaTeX print it, pdflatex prints it when the document declared it for inputenc
+    and ``?`` otherwise — it never stops pdflatex.  This beats dropping it (XeLaTeX users keep ``🦜``) and
+    beats raw UTF-8 (pdflatex's default set-up stops on it).  Names and natbib's ``key`` leave such symbols out
+    (natbib expands labels inside ``\\csname``; biber builds initials from a name's first character).
   * Round trip (tested with hypothesis): decoding the output gives :func:`normalize_text` of the input, as
     typeset — up to compatibility forms (``ﬁ`` is written ``fi``) and TeX's ligatures (``--`` is a dash).
 

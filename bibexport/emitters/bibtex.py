@@ -109,6 +109,8 @@ def _name_part(text: str) -> str:
     text = normalize_text(text)
     words = [encode_text(w) for w in text.split(" ") if w]
     words = ["{" + w + "}" if _NAME_WORD_NEEDS_BRACES.match(w) else w for w in words]
+    # A word of hyphens only is no token to BibTeX ("-" separates tokens): "Doe, -" would end in a comma.
+    words = ["{" + w + "}" if not w.strip("-") else w for w in words]
     out = " ".join(words)
     if "," in out or any(ch in ASCII_ESCAPES for ch in text):
         return "{" + out + "}"
