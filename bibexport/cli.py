@@ -35,7 +35,10 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="bibexport")
+@click.version_option(
+    __version__, prog_name="bibexport",
+    message="%(prog)s %(version)s: course reading lists to BibTeX, CSL-JSON and reference lists "
+            "(not the CTAN bibexport script)")
 def cli() -> None:
     """Turn a course reading list (sessions.toml) into BibTeX, CSL-JSON and formatted reference lists."""
 
@@ -51,12 +54,13 @@ def _stderr_progress() -> Any:
 
 
 def _split_formats(values: Sequence[str]) -> list[str]:
-    from bibexport.emitters import DEFAULT_FORMATS, FORMATS
+    from bibexport.emitters import ALIASES, DEFAULT_FORMATS, FORMATS, canonical_format
 
-    names = [v.strip() for value in values for v in value.split(",") if v.strip()] or list(DEFAULT_FORMATS)
+    names = [canonical_format(v) for value in values for v in value.split(",") if v.strip()] or list(DEFAULT_FORMATS)
     for name in names:
         if name not in FORMATS:
-            raise click.BadParameter(f"unknown format {name!r}; choose from {', '.join(FORMATS)}", param_hint="--format")
+            known = ", ".join([*FORMATS, *ALIASES])
+            raise click.BadParameter(f"unknown format {name!r}; choose from {known}", param_hint="--format")
     return list(dict.fromkeys(names))
 
 
@@ -116,13 +120,17 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         from bibexport import rendercache
 
         cache = rendercache.for_build(fmts, enabled=not no_cache)
-        opts = RenderOptions(style=style or course.style or "apa", fragment=fragment, cache=cache)
+        from bibexport.emitters.styles import style_from_file
+
+        course_style = style_from_file(course.style, config_path.parent) if course.style else ""
+        opts = RenderOptions(style=style or course_style or "apa", fragment=fragment, cache=cache)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
         write_tree(out_dir, files)  # out/ is swapped in whole: old or new tree, even after kill -9
         if lock != old or not lock_path.exists():  # a warm build changes nothing: skip serialising it again
             atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
         rendercache.save(cache)  # only after a successful build
     _report(course, lock, offline and bool(todo), config_path)
+    _report_from_list(assembly.bibliography, config_path)
     _report_undated(assembly.bibliography, config_path)
     click.echo(f"wrote {len(files)} files to {out_dir}/ and updated {lock_path}")
     unresolved = [e for e in lock.entries if e.status != "resolved"]
@@ -165,18 +173,37 @@ def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) ->
                        f"(also on line {line}); it is built once", err=True)
 
 
-def _report_undated(bib: Any, config_path: Path) -> None:
-    """One warning per work with no date: BibTeX styles such as plainnat warn "empty year" for it."""
-    seen: set[str] = set()
+def _by_reading(bib: Any) -> Any:
+    """Each assembled entry with the reading it came from, session by session (required, then further)."""
     for sb in bib.sessions:
         readings = [r for r in sb.session.readings if r.role == "required"]
         readings += [r for r in sb.session.readings if r.role == "further"]
-        for reading, e in zip(readings, sb.required + sb.further):
-            if e.record.issued or e.key in seen:
-                continue
-            seen.add(e.key)
-            click.echo(f"  warning: {config_path}:{reading.line} {e.key}: no date known; add year = ... to the "
-                       "reading (BibTeX styles such as plainnat warn on an empty year)", err=True)
+        yield from zip(readings, sb.required + sb.further)
+
+
+def _report_from_list(bib: Any, config_path: Path) -> None:
+    """Say which fields of an unresolved entry come from the reading list (``listed``), not from a source."""
+    from bibexport.pipeline import listed_fields
+
+    seen: set[str] = set()
+    for reading, e in _by_reading(bib):
+        fields = listed_fields(e.record)
+        if e.resolved or not fields or e.key in seen:
+            continue
+        seen.add(e.key)
+        click.echo(f"  from the list: {config_path}:{reading.line} {e.key}: {', '.join(fields)} as the reading list "
+                   "gives them (listed), not from a source", err=True)
+
+
+def _report_undated(bib: Any, config_path: Path) -> None:
+    """One warning per work with no date: BibTeX styles such as plainnat warn "empty year" for it."""
+    seen: set[str] = set()
+    for reading, e in _by_reading(bib):
+        if e.record.issued or e.key in seen:
+            continue
+        seen.add(e.key)
+        click.echo(f"  warning: {config_path}:{reading.line} {e.key}: no date known; add year = ... to the "
+                   "reading (BibTeX styles such as plainnat warn on an empty year)", err=True)
 
 
 @cli.command("import")
@@ -213,7 +240,8 @@ def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None
 
 @cli.command()
 @click.argument("items", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json"]), default="bibtex", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "bib", "csl-json", "json"], case_sensitive=False),
+              default="bibtex", show_default=True)
 @click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
 def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web)."""
@@ -242,7 +270,8 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     keys = assign_keys([(i, rec, "") for i, rec in records], {})
     pairs = [(keys[i], rec) for i, rec in records]
     if pairs:
-        click.echo(bibtex.emit(pairs) if fmt == "bibtex" else csljson.emit(pairs), nl=False)
+        as_bib = fmt.lower() in ("bibtex", "bib")
+        click.echo(bibtex.emit(pairs) if as_bib else csljson.emit(pairs), nl=False)
     if failed:
         sys.exit(ExitCode.STRICT)
 

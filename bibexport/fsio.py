@@ -9,9 +9,12 @@ file we write either in its old or its new complete version.
   so ``out/`` is at every instant the old or the new tree.  Elsewhere it is two renames (``out`` → ``.<out>.old-<pid>``,
   staging → ``out``); a crash between them leaves ``out`` missing and the next run puts the old tree back
   (:func:`recover`).  Files in ``out/`` that bibexport did not write this run (a user's notes, an older session's
-  folder) are carried over into the new tree: nothing in ``out/`` is ever deleted.  A folder that is not ours to
-  swap (the working folder, a repository root, a mount point) or that cannot be swapped (read-only parent) gets
-  per-file atomic writes instead: each file old or new, but not the tree as a whole.
+  folder) are carried over into the new tree: nothing in ``out/`` is ever deleted.  What the user saves into
+  ``out/`` while the build runs (after the copy) is moved into the new tree right after the swap
+  (:func:`_carry_late`).  A folder that is not ours to swap (the working folder, a repository root, a mount point,
+  a folder with a file system mounted inside it) or that cannot be swapped (read-only parent) gets per-file atomic
+  writes instead: each file old or new, but not the tree as a whole.  Trees are removed without crossing into
+  another file system, and no file is written through a symbolic link inside ``out/`` (:func:`_refuse_links`).
 
 ``BIBEXPORT_TEST_WRITE_DELAY`` (seconds, tests only) sleeps after each file written into the staging folder, so
 that the crash-safety test can kill a build in the middle of writing.
@@ -25,6 +28,7 @@ import errno
 import hashlib
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -44,8 +48,34 @@ def _test_delay() -> None:
             time.sleep(float(value))
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (``os.umask`` can only swap it)."""
+    with contextlib.suppress(OSError, ValueError, IndexError), \
+            open("/proc/self/status", encoding="ascii", errors="replace") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits a rewritten ``path`` gets: an existing regular file's own (a lockfile made 0664 for a
+    group stays so), else what a new file gets from the umask (not ``mkstemp``'s private 0600)."""
+    with contextlib.suppress(OSError):
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode):
+            return stat.S_IMODE(st.st_mode)
+    return 0o666 & ~_umask()
+
+
+def _write_synced(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write and fsync ``path``; with ``mode``, the file gets exactly those permission bits (umask aside)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
+    with open(fd, "wb") as handle:
+        if mode is not None:
+            os.fchmod(handle.fileno(), mode)
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -95,10 +125,11 @@ def atomic_write(path: Path, text: str) -> None:
         _remove_stale_temps(path)
         if path.exists() and path.read_bytes() == data:
             return  # unchanged: keep the file (and its mtime) as it is
+        mode = _mode_for(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
-            _write_synced(Path(tmp), data)
+            _write_synced(Path(tmp), data, mode)  # mkstemp made it 0600: set the mode before the rename
             _test_delay()
             os.replace(tmp, path)
             _fsync_dir(path.parent)
@@ -133,15 +164,15 @@ def recover(out_dir: Path) -> None:
         pid = _pid_of(old)
         if pid is None or _pid_alive(pid):
             continue
-        if not out_dir.exists():
+        if not out_dir.exists() and old.is_dir() and not old.is_symlink():
             os.rename(old, out_dir)  # killed between the two renames: the old tree is the complete one
             _fsync_dir(parent)
         else:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_tree(old)
     for new in parent.glob(new_glob):
         pid = _pid_of(new)
         if pid is not None and not _pid_alive(pid):
-            shutil.rmtree(new, ignore_errors=True)
+            _remove_tree(new)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -177,6 +208,27 @@ def _relative(out_dir: Path, files: Mapping[Path, str]) -> dict[Path, bytes]:
     return rel
 
 
+def _refuse_links(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
+    """Refuse a build whose files would be written through a symbolic link inside ``out_dir``.
+
+    ``out/s0 -> ../../elsewhere`` can be committed to a course repository; following it would overwrite files
+    outside ``out/``.  Replacing the link by a folder would silently drop what the user linked, so the build
+    stops instead and names the link.  (``out`` itself may be a link: the user chose that folder with ``-o``.)
+    A file that is itself a link is never followed either: it is replaced, like any file we rewrite."""
+    seen: set[Path] = set()
+    for name in sorted(rel):
+        for depth in range(1, len(name.parts)):
+            sub = Path(*name.parts[:depth])
+            if sub in seen:
+                continue
+            seen.add(sub)
+            if (out_dir / sub).is_symlink():
+                target = os.readlink(out_dir / sub)
+                raise OutputError(f"cannot write {out_dir / name}: {out_dir / sub} is a symbolic link (to {target}); "
+                                  "bibexport never writes through a link inside the output folder (remove the link, "
+                                  "or give the real folder with -o)")
+
+
 def _unchanged(out_dir: Path, rel: Mapping[Path, bytes]) -> bool:
     try:
         return all((out_dir / name).read_bytes() == data for name, data in rel.items())
@@ -186,16 +238,70 @@ def _unchanged(out_dir: Path, rel: Mapping[Path, bytes]) -> bool:
 
 def _shared_folder(out_dir: Path) -> bool:
     """True when ``out`` is not a folder of its own (``-o .``, an ancestor of the working folder, a repository
-    root, a mount point): swapping it would move the user's other files (or cannot be done), so such a folder
-    gets per-file atomic writes."""
+    root, a mount point, a folder with a file system mounted inside it): swapping it would move the user's other
+    files or a mount (or cannot be done), so such a folder gets per-file atomic writes."""
     here = Path.cwd().resolve()
     target = out_dir.resolve()
     return (target == here or target in here.parents or (target / ".git").exists() or target.parent == target
-            or os.path.ismount(target))
+            or os.path.ismount(target) or _has_mount_inside(target))
 
 
-def _copy_foreign(out_dir: Path, staging: Path) -> None:
-    """Carry the current tree over into the staging folder (hard links when possible: we never write in place)."""
+def _has_mount_inside(folder: Path) -> bool:
+    """True when a folder below ``folder`` is on another device (a mount point): a swap would move the mount
+    into the old tree, and removing the old tree would empty that file system."""
+    root_dev = os.lstat(folder).st_dev
+    for top, dirs, _files in os.walk(folder):
+        for name in dirs:
+            with contextlib.suppress(OSError):
+                st = os.lstat(os.path.join(top, name))
+                if stat.S_ISDIR(st.st_mode) and st.st_dev != root_dev:
+                    return True
+    return False
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a staging or old tree, best effort, never crossing into another file system (a mount that
+    appeared inside it is left alone, and so are the folders above it)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(st.st_mode):  # a link (or file) in the staging folder's name: never follow it
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return
+    root_dev = st.st_dev
+    folders: list[str] = []
+    for top, dirs, files in os.walk(path):
+        keep = []
+        for name in dirs:
+            full = os.path.join(top, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                files.append(name)  # a link to a folder: remove the link, never what it points to
+            elif st.st_dev == root_dev:
+                keep.append(name)
+        dirs[:] = keep
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(top, name))
+        folders.append(top)
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
+#: What the staging tree held of the old tree right after the copy: path -> (inode, size, mtime), for files and
+#: links; folders map to None.
+Manifest = dict[Path, tuple[int, int, int] | None]
+
+
+def _copy_foreign(out_dir: Path, staging: Path) -> Manifest:
+    """Carry the current tree over into the staging folder (hard links when possible: we never write in place);
+    return what was carried, so that files saved into ``out/`` during the build can be carried too."""
     def link_or_copy(src: str, dst: str) -> None:
         try:
             os.link(src, dst)
@@ -203,6 +309,62 @@ def _copy_foreign(out_dir: Path, staging: Path) -> None:
             shutil.copy2(src, dst)
 
     shutil.copytree(out_dir, staging, symlinks=True, copy_function=link_or_copy, dirs_exist_ok=True)
+    manifest: Manifest = {}
+    for top, dirs, files in os.walk(staging):
+        base = Path(top).relative_to(staging)
+        for name in dirs + files:
+            with contextlib.suppress(OSError):
+                st = os.lstat(os.path.join(top, name))
+                manifest[base / name] = None if stat.S_ISDIR(st.st_mode) else _sig(st)
+    return manifest
+
+
+def _sig(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _same_as_carried(st: os.stat_result, carried: tuple[int, int, int]) -> bool:
+    """The entry is what was carried over: the same inode (a hard link), or a copy of the same size and mtime."""
+    return st.st_ino == carried[0] or (st.st_size, st.st_mtime_ns) == carried[1:]
+
+
+def _carry_late(old_tree: Path, new_tree: Path, manifest: Manifest, ours: set[Path]) -> None:
+    """After the swap: move into ``out/`` what the user saved into the old tree while the build ran (new files
+    and folders, files replaced since the copy).  Files bibexport wrote win over the old tree's; an entry changed
+    in the new ``out/`` since the swap wins over the old tree's (the user's latest save)."""
+    root_dev = os.lstat(old_tree).st_dev
+    for top, dirs, files in os.walk(old_tree):
+        base = Path(top).relative_to(old_tree)
+        descend = []
+        for name in dirs + files:
+            rel = base / name
+            src, dst = old_tree / rel, new_tree / rel
+            try:
+                st = os.lstat(src)
+            except OSError:
+                continue
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if rel in ours or (is_dir and st.st_dev != root_dev):
+                continue  # our file wins; a mount that appeared meanwhile stays where it is
+            carried = manifest.get(rel, "new")
+            if is_dir and carried is None:
+                descend.append(name)  # a folder that was there: look inside it
+                continue
+            if carried == "new" or is_dir:  # saved during the build (or a folder where a file was)
+                if os.path.lexists(dst):
+                    if stat.S_ISDIR(os.lstat(dst).st_mode) and is_dir:
+                        descend.append(name)
+                    continue
+            elif isinstance(carried, tuple):
+                if _same_as_carried(st, carried):
+                    continue  # unchanged since the copy (an in-place edit of a hard link is in both trees)
+                with contextlib.suppress(OSError):
+                    if not _same_as_carried(os.lstat(dst), carried):
+                        continue  # changed in the new out/ too: the later save wins
+            with contextlib.suppress(OSError):
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+        dirs[:] = [d for d in dirs if d in descend]
 
 
 def write_tree(out_dir: Path, files: Mapping[Path, str]) -> None:
@@ -212,6 +374,7 @@ def write_tree(out_dir: Path, files: Mapping[Path, str]) -> None:
     in ``out_dir`` are kept.  Raises :class:`OutputError` when the tree cannot be written.
     """
     rel = _relative(out_dir, files)
+    _refuse_links(out_dir, rel)
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()  # swap the folder the link points to, keep the link
     try:
@@ -238,17 +401,19 @@ def write_tree(out_dir: Path, files: Mapping[Path, str]) -> None:
 def _swap_in(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
     pid = os.getpid()
     staging = out_dir.parent / f".{out_dir.name}.new-{pid}"
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove_tree(staging)
+    manifest: Manifest | None = None
     try:
         if out_dir.exists():
-            _copy_foreign(out_dir, staging)
+            manifest = _copy_foreign(out_dir, staging)
         staging.mkdir(exist_ok=True)
         for name in sorted(rel):
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            mode = _mode_for(target)  # the old tree's file (hard-linked here), or a new file's umask mode
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()  # may be a hard link to the old tree's file: never write through it
-            _write_synced(target, rel[name])
+            _write_synced(target, rel[name], mode)
             _test_delay()
         for folder in sorted({(staging / n).parent for n in rel}, key=lambda p: len(p.parts), reverse=True):
             _fsync_dir(folder)
@@ -266,8 +431,10 @@ def _swap_in(out_dir: Path, rel: Mapping[Path, bytes]) -> None:
                 raise
             staging = old
         _fsync_dir(out_dir.parent)
+        if manifest is not None:  # staging now holds the old tree: save what the user saved into it meanwhile
+            _carry_late(staging, out_dir, manifest, set(rel))
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_tree(staging)
 
 
 # ------------------------------------------------------------------------------------------------ the run lock

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -40,6 +41,8 @@ CACHE_EXPIRE_SECONDS = 24 * 3600
 #: Default politeness interval for OpenReview hosts (no published limit; guest limits are low).
 OPENREVIEW_INTERVAL = 1.0
 _CHUNK = 64 * 1024
+#: Retry-After values above this (a billion seconds, ~32 years) are read as this: "never", but a finite number.
+MAX_RETRY_AFTER_SEEN = 1e9
 
 
 def default_user_agent() -> str:
@@ -58,19 +61,24 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not text:
         return None
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
         pass
+    else:  # "nan" means nothing; "1e400" (infinite) or 10**17 mean "never": kept finite, for the message
+        return None if math.isnan(seconds) else min(max(0.0, seconds), MAX_RETRY_AFTER_SEEN)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
     if when.tzinfo is None:  # HTTP-dates are GMT by definition
         when = when.replace(tzinfo=timezone.utc)
     current = datetime.now(timezone.utc).timestamp() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    try:
+        return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER_SEEN)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _host_key(url: str) -> str:

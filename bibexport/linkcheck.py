@@ -343,13 +343,19 @@ class Checker:
         for api in hosts:
             try:
                 response = self.http.get(f"{api.rstrip('/')}/notes", params={"id": ident})
-                notes = response.json().get("notes") if response.status == 200 else None
+                body = response.json() if response.status == 200 else None
             except NetworkError as exc:
                 return Finding(UNVERIFIABLE, f"OpenReview API unavailable: {exc.reason}", via="openreview")
-            except (ValueError, AttributeError):
-                return Finding(UNVERIFIABLE, "OpenReview API sent something that is not JSON", via="openreview")
+            except ValueError as exc:  # BadJson: malformed, non-standard or absurdly nested
+                return Finding(UNVERIFIABLE, f"OpenReview API sent an unreadable answer: {exc}", via="openreview")
+            notes = body.get("notes") if isinstance(body, dict) else None
+            if response.status == 200 and not isinstance(notes, list):
+                return Finding(UNVERIFIABLE, "OpenReview API sent an answer without a list of notes", via="openreview")
             if notes:
-                content = notes[0].get("content", {})
+                content = notes[0].get("content") if isinstance(notes[0], dict) else None
+                if not isinstance(content, dict):
+                    return Finding(UNVERIFIABLE, "OpenReview sent a note whose content is not an object",
+                                   via="openreview")
                 venueid = content.get("venueid", "")
                 venueid = venueid.get("value", "") if isinstance(venueid, dict) else venueid
                 title = content.get("title", "")

@@ -55,3 +55,29 @@ def parse_name(name: str) -> Person:
         family = f"{given_words[-1]} {family}"
         given = " ".join(given_words[:-1])
     return Person(family=family, given=given, particle=particle, suffix=suffix)
+
+
+_ET_AL = re.compile(r"[,;]?\s*(?:\bet\s*al\b\.?|\band\s+others\b|…|\.\.\.)\s*$", re.IGNORECASE)
+_AND = re.compile(r"\s*(?:,\s*and\s+|,\s*&\s*|\s+and\s+|\s*&\s*)", re.IGNORECASE)
+
+
+def split_names(text: str) -> tuple[Person, ...]:
+    """The people in an author list as a reading list writes it, each split by :func:`parse_name`.
+
+    Handles "A. Radford, J. Wu, and R. Child", "Radford, Alec and Wu, Jeffrey" (BibTeX's form), "Radford;
+    Wu" and a trailing "et al." (dropped: the names not given are unknown, not invented).
+    """
+    text = _ET_AL.sub("", _SPACE.sub(" ", text).strip()).strip(" ,;")
+    if not text:
+        return ()
+    if ";" in text:
+        parts = text.split(";")
+    else:
+        by_and = [p for p in re.split(r"\s+and\s+", text, flags=re.IGNORECASE) if p.strip()]
+        # "Family, Given and Family, Given": one comma per name, the family part a single word when alone
+        # (so "Alec Radford, Jeffrey Wu" stays two people).
+        bibtex_style = all(p.count(",") == 1 for p in by_and) and (
+            len(by_and) > 1 or len(by_and[0].split(",")[0].split()) == 1
+        )
+        parts = by_and if bibtex_style else _AND.sub(",", text).split(",")
+    return tuple(p for p in (parse_name(part) for part in parts if part.strip()) if p != Person())

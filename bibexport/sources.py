@@ -23,6 +23,19 @@ def search_title(name: str, title: str, authors: Sequence[str], http: HttpClient
     return cap_outcome(result)
 
 
+def search_titles(
+    name: str, queries: Sequence[tuple[str, Sequence[str]]], http: HttpClient, course: Course
+) -> dict[tuple[str, tuple[str, ...]], Outcome]:
+    """Ask resolver ``name`` for many ``(title, authors)`` at once when it searches in batches, else one by one;
+    one Outcome per distinct ``(title, authors)``."""
+    module = __import__(f"bibexport.resolvers.{name}", fromlist=["search_titles"])
+    many = getattr(module, "search_titles", None)
+    if many is not None:
+        result: dict[tuple[str, tuple[str, ...]], Outcome] = many(queries, http, course.endpoints)
+        return result
+    return {(title, tuple(authors)): search_title(name, title, authors, http, course) for title, authors in queries}
+
+
 def batch(resolver_name: str, ids: Sequence[str], http: HttpClient, course: Course) -> dict[str, Outcome]:
     """Ask resolver ``resolver_name`` for many ids at once (each id once); one Outcome per id."""
     resolver = resolvers.get(resolver_name)

@@ -75,3 +75,12 @@ FORMATS: dict[str, Format] = {
     "txt": Format("txt", "readings.txt", _reflist("txt")),
 }
 DEFAULT_FORMATS = ("bib", "csl-json", "md")
+#: Other spellings users write (``resolve --format bibtex`` was valid while ``build -f bibtex`` was refused).
+ALIASES = {"bibtex": "bib", "csljson": "csl-json", "json": "csl-json", "markdown": "md", "text": "txt",
+           "plain": "txt"}
+
+
+def canonical_format(name: str) -> str:
+    """The format's registry name for ``name`` or one of its aliases (unknown names are returned unchanged)."""
+    key = name.strip().lower()
+    return ALIASES.get(key, key)

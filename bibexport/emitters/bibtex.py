@@ -237,7 +237,17 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
         fields["primaryClass"] = verbatim(record.arxiv_class)
     if not bib_people(record.authors):
         fields["key"] = encode_text(_unguarded(normalize_text(record.title))) if not record.editors else ""
+    for name in ("author", "editor", "key"):  # what natbib styles put into the \bibitem[...] label
+        if name in fields:
+            fields[name] = _label_safe(fields[name])
     return fields
+
+
+def _label_safe(value: str) -> str:
+    """Brace every ``[`` and ``]``: natbib styles copy names (or ``key``) into ``\bibitem[label]``, where a bare
+    bracket ends the optional argument early and pdflatex stops ("Bibliography not compatible with author-year
+    citations"); a braced one is skipped by TeX's argument scanner and prints as itself."""
+    return value.replace("[", "{[}").replace("]", "{]}") if "[" in value or "]" in value else value
 
 
 def record_to_fields(key: str, record: Record, *, keep_case: Collection[str] = ()) -> tuple[str, Fields]:

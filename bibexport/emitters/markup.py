@@ -240,12 +240,19 @@ class Part:
 
 @dataclass(frozen=True)
 class Block:
-    """A session: heading text, ISO date ("" if none), anchor id, parts."""
+    """A session: heading text, ISO date ("" if none), anchor id, parts, and the date as the list wrote it
+    (``when``, "" if none: "Tuesday, Aug 29"), which is shown instead of the ISO date when given."""
 
     name: str
     date: str
     anchor: str
     parts: tuple[Part, ...]
+    when: str = ""
+
+    @property
+    def shown_date(self) -> str:
+        """The date beside the heading: as the list wrote it, else ISO, else ""."""
+        return self.when or self.date
 
 
 @dataclass(frozen=True)
@@ -258,7 +265,7 @@ class Document:
 
 
 def _heading(block: Block) -> str:
-    return f"{block.name} ({block.date})" if block.date else block.name
+    return f"{block.name} ({block.shown_date})" if block.shown_date else block.name
 
 
 def _visible_links(item: Item, fmt: str) -> list[str]:
@@ -355,7 +362,11 @@ def to_html(doc: Document, *, fragment: bool = False, cache: Any = None) -> str:
         level = 2
     for block in doc.blocks:
         body.append(f'<section class="session" id="{esc(block.anchor)}">')
-        date = f' <time datetime="{esc(block.date)}">({esc(block.date)})</time>' if block.date else ""
+        # <time> only around a real date (its datetime attribute must be machine-readable); a date kept as the
+        # list wrote it ("Tuesday, Aug 29") is plain text.
+        shown = f"({esc(block.shown_date)})"
+        date = (f' <time datetime="{esc(block.date)}">{shown}</time>' if block.date
+                else f" {shown}" if block.when else "")
         body.append(f"<h{level}>{esc(block.name)}{date}</h{level}>")
         for part in block.parts:
             body.append(f"<h{level + 1}>{esc(part.heading)}</h{level + 1}>")

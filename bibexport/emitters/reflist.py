@@ -92,8 +92,9 @@ def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, 
             keys = sorted(_unique(part_entries), key=lambda e: rank[e.key])
             if keys:
                 parts.append(Part(PART_HEADINGS[role], tuple(items[e.key] for e in keys)))
-        date = sb.session.date.isoformat() if hasattr(sb.session.date, "isoformat") else str(sb.session.date or "")
-        blocks.append(Block(sb.session.name or sb.session.slug, date, sb.session.slug, tuple(parts)))
+        session = sb.session
+        date = session.date.isoformat() if session.date is not None else ""
+        blocks.append(Block(session.name or session.slug, date, session.slug, tuple(parts), when=session.when))
     return Document(title=title, blocks=tuple(blocks))
 
 
