@@ -164,6 +164,20 @@ def test_braces_in_names_compile_with_bibtex_and_biber(tmp_path: Path) -> None:
         assert compiled.bbl.count("2000") >= 1
 
 
+@pytest.mark.latex
+@NEEDS_LATEX
+def test_parentheses_in_names_compile_with_natbib(tmp_path: Path) -> None:
+    """natbib splits the ``\\bibitem[Names(Year)Full]`` label at the first ``(``: a name "Fam(∙" made the year
+    ``{$\\bullet$}`` and pdflatex stopped ("Missing = inserted for \\ifnum").  Found by the property below."""
+    names = [Person("Fam(∙", "J."), Person("x(I", "A"), Person("(2000)", "B"), Person("a)b(", "C"),
+             Person(literal="Org (Lab)")]
+    records = [(f"p{i}", Record(type="article", title="T", authors=(p,), issued=(2000 + i,)))
+               for i, p in enumerate(names)]
+    for compiled in _both(bibtex.emit(records), [k for k, _ in records], tmp_path):
+        assert problems(compiled) == []
+        assert all(f"p{i}" in compiled.bbl for i in range(len(names)))
+
+
 # ------------------------------------------------------------------ hole 15: invisible and unmapped characters
 
 FORMAT_CHARACTERS = ["\u200b", "\u200e", "\u202e", "\u2060", "\u00ad", "\ufeff", "\u200d", "\ufffd", "\ue000"]

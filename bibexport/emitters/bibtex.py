@@ -243,11 +243,16 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
     return fields
 
 
+#: Brackets and parentheses braced in what natbib copies into its labels (see :func:`_label_safe`).
+_LABEL_BRACED = str.maketrans({"[": "{[}", "]": "{]}", "(": "{(}", ")": "{)}"})
+
+
 def _label_safe(value: str) -> str:
-    """Brace every ``[`` and ``]``: natbib styles copy names (or ``key``) into ``\bibitem[label]``, where a bare
-    bracket ends the optional argument early and pdflatex stops ("Bibliography not compatible with author-year
-    citations"); a braced one is skipped by TeX's argument scanner and prints as itself."""
-    return value.replace("[", "{[}").replace("]", "{]}") if "[" in value or "]" in value else value
+    """Brace every ``[ ] ( )``: natbib styles copy names (or ``key``) into ``\\bibitem[Names(Year)Full]``, where a
+    bare bracket ends the optional argument early ("Bibliography not compatible with author-year citations")
+    and natbib splits the label at the first bare ``(`` (a name "Fam(x" made "x" the year: "Missing = inserted
+    for \\ifnum"); a braced one is skipped by TeX's argument scanner and prints as itself."""
+    return value.translate(_LABEL_BRACED) if any(c in value for c in "[]()") else value
 
 
 def record_to_fields(key: str, record: Record, *, keep_case: Collection[str] = ()) -> tuple[str, Fields]:
