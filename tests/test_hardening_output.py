@@ -7,6 +7,7 @@ one .bib with many entries per compile.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -373,7 +374,7 @@ def test_markdown_list_shows_dollar_caret_tilde_as_text(tmp_path: Path) -> None:
 #: (natbib labels, keys.py).
 _PIECES = ["$", "\\", "^^", "^^5c", "{", "}", "\\frac", "\\left(", "\\input", "^", "_", "$x^2$", "$\\alpha$", "~",
            "%", "#", "&", "\u200b", "\u202e", "\ufffd", "🦜", "∙", "★", "é", "ł", "王", "，", " ", "and", "others",
-           ",", "-", "--", "'", '"', "@", "=", "<", ">", "|"]
+           ",", "-", "--", "'", '"', "@", "=", "<", ">", "|", "(", ")"]
 REMOTE_TEXT = st.lists(st.one_of(st.sampled_from(_PIECES),
                                  st.characters(blacklist_categories=["Cs"], blacklist_characters="[]")),
                        max_size=12).map("".join)
@@ -398,6 +399,7 @@ def _letters_only_declarations(bib: str) -> str:
                  ("$\\left(x$ \u200b 🦜 ∙", "\\{x", "%&#_", "$x^$ ~ ^^M"),
                  ("10^^5c", "王", "Brace}", "★ \ufffd \u202e")])
 @example(sample=[("Ⱦ <", "@łé\\frac@&{", "-", "ùéȺ&$"), ("T", "F", "--", "V"), ("T", "G", " - ", "V")])  # seeds 1-3
+@example(sample=[("T", "(∙", "J.", "V"), ("T", "x(I", "A", "V"), ("(T)", "a)b(", "(", "(V)")])  # seed 5
 def test_property_any_remote_text_compiles_everywhere(sample: list[tuple[str, str, str, str]],
                                                        tmp_path_factory: pytest.TempPathFactory) -> None:
     """Titles, names and venues from a remote source: pdflatex+bibtex (plainnat) and pdflatex+biber (biblatex)
@@ -420,3 +422,16 @@ def test_property_any_remote_text_compiles_everywhere(sample: list[tuple[str, st
     proc = pandoc_citeproc(csljson.emit(records), tmp / "pandoc")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("Title") >= len(records)
+
+
+def test_no_double_circumflex_in_any_field() -> None:
+    """Hole 1, every field: URLs, DOIs and eprints are verbatim fields, and natbib's ``\\\\doi`` reads its argument
+    as TeX when url.sty is not loaded, so ``^`` (never legal in a URL) is percent-encoded there too."""
+    hostile = "x^^5cinput{/etc/hostname}^"
+    text_fields = {f.name: hostile for f in dataclasses.fields(Record)
+                   if f.type == "str" and f.name not in ("type", "title")}
+    record = Record(type="paper-conference", title=f"$a{hostile}$", authors=(Person(hostile, hostile),),
+                    editors=(Person(literal=hostile),), issued=(2020,), accessed=(2020, 1, 1), **text_fields)
+    for key, rec in (("k", record), ("m", dataclasses.replace(record, type="misc", authors=()))):
+        bib = bibtex.emit([(key, rec)])
+        assert "^^" not in bib, bib

@@ -89,7 +89,8 @@ FIELD_ORDER = (
     "doi", "url", "urldate", "note", "key",
 )  # fmt: skip
 
-_URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"}
+#: ``^`` too: never legal in a URL (RFC 3986), and ``^^5c`` is TeX's backslash where a style reads a DOI as TeX.
+_URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20", "^": "%5E"}
 _PAGE_RANGE = re.compile(r"^\s*(\w+)\s*(?:-+|\u2010|\u2011|\u2012|\u2013|\u2014)\s*(\w+)\s*$")
 _NAME_WORD_NEEDS_BRACES = re.compile(r"^(and|others)$", re.IGNORECASE)
 
