@@ -22,7 +22,7 @@ Decisions:
   what they then sort and label by — the APA rule of moving the title to the author position.
 * **URLs and DOIs verbatim** (``%20``, ``#frag``, ``_`` untouched: url.sty and biblatex read the field
   verbatim; documents using natbib styles must load ``url`` or ``hyperref``).  Only characters that would
-  unbalance BibTeX's braces or are never legal in a URL (``{ } \\`` and spaces) are percent-encoded.
+  unbalance BibTeX's braces or are never legal in a URL (``{ } \\ ^`` and spaces) are percent-encoded.
 * Names are written ``von Last, Jr., First`` so BibTeX sorts and abbreviates them right; organisations are
   braced (``{{Anthropic}}``).  Text goes through :mod:`bibexport.latex`.
 
