@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bibexport.errors import ExitCode, NetworkError
+from bibexport.http import redirect_refusal
 from bibexport.linkcheck_lint import (
     ERROR,
     OPENREVIEW_ID,
@@ -185,13 +186,17 @@ class CheckOptions:
 
 def make_check_http(endpoints: Endpoints, options: CheckOptions) -> Any:
     """An :class:`bibexport.http.Http` with the check's timeout and retries and the resolvers' politeness
-    intervals (arXiv API ≥ ``arxiv_delay`` apart, OpenReview ≤ 1 s), without the response cache."""
+    intervals (arXiv API ≥ ``arxiv_delay`` apart, OpenReview ≤ 1 s), without the response cache; no request
+    runs past ``max_time`` (counted from now)."""
     from bibexport import http
 
     polite = http.make_http(endpoints, cache=False).min_interval
+    # run_time: a request still running at --max-time is stopped (a slow-loris server would otherwise keep
+    # the run going long after the time limit, one byte at a time).
     return http.Http(timeout=options.timeout, retries=options.retries, backoff=options.backoff,
                      max_retry_after=options.max_retry_after, max_redirects=options.max_redirects,
-                     max_bytes=options.max_bytes, min_interval=polite)
+                     max_bytes=options.max_bytes, min_interval=polite, max_request_time=http.request_time_env(),
+                     run_time=options.max_time)
 
 
 def probe_connection(url: str, timeout: float) -> str | None:
@@ -386,10 +391,11 @@ class Checker:
             location = response.headers.get("Location")
             if response.status not in _REDIRECTS or not location:
                 break
-            current = urljoin(current, location)
+            previous, current = current, urljoin(current, location)
             chain.append((response.status, current))
-            if urlsplit(current).scheme not in ("http", "https"):
-                return Finding(UNVERIFIABLE, f"redirects to a non-http link {current}", via="http")
+            refused = redirect_refusal(previous, current)  # never to file:, nor from a public host to a private one
+            if refused:
+                return Finding(UNVERIFIABLE, refused, via="http")
         else:
             return Finding(UNVERIFIABLE, f"more than {self.options.max_redirects} redirects (a loop?)", via="http")
         finding = status_finding(response.status)
@@ -572,7 +578,7 @@ class ResultCache:
             doc = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(doc, dict) and doc.get("bibexport_linkcheck") == self.VERSION:
                 self.entries = {k: v for k, v in doc.get("results", {}).items() if isinstance(v, dict)}
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):  # RecursionError: nested absurdly deep
             self.entries = {}
 
     def get(self, url: str) -> Finding | None:
