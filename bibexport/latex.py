@@ -4,7 +4,9 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
 
 **Characters** (:func:`encode_text`)
   * Text is NFC-normalised; runs of white space (including newlines and no-break spaces) become one space;
-    other control and unassigned/surrogate characters are dropped (they cannot be typeset).
+    control, unassigned, surrogate, private-use and *format* characters (Unicode category Cf: U+200B, U+200E,
+    U+202E, U+2060, the soft hyphen, the BOM) and U+FFFD are dropped: they are invisible or carry nothing, and
+    pdflatex stops on them ("Unicode character … not set up").
   * ``\\ { } % & # _ $ ~ ^ < > |`` are escaped.  ``{`` and ``}`` become ``{\\textbraceleft}`` and
     ``{\\textbraceright}`` — *not* ``\\{`` — because BibTeX counts braces even after a backslash, so an
     unbalanced ``{`` in a title would otherwise break the whole .bib.  ``< > |`` use their ``\\text…``
@@ -16,8 +18,15 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
     table also has ``\\Alpha``, ``\\yen``, ``\\mathbb`` or text-mode ``\\neg``, which fail).  Modifier
     letters (ʻokina, ʹ) stay letters instead of becoming quotes, and ``ï`` is ``{\\"{i}}``, not
     ``{\\"\\i}`` (biber turns the latter into ı + U+0308).
-  * Characters with no safe spelling (CJK, most symbols) stay UTF-8: biber reads them natively, BibTeX passes
-    them through, and typesetting them is the document's business (CJK package, or XeLaTeX/LuaLaTeX).
+  * A few symbols real lists carry that latexcodec cannot spell get a plain-LaTeX one (``∙`` → ``$\\bullet$``,
+    ``★`` → ``$\\star$``, :data:`_SYMBOLS`).
+  * *Letters* (and marks) with no safe spelling (CJK, rare Latin letters) stay UTF-8: biber reads them natively,
+    BibTeX passes them through, and typesetting them is the document's business (CJK package, or
+    XeLaTeX/LuaLaTeX).  Any *other* character with no spelling (emoji, symbols, CJK punctuation) is written in
+    :data:`GUARD`: XeLaTeX and LuaLaTeX print it, pdflatex prints it when the document declared it for inputenc
+    and ``?`` otherwise — it never stops pdflatex.  This beats dropping it (XeLaTeX users keep ``🦜``) and
+    beats raw UTF-8 (pdflatex's default set-up stops on it).  Names and natbib's ``key`` leave such symbols out
+    (natbib expands labels inside ``\\csname``; biber builds initials from a name's first character).
   * Round trip (tested with hypothesis): decoding the output gives :func:`normalize_text` of the input, as
     typeset — up to compatibility forms (``ﬁ`` is written ``fi``) and TeX's ligatures (``--`` is a dash).
 
@@ -107,11 +116,28 @@ _STOPWORDS = _words(
 )
 
 
+#: Unicode categories that never reach the .bib: controls, surrogates, unassigned, private use, and format
+#: characters (U+200B zero width space, U+200E/U+202E direction marks, U+2060, soft hyphen, BOM): invisible,
+#: and pdflatex stops on them ("Unicode character … not set up").  U+FFFD (a decoding failure) goes too.
+_DROPPED = frozenset(("Cc", "Cs", "Cn", "Co", "Cf"))
+#: Symbols real lists carry that latexcodec has no spelling for, spelled with plain-LaTeX math.
+_SYMBOLS = {"\u2219": "$\\bullet$", "\u22c5": "$\\cdot$", "\u2605": "$\\star$", "\u22c6": "$\\star$",
+            "\u2212": "$-$", "\u2010": "-", "\u2011": "-", "\u2192": "$\\rightarrow$",
+            "\u2190": "$\\leftarrow$"}
+#: A character with no spelling that is not a letter (a symbol, an emoji, CJK punctuation): printed by XeLaTeX
+#: and LuaLaTeX (``\\Umathcode`` exists), by pdflatex when the document declared it for inputenc (the ``u8:``
+#: macro exists), and else as ``?`` — never the "not set up" error that stops pdflatex.  TeX skips the branch it
+#: does not take without expanding it, so the raw bytes are harmless there.
+GUARD = "{{\\ifdefined\\Umathcode {0}\\else\\ifcsname u8:\\detokenize{{{0}}}\\endcsname {0}\\else ?\\fi\\fi}}"
+
+
 def normalize_text(text: str) -> str:
-    """The text that :func:`encode_text` actually encodes: NFC, white space collapsed, controls dropped."""
+    """The text that :func:`encode_text` actually encodes: NFC, white space collapsed, controls, format and
+    private-use characters and U+FFFD dropped."""
     if not (text.isascii() and text.isprintable()):  # printable ASCII is already NFC and has no controls
         text = unicodedata.normalize("NFC", text)
-        text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cn"))
+        text = "".join(ch for ch in text if ch.isspace() or (unicodedata.category(ch) not in _DROPPED
+                                                               and ch != "\ufffd"))
     return _SPACE.sub(" ", text).strip()
 
 
@@ -125,12 +151,14 @@ def _encode_char(ch: str) -> str:
         return ASCII_ESCAPES[ch]
     if ch.isascii() or unicodedata.category(ch) == "Lm":
         return ch  # modifier letters (ʻokina, ʹ) are letters; latexcodec would turn them into quotes
+    if ch in _SYMBOLS:
+        return "{" + _SYMBOLS[ch] + "}"
     try:
         latex = codecs.encode(ch, "latex").decode("ascii")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        return ch  # no LaTeX spelling (CJK, …): keep UTF-8
+        return _unspelled(ch)  # no LaTeX spelling (CJK, emoji, …)
     if latex == ch or not latex or latex.endswith("{}") or "?" in latex:  # U+FFFD is "????" there
-        return ch  # a spacing accent on nothing ("¯" → \\={}): UTF-8 is clearer, and inputenc knows it
+        return _unspelled(ch)  # a spacing accent on nothing ("¯" → \\={}): UTF-8 is clearer
     if latex.isalnum():  # ligatures such as "ﬁ" → "fi" need no braces
         return latex
     if latex not in ("\\i", "\\j"):
@@ -138,8 +166,19 @@ def _encode_char(ch: str) -> str:
         # pdflatex cannot typeset.  \"{i} is the modern spelling and decodes to ï.
         latex = _DOTLESS.sub(r"{\1}", latex)
     if not _is_safe(latex):
-        return ch  # latexcodec's spelling needs a package or is math-only in text: UTF-8 fails no worse
+        return _unspelled(ch)  # latexcodec's spelling needs a package or is math-only in text
     return "{" + latex.strip() + "}"
+
+
+def _unspelled(ch: str) -> str:
+    """A character without a plain-LaTeX spelling: letters and marks (CJK names, other scripts) stay UTF-8 —
+    setting up their script is the document's business — and anything else is :data:`GUARD`-ed."""
+    return ch if unicodedata.category(ch)[0] in "LM" else GUARD.format(ch)
+
+
+def is_guarded(ch: str) -> bool:
+    """True when ``ch`` is written through :data:`GUARD` (biber cannot take it as a name's initial)."""
+    return len(ch) == 1 and _encode_char(ch).startswith("{\\ifdefined")
 
 
 def _is_safe(latex: str) -> bool:

@@ -126,7 +126,8 @@ _HTML_TAGS = {"i": ("<i>", "</i>"), "b": ("<b>", "</b>"), "u": ("<u>", "</u>"), 
 _MD_TAGS = {"i": ("*", "*"), "b": ("**", "**"), "u": ("", ""), "sup": ("<sup>", "</sup>"),
             "sub": ("<sub>", "</sub>"), "sc": ("", "")}
 _BY_SENTINEL = {s: (kind, i) for kind, pair in _FMT.items() for i, s in enumerate(pair)}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#&|~!])")
+#: ``$`` (pandoc's tex_math_dollars), ``^`` and ``~`` (superscript, subscript, strikeout) are escaped too.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#&|~!$^])")
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=])")
 
 
@@ -134,7 +135,8 @@ _GFM_AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(://)|\b(www)(\.)")
 
 
 def md_escape(text: str) -> str:
-    """Markdown text that renders as itself: no emphasis, links, HTML, code or headings from it.
+    """Markdown text that renders as itself: no emphasis, links, HTML, code, headings, math, superscript or
+    subscript from it (CommonMark, GitHub and pandoc's Markdown).
 
     Bare URLs in remote text are defused too (``https\\://``, ``www\\.``): GitHub-flavoured Markdown would
     otherwise turn them into links nobody chose.  Links we mean are written as explicit links.

@@ -241,9 +241,10 @@ def _style_facts(path: Path) -> tuple[str, bool]:
     data = path.read_bytes()
     digest = hashlib.blake2b(data, digest_size=16)
     digest.update(f"\0{__version__}\0{getattr(citeproc, '__version__', '?')}\0".encode())
+    from bibexport import limits  # csljson's dates go through limits.valid_date
     from bibexport.emitters import csljson
 
-    for module_file in (__file__, markup.__file__, csljson.__file__):
+    for module_file in (__file__, markup.__file__, csljson.__file__, limits.__file__):
         digest.update(Path(module_file).read_bytes())
     return digest.hexdigest(), b"citation-number" in data
 

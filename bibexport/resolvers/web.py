@@ -172,13 +172,15 @@ def _charset(content_type: str) -> str:
 
 
 def decode_html(content: bytes, content_type: str = "") -> str:
-    """The page as text: a UTF-8 BOM wins, then the HTTP charset, then ``<meta charset>``, then UTF-8."""
+    """The page as text: a UTF-8 BOM wins, then the HTTP charset, then ``<meta charset>``, then UTF-8, then
+    Windows-1252 (the first that decodes the whole page); else UTF-8 with replacement characters."""
     if content.startswith(codecs.BOM_UTF8):  # a BOM beats every declaration (HTML Standard)
         return content[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     candidates = [_charset(content_type)]
     declared = EncodingDetector.find_declared_encoding(content, is_html=True, search_entire_document=False)
     candidates.append(declared or "")
-    for encoding in candidates + ["utf-8"]:
+    # cp1252 last: pages declared UTF-8 but written in Windows-1252 exist; it fails on only five bytes.
+    for encoding in candidates + ["utf-8", "cp1252"]:
         if not encoding:
             continue
         try:
