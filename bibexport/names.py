@@ -161,16 +161,25 @@ def adopt_structured(plain: Sequence[Person], structured: Sequence[Person]) -> t
         by_full.setdefault(_folded(s.given) + _family_words(s), []).append(j)
         by_family.setdefault(_family_words(s), []).append(j)
     used: set[int] = set()
-    out: list[Person] = []
-    for i, p in enumerate(plain):
-        words = _folded(p.display)
-        candidates = [i] if i < len(structured) else []
-        candidates += by_full.get(words, [])
-        candidates += [j for k in range(len(words) - 1, 0, -1) for j in by_family.get(words[-k:], [])]
-        found = None
-        for j in candidates:
-            if j not in used and (found := match_structured(p, structured[j])) is not None:
-                used.add(j)
-                break
-        out.append(found or p)
-    return tuple(out)
+    out: list[Person | None] = [None] * len(plain)
+    # Two passes: every name spelled the same claims its match first, so a looser match ("Will Smith" for
+    # "William Smith") never takes the structured name another author has exactly.
+    for exact in (True, False):
+        for i, p in enumerate(plain):
+            if out[i] is not None:
+                continue
+            words = _folded(p.display)
+            candidates = [i] if i < len(structured) else []
+            if exact:
+                candidates += by_full.get(words, [])
+            else:
+                candidates += [j for k in range(len(words) - 1, 0, -1) for j in by_family.get(words[-k:], [])]
+            for j in candidates:
+                if j in used:
+                    continue
+                found = match_structured(p, structured[j])
+                if found is not None and (not exact or words == _folded(structured[j].display)):
+                    out[i] = found
+                    used.add(j)
+                    break
+    return tuple(found or p for found, p in zip(out, plain))

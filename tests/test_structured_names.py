@@ -22,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bibexport.model import Person, Record
 from bibexport.names import adopt_structured, match_structured
 from bibexport.published import with_structured_names
 from bibexport.resolvers.arxiv import entry_to_record, parse_feed
 from bibexport.resolvers.doi import record_from_csl
+from bibexport.resolvers.titles import normalize_title
 from tests.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +96,41 @@ def test_names_are_matched_by_order_then_by_spelling_each_used_once() -> None:
         names((Person.parse("Someone Only On Arxiv"),))[0], ("", "Smith", "Will"), ("", "Smith", "Noah A."),
     ]
     assert adopt_structured(plain, ()) == plain
+
+
+_WORD = st.sampled_from(["Lélio", "Renard", "Lavaud", "Cristian", "Canton", "Ferrer", "Ana", "Ré", "Jha", "Zoë",
+                         "Marie-Anne", "Q.", "Li", "Wang"])
+
+
+@st.composite
+def _people(draw: st.DrawFn) -> tuple[tuple[Person, ...], tuple[Person, ...]]:
+    """Display names (as arXiv sends them) and the same people split elsewhere, in another order."""
+    words = draw(st.lists(st.lists(_WORD, min_size=2, max_size=4), min_size=1, max_size=6))
+    plain = tuple(Person.parse(" ".join(w)) for w in words)
+    cuts = [draw(st.integers(1, len(w) - 1)) for w in words]
+    structured = [Person(given=" ".join(w[:k]), family=" ".join(w[k:])) for w, k in zip(words, cuts)]
+    return plain, tuple(draw(st.permutations(structured)))
+
+
+@given(_people())
+def test_adopting_names_never_swaps_a_person(people: tuple[tuple[Person, ...], tuple[Person, ...]]) -> None:
+    """Whatever the order and split, each name stays the same person's name (same folded words, same place),
+    and the list keeps its length and order."""
+    plain, structured = people
+    adopted = adopt_structured(plain, structured)
+    assert len(adopted) == len(plain)
+    for before, after in zip(plain, adopted):
+        # Every person is in both lists: each name takes a split of its own words, never another person's.
+        assert after in [s for s in structured if normalize_title(s.display) == normalize_title(before.display)]
+
+
+def test_an_exact_spelling_wins_over_a_looser_match_at_the_same_position() -> None:
+    # "Lelio Re" at position 0 would match "Li Ré" loosely (same family, same initial): it must take its own name,
+    # accents and all, from position 1.
+    plain = (Person.parse("Lelio Re"), Person.parse("Li Re"), Person.parse("Will Smith"), Person.parse("William Smith"))
+    structured = (Person(given="Li", family="Ré"), Person(given="Lélio", family="Ré"),
+                  Person(given="William", family="Smith"), Person(given="Will", family="Smith"))
+    assert adopt_structured(plain, structured) == (structured[1], structured[0], structured[3], structured[2])
 
 
 def test_olmo_arxiv_names_against_its_acl_crossref_record() -> None:
