@@ -39,27 +39,25 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
     notes: dict[str, list[str]] = {}
     for reading, outcome in found:
         preprint = outcome.record
-        if not outcome.ok or preprint is None or not wants_upgrade(reading, preprint, course):
+        if not outcome.ok or preprint is None or not preprint.arxiv_id:
+            continue
+        if not wants_upgrade(reading, preprint, course):
+            # Kept as a preprint: no venue, but a known publisher DOI still spells the authors' names.
+            kept = _published_record(reading, preprint, http, course, progress, notes)
+            named = with_structured_names(preprint, kept.record.authors if kept and kept.record else ())
+            if named != preprint:
+                upgraded[reading.fingerprint] = replace(outcome, record=named)
             continue
         authors = [p.display for p in preprint.authors]
         progress(f"openreview: venue of {preprint.title!r}")
         hit: Outcome | None = None
         refused = False
-        structured: tuple[Person, ...] = ()  # names as their people write them, from CSL-JSON (issue 12, part 4)
-        doi = published_doi(reading, preprint)
-        if doi:
-            # The authors gave arXiv the publisher's DOI (or the reading links it): the registration agency knows
-            # the venue, and sends family and given names apart.
-            progress(f"doi: {doi}")
-            by_doi = batch("doi", [doi], http, course).get(doi)
-            if by_doi is not None and by_doi.ok and by_doi.record is not None:
-                if not authors_overlap(preprint.authors, by_doi.record.authors):
-                    notes.setdefault(reading.fingerprint, []).append(
-                        f"doi:{doi} names none of arXiv's authors: not taken as the same paper")
-                else:
-                    structured = by_doi.record.authors
-                    if by_doi.record.container_title:
-                        hit = by_doi
+        # The authors gave arXiv the publisher's DOI (or the reading links it): the registration agency knows the
+        # venue, and sends family and given names apart (names as their people write them: issue 12, part 4).
+        published = _published_record(reading, preprint, http, course, progress, notes)
+        structured = published.record.authors if published and published.record else ()
+        if published is not None and published.record is not None and published.record.container_title:
+            hit = published
         for api in openreview_apis(preprint.year, course):
             if hit is not None:
                 break
@@ -94,6 +92,24 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
             warnings=outcome.warnings + hit.warnings
             + (f"published version: {venue.venue_short or venue.container_title} ({where})",))
     return upgraded, notes
+
+
+def _published_record(reading: Reading, preprint: Record, http: HttpClient, course: Course,
+                      progress: Callable[[str], None], notes: dict[str, list[str]]) -> Outcome | None:
+    """The answer (a CSL-JSON record) for the preprint's publisher DOI (:func:`published_doi`), when there is one and it names
+    one of arXiv's authors (else a note says why it was not taken)."""
+    doi = published_doi(reading, preprint)
+    if not doi:
+        return None
+    progress(f"doi: {doi}")
+    by_doi = batch("doi", [doi], http, course).get(doi)
+    if by_doi is None or not by_doi.ok or by_doi.record is None:
+        return None
+    if not authors_overlap(preprint.authors, by_doi.record.authors):
+        notes.setdefault(reading.fingerprint, []).append(
+            f"doi:{doi} names none of arXiv's authors: not taken as the same paper")
+        return None
+    return by_doi
 
 
 def published_doi(reading: Reading, preprint: Record) -> str:

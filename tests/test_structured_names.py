@@ -161,14 +161,14 @@ HEAD = '[course]\ntitle = "Names"\n\n[[sessions]]\nslug = "s0"\nname = "Session"
 READING = '\n[[sessions.required]]\ntitle = "{title}"\nlinks = [{links}]\n'
 
 
-def build(work: Path, *readings: tuple[str, list[str]], root: Path = FIX
+def build(work: Path, *readings: tuple[str, list[str]], root: Path = FIX, args: tuple[str, ...] = ()
           ) -> tuple[subprocess.CompletedProcess[str], Any]:
     text = HEAD + "".join(READING.format(title=t, links=", ".join(f'"{x}"' for x in links)) for t, links in readings)
     (work / "sessions.toml").write_text(text, encoding="utf-8")
     with ReplayServer(root) as server:
         env = dict(os.environ, PYTHONPATH=str(ROOT), BIBEXPORT_RETRIES="0", BIBEXPORT_BACKOFF="0",
                    BIBEXPORT_TIMEOUT="5", **server.env())
-        proc = subprocess.run([sys.executable, "-m", "bibexport", "build", "--no-cache", "-f", "bib,csl-json"],
+        proc = subprocess.run([sys.executable, "-m", "bibexport", "build", "--no-cache", "-f", "bib,csl-json", *args],
                               cwd=work, env=env, capture_output=True, text=True, timeout=120, check=False)
         counts = server.counts()
     assert proc.returncode == 0, proc.stderr
@@ -229,3 +229,13 @@ def test_a_doi_record_that_is_no_venue_still_gives_the_names(tmp_path: Path) -> 
     assert record["authors"][12] == {"family": "Canton Ferrer", "given": "Cristian"}
     bib = (work / "out" / "readings.bib").read_text(encoding="utf-8")
     assert "Canton Ferrer, Cristian" in bib and re.search(r"eprint\s*= \{2307\.09288\}", bib)
+
+
+def test_a_kept_preprint_still_takes_the_names_of_its_publisher_doi(tmp_path: Path) -> None:
+    llama = ("Llama 2", ["https://arxiv.org/abs/2307.09288", "https://doi.org/10.5555/llama-2-placeholder"])
+    _proc, counts = build(tmp_path, llama, args=("--keep-preprints",))
+    assert counts["doi"] == 1 and counts["openreview2"] == counts["openreview1"] == 0  # names only, no venue
+    record = json.loads((tmp_path / "sessions.lock.json").read_text(encoding="utf-8"))["readings"][0]["record"]
+    assert "container_title" not in record and record["type"] == "article"
+    assert record["authors"][12] == {"family": "Canton Ferrer", "given": "Cristian"}
+    assert record["sources"]["authors"] == "doi"
