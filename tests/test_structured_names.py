@@ -239,3 +239,29 @@ def test_a_kept_preprint_still_takes_the_names_of_its_publisher_doi(tmp_path: Pa
     assert "container_title" not in record and record["type"] == "article"
     assert record["authors"][12] == {"family": "Canton Ferrer", "given": "Cristian"}
     assert record["sources"]["authors"] == "doi"
+
+
+def test_mistral_names_with_particles_and_diacritics_from_a_doi(tmp_path: Path) -> None:
+    """Mistral 7B has no publisher DOI: a test-local CSL-JSON (the Llama 2 placeholder's envelope, Crossref's
+    posted-preprint shape) gives its authors as they write themselves; arXiv's Atom is the recorded one."""
+    root = tmp_path / "fixtures"
+    shutil.copytree(FIX, root)
+    doi_dir = root / "web" / "doi"
+    item = json.loads((doi_dir / "doi.org_10.5555_llama-2-placeholder.csl.json").read_text(encoding="utf-8"))
+    split = {"Lélio Renard Lavaud": ("Lélio", "Renard Lavaud"), "Diego de las Casas": ("Diego", "de las Casas"),
+             "William El Sayed": ("William", "El Sayed"), "Devendra Singh Chaplot": ("Devendra Singh", "Chaplot")}
+    people = [split.get(p.display, (p.given, p.family)) for p in arxiv_record("2310.06825").authors]
+    item.update({"DOI": "10.5555/mistral-7b-placeholder", "title": "Mistral 7B", "type": "posted-content",
+                 "subtype": "preprint", "container-title": [],
+                 "author": [{"given": g, "family": f, "sequence": "first" if n == 0 else "additional",
+                             "affiliation": []} for n, (g, f) in enumerate(people)]})
+    (doi_dir / "doi.org_10.5555_mistral-7b-placeholder.csl.json").write_text(
+        json.dumps(item, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    mistral = ("Mistral 7B", ["https://arxiv.org/abs/2310.06825", "https://doi.org/10.5555/mistral-7b-placeholder"])
+    build(tmp_path, mistral, root=root)
+    authors = csl_authors(tmp_path, "jiang2023mistral")
+    for first, family in split.values():
+        assert {"family": family, "given": first} in authors
+    assert {"family": "Le Scao", "given": "Teven"} in authors and len(authors) == 18
+    bib = (tmp_path / "out" / "readings.bib").read_text(encoding="utf-8")
+    assert "Renard Lavaud, L{\\'e}lio" in bib and "de las Casas, Diego" in bib and "El Sayed, William" in bib
