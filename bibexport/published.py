@@ -18,7 +18,7 @@ from bibexport import resolvers
 from bibexport.model import Course, Person, Reading, Record
 from bibexport.names import adopt_structured
 from bibexport.resolvers.base import RESOLVED, UNAVAILABLE, HttpClient, Outcome
-from bibexport.resolvers.titles import authors_overlap
+from bibexport.resolvers.titles import authors_overlap, title_similarity
 from bibexport.sources import batch, search_title
 
 
@@ -94,6 +94,11 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
     return upgraded, notes
 
 
+#: How alike (0..1, :func:`~bibexport.resolvers.titles.title_similarity`) the titles of a preprint and of a DOI the
+#: reading links must be for the DOI to be the same paper: venues retitle a little, a dataset or code DOI more.
+SAME_PAPER_TITLE = 0.8
+
+
 def _published_record(reading: Reading, preprint: Record, http: HttpClient, course: Course,
                       progress: Callable[[str], None], notes: dict[str, list[str]]) -> Outcome | None:
     """The answer (a CSL-JSON record) for the preprint's publisher DOI (:func:`published_doi`), when there is one and it names
@@ -105,9 +110,14 @@ def _published_record(reading: Reading, preprint: Record, http: HttpClient, cour
     by_doi = batch("doi", [doi], http, course).get(doi)
     if by_doi is None or not by_doi.ok or by_doi.record is None:
         return None
+    why = ""
     if not authors_overlap(preprint.authors, by_doi.record.authors):
-        notes.setdefault(reading.fingerprint, []).append(
-            f"doi:{doi} names none of arXiv's authors: not taken as the same paper")
+        why = "names none of arXiv's authors"
+    elif doi != preprint.doi and title_similarity(preprint.title, by_doi.record.title) < SAME_PAPER_TITLE:
+        # A DOI the reading links (not one arXiv's authors gave) may be the paper's code or data on Zenodo.
+        why = f"is titled {by_doi.record.title!r}"
+    if why:
+        notes.setdefault(reading.fingerprint, []).append(f"doi:{doi} {why}: not taken as the same paper")
         return None
     return by_doi
 

@@ -265,3 +265,24 @@ def test_mistral_names_with_particles_and_diacritics_from_a_doi(tmp_path: Path) 
     assert {"family": "Le Scao", "given": "Teven"} in authors and len(authors) == 18
     bib = (tmp_path / "out" / "readings.bib").read_text(encoding="utf-8")
     assert "Renard Lavaud, L{\\'e}lio" in bib and "de las Casas, Diego" in bib and "El Sayed, William" in bib
+
+
+def test_a_doi_link_to_another_work_is_not_taken(tmp_path: Path) -> None:
+    """A DOI beside the arXiv link that names the same people but another title (code, data, a later paper) is
+    neither the venue nor a source of names; the report says why."""
+    root = tmp_path / "fixtures"
+    shutil.copytree(FIX, root)
+    doi_dir = root / "web" / "doi"
+    item = json.loads((doi_dir / "doi.org_10.5555_llama-2-placeholder.csl.json").read_text(encoding="utf-8"))
+    item.update({"DOI": "10.5555/llama-code-placeholder", "title": "facebookresearch/llama: inference code"})
+    (doi_dir / "doi.org_10.5555_llama-code-placeholder.csl.json").write_text(
+        json.dumps(item, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    work = tmp_path / "course"
+    work.mkdir()
+    llama = ("Llama 2", ["https://arxiv.org/abs/2307.09288", "https://doi.org/10.5555/llama-code-placeholder"])
+    proc, counts = build(work, llama, root=root)
+    assert counts["doi"] == 1
+    record = json.loads((work / "sessions.lock.json").read_text(encoding="utf-8"))["readings"][0]["record"]
+    assert "container_title" not in record and record["authors"][12] == {"family": "Ferrer", "given": "Cristian Canton"}
+    assert "doi:10.5555/llama-code-placeholder is titled 'facebookresearch/llama: inference code': not taken" \
+        in proc.stderr
