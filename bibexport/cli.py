@@ -122,7 +122,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         else:
             lock = pipeline.update_lock(course, old, {}, dt.date.today())
         assembly = pipeline.assemble(course, lock)
-        lock = pipeline.pin_keys(lock, assembly.keys)
+        lock = pipeline.pin_keys(lock, assembly.keys, assembly.provisional)
         from bibexport import rendercache
 
         cache = rendercache.for_build(fmts, enabled=not no_cache)
@@ -138,6 +138,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
             atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
         rendercache.save(cache)  # only after a successful build
     _report(course, lock, offline and bool(todo), config_path)
+    _report_renamed_keys(course, assembly.renamed, config_path)
     _report_from_list(assembly.bibliography, config_path)
     _report_undated(assembly.bibliography, config_path)
     _report_links(course, config_path)
@@ -252,6 +253,17 @@ def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) ->
         if line != r.line:
             click.echo(f"  warning: {config_path}:{r.line} {r.title!r} is listed twice in session '{r.session}' "
                        f"(also on line {line}); it is built once", err=True)
+
+
+def _report_renamed_keys(course: Any, renamed: dict[str, tuple[str, str]], config_path: Path) -> None:
+    """One line per provisional key replaced by the real key of the work it resolved to (issue 12, part 5)."""
+    seen: set[str] = set()
+    for r in course.readings():
+        if r.fingerprint in renamed and r.fingerprint not in seen:
+            seen.add(r.fingerprint)
+            old, new = renamed[r.fingerprint]
+            click.echo(f"  key {old} → {new}: {config_path}:{r.line} {r.title!r} resolved; its provisional key "
+                       "is replaced, and the new one is pinned", err=True)
 
 
 def _by_reading(bib: Any) -> Any:

@@ -1,6 +1,8 @@
 """Citation keys: Google-Scholar-like ``<first author family><year><first significant title word>``.
 
-Keys are pinned in the lockfile: once a work has a key, adding or reordering readings never renames it.
+Keys are pinned in the lockfile: once a work has a key, adding or reordering readings never renames it.  A key made
+while the reading was unresolved is provisional (:meth:`bibexport.lockfile.Lock.pinned_keys` stops pinning it once
+the reading resolves), so the work then gets its real key here.
 Collisions get suffixes ``a``, ``b``, … in lockfile order (the first holder keeps the plain key).  A hand key
 (``key = "..."`` in sessions.toml) that another work holds (by hand, or pinned in the lockfile) is an input error.
 """

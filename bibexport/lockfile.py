@@ -4,11 +4,14 @@ Shape (version 1)::
 
     {"bibexport_lock": 1,
      "readings": [ {"fingerprint", "title", "links", "status", "identifier", "source", "retrieved",
-                    "key", "reason", "warnings", "stale", "record"}, ... ]}
+                    "key", "key_provisional", "reason", "warnings", "stale", "record"}, ... ]}
 
 One item per reading (in sessions.toml order).  ``fingerprint`` is a hash of the reading's title and links: a
 reading whose title or links change is resolved again; manual fields are applied at build time and need no
-network.  ``key`` is pinned: it is reused as long as the work (``identifier``) stays.  A reading whose title was
+network.  ``key`` is pinned: it is reused as long as the work (``identifier``) stays.  A key made while the reading
+was unresolved (from its title, or what the list says) is marked ``"key_provisional": true`` (optional; absent
+means false, so older lockfiles load as they are): it holds while the reading stays unresolved, and the first
+build that resolves the reading replaces it with the work's real key, pinned from then on.  A reading whose title was
 edited is still matched by its links: while its source cannot be asked again, it keeps its last good record
 (marked ``"stale": true`` until the next online build re-resolves it).
 """
@@ -47,6 +50,9 @@ class LockEntry:
     #: The reading changed (title edited) after ``record`` was resolved, and the source could not be asked again:
     #: the record is the last good one, kept, and the next online build resolves the reading again.
     stale: bool = False
+    #: ``key`` was made while the reading was unresolved (a title placeholder such as ``ktomodel``): the first
+    #: build that resolves the reading gives it its real key.  Hand keys are never provisional.
+    key_provisional: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with a stable key order."""
@@ -56,6 +62,8 @@ class LockEntry:
             value = getattr(self, name)
             if value:
                 out[name] = value
+            if name == "key" and self.key and self.key_provisional:
+                out["key_provisional"] = True
         if self.warnings:
             out["warnings"] = list(self.warnings)
         if self.stale:
@@ -81,6 +89,7 @@ class LockEntry:
             warnings=tuple(str(x) for x in data.get("warnings", [])),
             record=Record.from_dict(record) if isinstance(record, dict) else None,
             stale=data.get("stale") is True,
+            key_provisional=data.get("key_provisional") is True,
         )
 
 
@@ -101,12 +110,20 @@ class Lock:
         return self.by_fingerprint.get(fingerprint)
 
     def pinned_keys(self) -> dict[str, str]:
-        """identity → key, in lockfile order (identity: identifier, or ``reading:<fingerprint>``)."""
+        """identity → key, in lockfile order (identity: identifier, or ``reading:<fingerprint>``).
+
+        A provisional key pins its reading while it is unresolved; once the reading has resolved, the key is no
+        longer pinned (its work gets its real key), unless a hand key asks for it.
+        """
         out: dict[str, str] = {}
         for e in self.entries:
-            if e.key:
+            if e.key and not (e.key_provisional and e.status == "resolved" and e.identifier):
                 out.setdefault(identity(e), e.key)
         return out
+
+    def provisional_keys(self) -> dict[str, str]:
+        """fingerprint → provisional key of each reading that has one (resolved since, or not)."""
+        return {e.fingerprint: e.key for e in self.entries if e.key and e.key_provisional}
 
 
 def identity(entry: LockEntry) -> str:
@@ -227,8 +244,9 @@ def _type_problems(item: Any) -> list[tuple[list[str | int], str]]:
     for name in _ENTRY_STRINGS:
         if name in item and not isinstance(item[name], str):
             out.append(([name], f"'{name}' must be a string, not {_kind(item[name])}"))
-    if "stale" in item and not isinstance(item["stale"], bool):
-        out.append((["stale"], f"'stale' must be true or false, not {_kind(item['stale'])}"))
+    for flag in ("stale", "key_provisional"):
+        if flag in item and not isinstance(item[flag], bool):
+            out.append(([flag], f"'{flag}' must be true or false, not {_kind(item[flag])}"))
     for name in ("links", "warnings"):
         if name in item and not _strings(item[name]):
             out.append(([name], f"'{name}' must be a list of strings, not {_kind(item[name])}"))

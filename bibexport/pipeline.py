@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -133,6 +133,9 @@ def resolve_readings(
     if "arxiv" in down:
         for t in searching:
             notes[t.reading.fingerprint].append("arXiv title search skipped: arXiv is unavailable")
+            # Unavailable, not "not found": the next plain build asks again (RETRY_STATUSES).
+            outcomes.setdefault(t.reading.fingerprint, Outcome(f"reading:{t.reading.fingerprint}", kind=UNAVAILABLE,
+                                                               reason="arXiv is unavailable"))
         searching = []
     if searching:
         progress(f"arxiv: title search for {len(searching)} reading(s)")
@@ -264,6 +267,8 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
             source=out.source if out.ok else "", retrieved=today.isoformat() if out.ok else "",
             key=previous.key if previous else "", reason=reason,
             warnings=tuple(dict.fromkeys(warnings)), record=record if out.ok else None,
+            # Carried as it was: assemble() sees a provisional key whose reading has now resolved and replaces it.
+            key_provisional=previous.key_provisional if previous else False,
         ))
     return Lock.of(entries)
 
@@ -357,6 +362,10 @@ class Assembly:
 
     bibliography: Bibliography
     keys: dict[str, str] = field(default_factory=dict)  # fingerprint -> key
+    #: Fingerprints of the readings whose key is provisional: made while unresolved, not by hand.
+    provisional: frozenset[str] = frozenset()
+    #: fingerprint -> (provisional key, real key) for readings that resolved since their key was made.
+    renamed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def assemble(course: Course, lock: Lock) -> Assembly:
@@ -390,7 +399,16 @@ def assemble(course: Course, lock: Lock) -> Assembly:
             parts[reading.role].append(Entry(keys[ident], record, resolved, reason))
         sessions.append(SessionBibliography(session, tuple(parts["required"]), tuple(parts["further"])))
     fp_keys = {r.fingerprint: keys[per_reading[r.fingerprint][0]] for r in course.readings()}
-    return Assembly(Bibliography(course, tuple(sessions)), fp_keys)
+    by_hand = {per_reading[r.fingerprint][0] for r in course.readings() if r.overrides.key}
+    provisional = frozenset(fp for fp, (ident, _, resolved, _) in per_reading.items()
+                            if not resolved and ident not in by_hand)
+    renamed: dict[str, tuple[str, str]] = {}
+    for fp, old in lock.provisional_keys().items():
+        # The reading resolved since its key was made from its title: it now has its real key (once; it is pinned
+        # from here on).  A hand key is the user's choice, not news.
+        if fp in fp_keys and fp not in provisional and per_reading[fp][0] not in by_hand and fp_keys[fp] != old:
+            renamed[fp] = (old, fp_keys[fp])
+    return Assembly(Bibliography(course, tuple(sessions)), fp_keys, provisional, renamed)
 
 
 def _clash_problems(course: Course, per_reading: dict[str, tuple[str, Record, bool, str]],
@@ -414,9 +432,18 @@ def _clash_problems(course: Course, per_reading: dict[str, tuple[str, Record, bo
     return problems
 
 
-def pin_keys(lock: Lock, keys: dict[str, str]) -> Lock:
-    """The lock with each entry's key set to the one assembled (so it stays pinned from now on)."""
-    return Lock.of([replace(e, key=keys.get(e.fingerprint, e.key)) for e in lock.entries])
+def pin_keys(lock: Lock, keys: dict[str, str], provisional: Collection[str] | None = None) -> Lock:
+    """The lock with each entry's key set to the one assembled (so it stays pinned from now on).
+
+    ``provisional`` (:attr:`Assembly.provisional`) names the readings whose key is provisional; the others' keys
+    are final.  ``None`` leaves every entry's mark as it is.
+    """
+    def mark(e: LockEntry) -> bool:
+        if provisional is None or e.fingerprint not in keys:
+            return e.key_provisional
+        return e.fingerprint in provisional
+
+    return Lock.of([replace(e, key=keys.get(e.fingerprint, e.key), key_provisional=mark(e)) for e in lock.entries])
 
 
 def select_refresh(patterns: Iterable[str]) -> Callable[[Reading, LockEntry | None], bool]:
