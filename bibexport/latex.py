@@ -195,9 +195,15 @@ def _encode_normalized(text: str) -> str:
     return "".join(_encode_char(ch) for ch in text)
 
 
+#: TeX's text fonts typeset "?`" as "¿" and "!`" as "¡": other characters than those written, unlike the dash and
+#: quote ligatures, which typeset what the text means.  An empty group between them breaks the ligature.
+_SPANISH_LIGATURES = re.compile(r"([?!])`")
+
+
 def encode_text(text: str) -> str:
     """Escape Unicode ``text`` for a BibTeX field: ASCII where LaTeX has a spelling, balanced braces always."""
-    return _encode_normalized(normalize_text(text))
+    encoded = _encode_normalized(normalize_text(text))
+    return _SPANISH_LIGATURES.sub(r"\1{}`", encoded) if "`" in encoded else encoded
 
 
 #: Commands a ``$…$`` span from a remote title may keep: plain-LaTeX math only.  Anything else (``\\input``,
