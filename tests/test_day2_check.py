@@ -9,11 +9,15 @@ also logs every look-up), never the conftest's :class:`RealNetworkBlocked`.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +152,115 @@ def test_a_misspelt_style_in_course_is_an_input_error_with_its_line(tmp_path: Pa
     assert not (course / "out").exists()
     proc, _ = run_without_dns(["check", "--offline"], course)
     assert proc.returncode == 3 and f"sessions.toml:{line}:" in proc.stderr, proc.stderr
+
+
+# -- point 9: `check` with no network --------------------------------------------------------------------------
+
+
+class _Ok(BaseHTTPRequestHandler):
+    def _reply(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(b"ok")
+
+    do_GET = do_HEAD = _reply
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def live() -> Iterator[str]:
+    """A live host on 127.0.0.1 answering 200 to everything."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def dead() -> str:
+    """A host where nothing listens (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def course_with(tmp_path: Path, links: list[str]) -> Path:
+    readings = "".join(f'\n[[sessions.required]]\ntitle = "Reading {i}"\nlinks = ["{url}"]\n'
+                       for i, url in enumerate(links))
+    (tmp_path / "sessions.toml").write_text(f'[[sessions]]\nslug = "s1"\nname = "One"\n{readings}', encoding="utf-8")
+    return tmp_path
+
+
+def check_json(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    proc, _ = run_without_dns(["check", "--no-cache", "--retries", "0", "--format", "json", *extra], tmp_path)
+    return proc, json.loads(proc.stdout) if proc.stdout.startswith("{") else {}
+
+
+def test_one_dead_host_among_live_ones_stays_broken(tmp_path: Path, live: str) -> None:
+    gone, unknown = dead(), "http://no-such-host.example/page"
+    course_with(tmp_path, [f"{live}/a", f"{gone}/b", unknown, f"{live}/c"])
+    proc, doc = check_json(tmp_path)
+    assert proc.returncode == 4, proc.stderr
+    verdicts = {r["url"]: (r["verdict"], r["via"]) for r in doc["results"]}
+    assert verdicts[f"{live}/a"][0] == verdicts[f"{live}/c"][0] == "ok"
+    assert verdicts[f"{gone}/b"] == ("broken", "http")
+    assert verdicts[unknown] == ("broken", "http")
+    assert doc["network"] == "available"
+
+
+def test_no_host_reachable_is_network_unavailable_not_broken(tmp_path: Path) -> None:
+    links = [f"{dead()}/a", "http://no-such-host.example/b", "https://nowhere.example.org/c", f"{dead()}/d"]
+    course_with(tmp_path, links)
+    proc, doc = check_json(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert doc["network"] == "unavailable"
+    assert {r["verdict"] for r in doc["results"]} == {"unverifiable"}
+    assert {r["via"] for r in doc["results"]} == {"network"}
+    proc, _ = check_json(tmp_path, "--strict")
+    assert proc.returncode == 5
+    text, _ = run_without_dns(["check", "--no-cache", "--retries", "0"], tmp_path)
+    assert text.returncode == 0
+    assert text.stdout.count("network unavailable") == 1, text.stdout
+    assert "BROKEN" not in text.stdout and "does not exist" not in text.stdout
+    github, _ = run_without_dns(["check", "--no-cache", "--retries", "0", "--format", "github"], tmp_path)
+    assert github.returncode == 0
+    assert "::error" not in github.stdout
+    assert github.stdout.count("network unavailable") == 1, github.stdout
+
+
+def test_a_malformed_link_is_still_broken_without_a_network(tmp_path: Path) -> None:
+    course_with(tmp_path, ["http://no-such-host.example/b", "https://nowhere.example.org/c", "https://x.example/a)"])
+    proc, doc = check_json(tmp_path)
+    assert proc.returncode == 4
+    assert doc["network"] == "unavailable"
+    assert [r["verdict"] for r in doc["results"]] == ["unverifiable", "unverifiable", "broken"]
+
+
+def test_the_seed_without_a_network(tmp_path: Path) -> None:
+    proc, _ = run_without_dns(["check", "--no-cache"], seed_copy(tmp_path), {"BIBEXPORT_BACKOFF": "0"})
+    assert proc.returncode == 0, proc.stdout
+    assert "BROKEN" not in proc.stdout
+    assert proc.stdout.count("network unavailable") == 1
+    assert "ok only because sessions.lock.json resolved them" in proc.stdout  # arXiv links are not quietly ok
+
+
+def test_after_the_first_hosts_fail_the_rest_are_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bibexport.linkcheck import NETWORK_DOWN_AFTER, UNVERIFIABLE, Checker, CheckOptions
+    from bibexport.model import Endpoints
+
+    calls: list[str] = []
+    fail_dns(monkeypatch, calls)
+    options = CheckOptions(retries=0, jobs=1, timeout=1)
+    checker = Checker(bhttp.Http(retries=0, timeout=1), Endpoints(), options)
+    urls = [f"https://host{i}.example/page" for i in range(8)]
+    found = checker.check(urls)
+    assert checker.network_down
+    asked = {name for name in calls if name.startswith("host")}
+    assert asked == {f"host{i}.example" for i in range(NETWORK_DOWN_AFTER)}
+    assert all(f.verdict in (UNVERIFIABLE, "broken") for f in found.values())
+    assert {f.cause for u, f in found.items() if u in urls[NETWORK_DOWN_AFTER:]} == {"skipped"}
