@@ -67,6 +67,7 @@ __all__ = [
     "Report",
     "Result",
     "ResultCache",
+    "cache_key",
     "classify",
     "default_cache_path",
     "duplicate_key",
@@ -720,13 +721,15 @@ def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str
         else:
             online[i] = warnings
     urls = list(dict.fromkeys(links[i].url for i in online))
-    cached = {u: f for u in urls if cache is not None and (f := cache.get(u)) is not None}
+    endpoints = checker.endpoints if checker is not None else Endpoints()
+    keys = {u: cache_key(u, endpoints) for u in urls}
+    cached = {u: f for u in urls if cache is not None and (f := cache.get(keys[u])) is not None}
     fresh = checker.check([u for u in urls if u not in cached]) if checker is not None and urls else {}
     down = checker is not None and bool(fresh) and checker.network_down
     if cache is not None and not down:  # what a run without a network found says nothing about the links
         for url, finding in fresh.items():
             if finding.via:  # not "skipped: time limit reached"
-                cache.put(url, finding)
+                cache.put(keys[url], finding)
     for i, warnings in online.items():
         link = links[i]
         finding = cached.get(link.url) or fresh[link.url]
@@ -744,6 +747,18 @@ def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str
                             finding.via, cached=link.url in cached, from_lock=vouched)
     return Report(tuple(r for r in results if r is not None), course.path, offline=checker is None, course=course,
                   network_unavailable=down, hosts_tried=len(checker.hosts) if down and checker is not None else 0)
+
+
+def cache_key(url: str, endpoints: Endpoints) -> str:
+    """The results-cache key of a link: the link itself when it is fetched, the link and the endpoint asked
+    when an API answers for it (``… via https://export.arxiv.org/api/query``).  What one arXiv API or DOI
+    resolver said (or that it was down) says nothing about another: pointing ``BIBEXPORT_ARXIV_API`` at a mirror
+    must not reuse "export.arxiv.org unavailable"."""
+    kind, _ = classify(url)
+    asked = {"arxiv": endpoints.arxiv_api,
+             "openreview": f"{endpoints.openreview_api} {endpoints.openreview_api_v1}",
+             "doi": endpoints.doi_resolver}.get(kind, "")
+    return f"{url} via {asked}" if asked else url
 
 
 def _lockfile_evidence(link: Link, finding: Finding, lock: Any) -> Finding:

@@ -264,3 +264,37 @@ def test_after_the_first_hosts_fail_the_rest_are_not_tried(monkeypatch: pytest.M
     assert asked == {f"host{i}.example" for i in range(NETWORK_DOWN_AFTER)}
     assert all(f.verdict in (UNVERIFIABLE, "broken") for f in found.values())
     assert {f.cause for u, f in found.items() if u in urls[NETWORK_DOWN_AFTER:]} == {"skipped"}
+
+
+# -- point 10: cached results are keyed by the endpoint asked -------------------------------------------------------
+
+
+def test_a_cached_api_failure_is_not_reused_for_another_endpoint(tmp_path: Path) -> None:
+    from tests.replay import ReplayServer
+    from tests.test_build import run
+
+    course_with(tmp_path, ["https://arxiv.org/abs/2101.00027"])
+    cache = tmp_path / "linkcheck.json"
+    down = {"BIBEXPORT_ARXIV_API": f"{dead()}/api/query", "BIBEXPORT_ARXIV_DELAY": "0", "BIBEXPORT_BACKOFF": "0"}
+    first = run(["check", "--cache", str(cache), "--retries", "0", "--format", "json"], tmp_path, down)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert json.loads(first.stdout)["results"][0]["verdict"] == "unverifiable"
+    with ReplayServer() as server:
+        second = run(["check", "--cache", str(cache), "--retries", "0", "--format", "json"], tmp_path, server.env())
+        again = run(["check", "--cache", str(cache), "--retries", "0", "--format", "json"], tmp_path, server.env())
+    result = json.loads(second.stdout)["results"][0]
+    assert (result["verdict"], result["cached"]) == ("ok", False), result
+    assert "2101.00027" in result["reason"]
+    result = json.loads(again.stdout)["results"][0]  # the mirror's own answer is cached and reused
+    assert (result["verdict"], result["cached"]) == ("ok", True), result
+
+
+def test_cache_key_names_the_api_endpoint_and_leaves_web_links_alone() -> None:
+    from bibexport.linkcheck import cache_key
+    from bibexport.model import Endpoints
+
+    real, mirror = Endpoints(), Endpoints(arxiv_api="http://127.0.0.1:9/api/query", doi_resolver="http://m/doi")
+    for url in ("https://arxiv.org/abs/2101.00027", "doi:10.18653/v1/2024.acl-long.841"):
+        assert cache_key(url, real) != cache_key(url, mirror)
+    assert cache_key("https://mistral.ai/news/x/", real) == cache_key("https://mistral.ai/news/x/", mirror)
+    assert "https://openreview.net/forum?id=abc" in cache_key("https://openreview.net/forum?id=abc", real)
