@@ -298,3 +298,79 @@ def test_cache_key_names_the_api_endpoint_and_leaves_web_links_alone() -> None:
         assert cache_key(url, real) != cache_key(url, mirror)
     assert cache_key("https://mistral.ai/news/x/", real) == cache_key("https://mistral.ai/news/x/", mirror)
     assert "https://openreview.net/forum?id=abc" in cache_key("https://openreview.net/forum?id=abc", real)
+
+
+# -- point 12: plainnat prints the names of works as their authors wrote them -------------------------------------
+
+#: What plainnat prints as each seed title (the .bbl's title block, braces removed): names of works keep the
+#: authors' capitals ("The Pile", "The Flan Collection", "Mixtral of Experts"), descriptions are sentence-cased
+#: by the style as before ("A comprehensive survey"), and a title describing rather than naming stays as it was.
+PLAINNAT_TITLES = {
+    "anthropic2023challenges": "Challenges in evaluating AI systems.",
+    "chen2021evaluating": "Evaluating large language models trained on code, 2021.",
+    "christiano2017deep": "Deep reinforcement learning from human preferences, 2017.",
+    "gao2020pile": "The Pile: An 800GB dataset of diverse text for language modeling, 2020.",
+    "groeneveld2024olmo": "OLMo: Accelerating the science of language models, 2024.",
+    "guo2023evaluating": "Evaluating large language models: A comprehensive survey, 2023.",
+    "jiang2023mistral": "Mistral 7B, 2023.",
+    "jiang2024mixtral": "Mixtral of Experts, 2024.",
+    "largemodelsystemsorganization2024lmsys": "LMSys Chatbot Arena Leaderboard.",
+    "lee2023holistic": "Holistic evaluation of text-to-image models, 2023.",
+    "li2024leveraging": "Leveraging large language models for NLG evaluation: Advances and challenges, 2024.",
+    "liang2023holistic": "Holistic evaluation of language models.",
+    "longpre2023flan": "The Flan Collection: Designing data and methods for effective instruction tuning, 2023.",
+    "opendilab2023awesome": "awesome-RLHF.",
+    "ouyang2022training": "Training language models to follow instructions with human feedback.",
+    "rafailov2023direct": "Direct Preference Optimization: Your language model is secretly a reward model.",
+    "touvron2023llama": "Llama 2: Open foundation and fine-tuned chat models, 2023.",
+    "wang2023aligning": "Aligning large language models with human: A survey, 2023.",
+}
+
+DOC = r"""\documentclass{article}
+\usepackage[T1]{fontenc}
+\usepackage{natbib}
+\usepackage{url}
+\begin{document}
+\nocite{*}
+\bibliographystyle{plainnat}
+\bibliography{readings}
+\end{document}
+"""
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("bibtex") is None,
+                    reason="needs pdflatex and bibtex")
+def test_plainnat_prints_the_seeds_titles_as_their_authors_wrote_them(tmp_path: Path) -> None:
+    import re
+
+    course = seed_copy(tmp_path)
+    proc, _ = run_without_dns(["build", "--offline", "-f", "bib", "--no-cache"], course)
+    assert proc.returncode == 0, proc.stderr
+    shutil.copy(course / "out" / "readings.bib", tmp_path / "readings.bib")
+    (tmp_path / "doc.tex").write_text(DOC, encoding="utf-8")
+    for tool in (["pdflatex", "-interaction=nonstopmode", "doc"], ["bibtex", "doc"]):
+        done = subprocess.run(tool, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+        assert tool[0] == "pdflatex" or done.returncode == 0, done.stdout
+    assert "Warning" not in (tmp_path / "doc.blg").read_text(encoding="utf-8")
+    bbl = (tmp_path / "doc.bbl").read_text(encoding="utf-8")
+    printed = {}
+    for item in re.split(r"\\bibitem", bbl)[1:]:
+        key = re.search(r"\]\{([^}]+)\}", item)
+        assert key is not None
+        title = " ".join(item.split("\\newblock")[1].split())
+        printed[key.group(1)] = title.replace("{", "").replace("}", "")
+    assert printed == PLAINNAT_TITLES
+
+
+def test_only_a_title_cased_name_is_braced() -> None:
+    from bibexport.latex import nocase_title, protect_title
+
+    assert protect_title("The Pile: An 800GB Dataset of Diverse Text") == "The {Pile}: An {800GB} Dataset of Diverse Text"
+    # a head that describes (an -ing verb) or is long is no name: nothing more is braced
+    assert protect_title("Evaluating Large Language Models: A Comprehensive Survey") == \
+        "Evaluating Large Language Models: A Comprehensive Survey"
+    assert protect_title("Holistic Evaluation of Text-To-Image Models") == "Holistic Evaluation of Text-To-Image Models"
+    # sentence case keeps its own rule: the title's capitals already mark the proper nouns
+    assert protect_title("The pile: a dataset from Wikipedia") == "The pile: a dataset from {Wikipedia}"
+    # CSL-JSON is not touched by this rule (CSL styles do not lower-case titles)
+    assert nocase_title("The Pile: An 800GB Dataset") == 'The Pile: An <span class="nocase">800GB</span> Dataset'
