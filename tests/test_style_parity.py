@@ -1,6 +1,7 @@
 """Our reference lists against pandoc's citeproc (the Haskell citeproc, close to citeproc-js), style by style.
 
-For apa, ieee, chicago-author-date, modern-language-association and the project's course-notes style, the
+For apa, ieee, chicago-author-date, modern-language-association, acm-sig-proceedings (every style README names)
+and the project's course-notes style, the
 CSL-JSON of a course is rendered by ``pandoc --citeproc`` with the very same ``.csl`` file, to plain text, and
 compared with our text list entry by entry.  Two courses: the seed (``bibexport build --offline`` on the
 repository's ``sessions.toml``: its ``out/readings.json`` for pandoc, its ``out/readings.txt`` for us) and
@@ -33,7 +34,7 @@ from bibexport.model import Bibliography, Course, Entry, Person, Record, Session
 pytestmark = [pytest.mark.pandoc, pytest.mark.skipif(shutil.which("pandoc") is None, reason="needs pandoc")]
 
 ROOT = Path(__file__).resolve().parent.parent
-CSL_STYLES = ["apa", "ieee", "chicago-author-date", "modern-language-association", "course-notes"]
+CSL_STYLES = ["apa", "ieee", "chicago-author-date", "modern-language-association", "acm-sig-proceedings", "course-notes"]
 
 _DISAMBIGUATION = ("pandoc carries citation disambiguation (disambiguate-add-names: two 'Jiang et al.' works) "
                    "into the bibliography; CSL disambiguates citations only, and citeproc-py has none")
@@ -240,9 +241,8 @@ def test_the_markdown_list_has_the_text_lists_entries(seed: Path) -> None:
     for style in CSL_STYLES:
         txt = [_match(t, titles) for t in _txt_entries((seed / f"out-{style}" / "readings.txt").read_text("utf-8"))]
         md_text = (seed / f"out-{style}" / "readings.md").read_text(encoding="utf-8")
-        md = [_match(line, titles) for line in md_text.splitlines()
-              if line.strip() and not line.startswith(("#", "    ", "  -", "- <", "<"))
-              and any(t.casefold() in line.casefold() for t in titles.values())]
+        md = [_match(line, titles) for line in md_text.splitlines()  # one "- " list item per entry
+              if line.startswith("- ") and any(t.casefold() in line.casefold() for t in titles.values())]
         assert md == txt, style
 
 

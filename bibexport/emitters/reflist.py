@@ -662,8 +662,11 @@ def _patch_substitute(model: Any) -> None:
         if names_context is None and substituting and self.name is None and self.label is None:
             names_context = substituting[-1]
         roles = str(self.get("variable", "")).split()
-        layout = (context if context is not None else self).get_layout()
-        done = set(layout.repressed.get(_NAMES_DONE, ()))
+        try:
+            layout = (context if context is not None else self).get_layout()
+        except IndexError:  # rendered outside a layout (a sort key): nothing was substituted there
+            layout = None
+        done = set(getattr(layout, "repressed", {}).get(_NAMES_DONE, ()))
         keep = [r for r in roles if r not in done]
         if not keep:
             raise model.VariableError
