@@ -350,12 +350,13 @@ def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None
 
 
 @cli.command()
-@click.argument("items", nargs=-1, required=True)
+@click.argument("items", nargs=-1, required=True, metavar="URL_OR_ID...")
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "bib", "csl-json", "json"], case_sensitive=False),
               default="bibtex", show_default=True)
 @click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
 def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
-    """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web)."""
+    """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web).  Exit 2 when an
+    argument is no link or id, 5 when one could not be resolved (not found, or its source unreachable)."""
     from bibexport import config, pipeline
     from bibexport.emitters import bibtex, csljson
     from bibexport.http import make_http
@@ -364,9 +365,15 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
 
     course = Course(sessions=(), endpoints=config.apply_env(Course(sessions=()).endpoints, os.environ))
     readings = [Reading(title="", links=(item,)) for item in items]
+    targets = [pipeline.plan(r) for r in readings]
+    unknown = [t.reading.links[0] for t in targets if t.primary is None and not t.fallbacks]
+    if unknown:  # a bad argument (exit 2), told apart from a link that could not be resolved (exit 5)
+        raise click.BadParameter(
+            f"not a link or identifier: {', '.join(map(repr, unknown))} (give an http(s) link, arXiv:ID, "
+            "doi:10.…, or an OpenReview link)", param_hint="URL_OR_ID")
     http = make_http(course.endpoints, cache=not no_cache)
     try:
-        results = pipeline.resolve_readings([pipeline.plan(r) for r in readings], http, course)
+        results = pipeline.resolve_readings(targets, http, course)
     finally:
         http.close()
     records = []

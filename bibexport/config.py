@@ -218,11 +218,26 @@ def parse_course(text: str, path: str = "sessions.toml", env: Mapping[str, str] 
         keep_case = []
     title = chk.string(course_data, "title", course_table, "[course]")
     style = chk.string(course_data, "style", course_table, "[course]")
+    if style:
+        _check_style(style, path, chk, loc.value_line(course_table, "style"))
     if chk.problems:
         raise InputError(chk.problems)
     return Course(sessions=tuple(sessions), title=title, style=style, keep_preprints=keep,
                   keep_case=tuple(w.strip() for w in keep_case),
                   exclude=tuple(exclude), endpoints=endpoints, path=path)
+
+
+def _check_style(style: str, path: str, chk: _Checker, line: int) -> None:
+    """``style = "..."`` in ``[course]`` must name a style that exists: a typo there is an input error of
+    sessions.toml (exit 3, with its line and the near names), like any other, not a usage error of the command."""
+    from bibexport.emitters.styles import StyleError, resolve_style, style_from_file
+
+    try:
+        resolve_style(style_from_file(style, Path(path).parent))
+    except StyleError as exc:
+        hint = ("did you mean: " + ", ".join(exc.suggestions) + "?") if exc.suggestions else \
+            "a CSL style id (apa, ieee, …), a .csl file beside sessions.toml, course-notes or pybtex:plain"
+        chk.problem(line, f"style {style!r} in [course]: {exc.reason}", hint)
 
 
 def _deepest_line(text: str) -> int:

@@ -441,6 +441,8 @@ class Http:
         except requests.TooManyRedirects as exc:
             raise NetworkError(url, f"too many redirects ({exc})", kind="unavailable") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
+            if _is_dns_failure(exc):  # the name did not resolve: asking again in 1, 2, 4 s will not change that
+                raise NetworkError(url, f"connection failed: {_short(exc)}", kind="unavailable") from None
             raise _Retry(f"connection failed: {_short(exc)}") from None
         except requests.RequestException as exc:  # invalid URL, schema...: retrying cannot help
             raise NetworkError(url, f"request failed: {_short(exc)}", kind="unavailable") from None
@@ -492,6 +494,23 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    """Whether a connection failed because the host name could not be resolved (``socket.gaierror``, wrapped by
+    urllib3 as ``NameResolutionError`` inside requests' ``ConnectionError``).  Such a failure is not retried: a
+    missing name or an absent network does not come back within the seconds a retry waits."""
+    stack: list[object] = [exc]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) or type(current).__name__ == "NameResolutionError":
+            return True
+        stack += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return False
 
 
 def _short(exc: BaseException) -> str:

@@ -49,8 +49,19 @@ after ``": "``).  We brace a word — or a part of a hyphenated/slashed word —
      version (``{Mistral} {7B}``, ``{Llama} 2``, ``{Phi}-2``);
   3. the title is in *sentence case* (most significant words are lower case) and the word is capitalised
      although it does not start the title or a sentence/subtitle: then the capital marks a proper noun
-     (``… with {Python}``).  In a Title-Case title a capital says nothing, so nothing more is braced —
-     except the words a caller lists in ``keep_case`` (a course's own proper nouns: "Claude", "Pile").
+     (``… with {Python}``).  In a Title-Case title a capital says little, so nothing more is braced —
+     except the words a caller lists in ``keep_case`` (a course's own proper nouns: "Claude", "Pile"), and:
+  4. (BibTeX only) the *name* of the work in a Title-Case title: the words before the first ``": "`` (or the
+     whole title when it has no colon), when there are at most four of them and the first is not a verb
+     form in *-ing*.  arXiv and publishers write names in Title Case and descriptions after the colon:
+     "The Pile: An 800GB Dataset of …", "The Flan Collection: Designing …", "Direct Preference
+     Optimization: Your Language Model …", "Mixtral of Experts", "LMSys Chatbot Arena Leaderboard".  The
+     name's capitals are the authors' (``The {Pile}``, ``The {Flan} {Collection}``); the description's are
+     only Title Case, which a sentence-case style may lower.  A head that describes rather than names
+     ("Evaluating Large Language Models: A Survey", "Aligning …", "Leveraging …") starts with an -ing verb;
+     a long one ("Holistic Evaluation of Text-To-Image Models") is a description too.  So plainnat prints
+     "The Pile: An 800GB dataset of diverse text …" as the authors name their dataset, without bracing
+     every word.  CSL-JSON titles are left as they were: CSL styles do not lower-case titles.
 
 This mirrors Better BibTeX (brace what a case change would damage, and trust sentence-case capitals) while
 staying safe for arXiv's Title-Case titles, which Better BibTeX would over-protect.
@@ -429,7 +440,7 @@ def protect_title(title: str, keep_case: Collection[str] = ()) -> str:
 
     ``keep_case`` lists words the rules cannot recognise as proper nouns in a Title-Case title ("Claude",
     "Pile"); they are braced wherever they occur as a word or part of a hyphenated word."""
-    return _protect(title, keep_case, _encode_normalized, _brace, math=True)
+    return _protect(title, keep_case, _encode_normalized, _brace, math=True, name_head=True)
 
 
 def nocase_title(title: str, keep_case: Collection[str] = ()) -> str:
@@ -453,12 +464,27 @@ def _nocase_title(title: str, keep_case: frozenset[str]) -> str:
     return marked if "<span" in marked else title  # nothing to protect: the text exactly as it came
 
 
+#: Rule 4: a Title-Case title's name (before the first colon, or the whole title) has at most this many words.
+_NAME_MAX_WORDS = 4
+_GERUND = re.compile(r"^[A-Za-z]{2,}ing$")
+
+
+def _name_words(words: list[str]) -> int:
+    """Rule 4: how many leading words of a Title-Case title name the work (0: none)."""
+    head = next((i + 1 for i, w in enumerate(words) if w.endswith(":")), len(words))
+    if not words or head > _NAME_MAX_WORDS:
+        return 0
+    first = _WORD_CORE.match(words[0])
+    return 0 if first is not None and _GERUND.match(first.group("core")) else head
+
+
 def _protect(title: str, keep_case: Collection[str], encode: Callable[[str], str], wrap: Callable[[str], str],
-             *, math: bool) -> str:
+             *, math: bool, name_head: bool = False) -> str:
     text = normalize_text(title)
     pieces = split_math(text) if math else [(text, False)]
     words = [w for piece, is_math in pieces if not is_math for w in piece.split(" ") if w]
     sentence_case = _is_sentence_case(words)
+    named = _name_words(words) if name_head and not sentence_case else 0
     out: list[str] = []
     word_index = 0
     for k, (piece, is_math) in enumerate(pieces):
@@ -475,7 +501,7 @@ def _protect(title: str, keep_case: Collection[str], encode: Callable[[str], str
             glued = (j == 0 and k > 0) or (j == len(tokens) - 1 and k < len(pieces) - 1)
             nxt = next((t for t in tokens[j + 1 :] if t), "")
             starts_sentence = word_index == 0 or words[word_index - 1].endswith(_SENTENCE_END)
-            out.append(_protect_word(token, nxt, sentence_case and not starts_sentence, glued, keep_case, encode,
-                                     wrap))
+            proper = (sentence_case or word_index < named) and not starts_sentence
+            out.append(_protect_word(token, nxt, proper, glued, keep_case, encode, wrap))
             word_index += 1
     return "".join(out)
