@@ -406,6 +406,51 @@ def bench_startup(b: Bench, runs: int) -> tuple[list[Row], float]:
     return rows, helped
 
 
+# -- 5. import -----------------------------------------------------------------------------------------------
+
+
+def import_page(n: int) -> str:
+    """A course page as courses publish them: a heading per week (dated, no year), a Required and an Optional
+    part, readings as "Authors. [Title](link). Venue year." bullets, slides and recordings among them."""
+    out = ["---", "title: Benchmark course, Fall 2025", "---", "", "# Schedule", ""]
+    for i in range(n):
+        if i % 10 == 0:
+            week = i // 10 + 1
+            out += ["", f"## Week {week} (Sep {week % 28 + 1}): Topic {week}", "",
+                    f"- [Slides](https://example.edu/slides/w{week}.pdf)",
+                    f"- [Recording](https://www.youtube.com/watch?v=w{week:08d})", "", "**Required**", ""]
+        if i % 10 == 6:
+            out += ["", "**Optional**", ""]
+        out.append(f"- Ada Lovelace, Alan Turing. [Synthetic paper number {i}: on reading lists at scale]"
+                   f"(https://arxiv.org/abs/2403.{10000 + i:05d}). NeurIPS 2024.")
+    return "\n".join(out) + "\n"
+
+
+def bench_import(b: Bench, n: int, runs: int) -> list[Row]:
+    """``bibexport import`` of an n-reading Markdown page: median wall time beyond ``python -c pass``."""
+    page = b.scratch / f"page-{n}.md"
+    page.write_text(import_page(n), encoding="utf-8")
+
+    def median_of(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+        samples, proc = [], None
+        for _ in range(runs):
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, env=b.env, cwd=b.scratch, capture_output=True, text=True, check=False)
+            samples.append(time.perf_counter() - start)
+        assert proc is not None
+        return statistics.median(samples), proc
+
+    base, _ = median_of([sys.executable, "-c", "pass"])
+    took, proc = median_of([sys.executable, "-m", "bibexport", "import", str(page)])
+    readings = proc.stdout.count("[[sessions.")
+    own = took - base
+    ok = proc.returncode == 0 and readings == n and own <= 0.3
+    verdict = "ok" if ok else ("MISS" if proc.returncode == 0 else f"MISS (exit {proc.returncode})")
+    return [Row("import a Markdown page", f"{n} readings, median of {runs}",
+                f"{took * 1000:.0f} ms = `python -c pass` {base * 1000:.0f} ms + {own * 1000:.0f} ms; "
+                f"{readings}/{n} readings", "target ≤ 300 ms beyond interpreter start-up", verdict)]
+
+
 # -- main -----------------------------------------------------------------------------------------------------
 
 
@@ -432,8 +477,8 @@ def table(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke test, ~30 s)")
-    parser.add_argument("--only", default="startup,arxiv,warm,check",
-                        help="comma-separated subset of: startup, arxiv, warm, check")
+    parser.add_argument("--only", default="startup,import,arxiv,warm,check",
+                        help="comma-separated subset of: startup, import, arxiv, warm, check")
     parser.add_argument("--arxiv-latency", type=float, default=0.05, help="mock arXiv latency per request (s)")
     parser.add_argument("--delay-factor", type=float, default=100.0,
                         help="the 3 s arXiv interval is divided by this (default 100: 0.03 s)")
@@ -449,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         if "startup" in only:
             got, _ = bench_startup(b, 5 if args.quick else 11)
             rows += got
+        if "import" in only:
+            rows += bench_import(b, 300, 3 if args.quick else 7)
         if "arxiv" in only:
             rows += bench_arxiv(b, [10, 100] if args.quick else [10, 100, 1000], args.arxiv_latency,
                                 args.delay_factor)
