@@ -207,14 +207,17 @@ def _encode_normalized(text: str) -> str:
 
 
 #: TeX's text fonts typeset "?`" as "¿" and "!`" as "¡": other characters than those written, unlike the dash and
-#: quote ligatures, which typeset what the text means.  An empty group between them breaks the ligature.
-_SPANISH_LIGATURES = re.compile(r"([?!])`")
+#: quote ligatures, which typeset what the text means.  Where the *text* has them, an empty group breaks the
+#: ligature; the spelling latexcodec gives "¿" and "¡" themselves ("?`", "!`") is that ligature and stays.
+_SPANISH_LIGATURE = re.compile(r"(?<=[?!])(?=`)")
 
 
 def encode_text(text: str) -> str:
     """Escape Unicode ``text`` for a BibTeX field: ASCII where LaTeX has a spelling, balanced braces always."""
-    encoded = _encode_normalized(normalize_text(text))
-    return _SPANISH_LIGATURES.sub(r"\1{}`", encoded) if "`" in encoded else encoded
+    normalized = normalize_text(text)
+    if "`" in normalized and _SPANISH_LIGATURE.search(normalized):
+        return "{}".join(_encode_normalized(part) for part in _SPANISH_LIGATURE.split(normalized))
+    return _encode_normalized(normalized)
 
 
 #: Commands a ``$…$`` span from a remote title may keep: plain-LaTeX math only.  Anything else (``\\input``,
