@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import re
 import warnings
 from collections import defaultdict
@@ -40,7 +39,7 @@ from bibexport.emitters.csljson import record_to_csl
 from bibexport.emitters.markup import Block, Document, Item, Part, RichText
 from bibexport.emitters.styles import StyleError, StyleRef, available_styles, resolve_style
 from bibexport.model import ROLES, Bibliography, Entry, Person, Record, SessionBibliography
-from bibexport.rendercache import RenderCache, by_identity, record_digest
+from bibexport.rendercache import RenderCache, by_identity, record_digest, style_digest
 
 __all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "resolve_style"]
 
@@ -243,25 +242,11 @@ def render_csl(entries: Sequence[Entry], style: StyleRef, cache: RenderCache | N
 def _style_facts(path: Path) -> tuple[str, bool]:
     """(digest, numbered) of a CSL style file.
 
-    The digest covers what a rendering depends on besides the entry: the style, bibexport's and citeproc-py's
-    versions (their code and locales), and the code that makes the CSL items and patches and formats
-    citeproc-py's output (this module, csljson and markup, so a development checkout never serves text an
-    earlier edit rendered).  ``numbered``: the
-    style mentions citation numbers, which may then sort or print.
+    The digest (:func:`bibexport.rendercache.style_digest`) covers what a rendering depends on besides the entry:
+    the style and the code that makes the CSL items and patches and formats citeproc-py's output.
+    ``numbered``: the style mentions citation numbers, which may then sort or print.
     """
-    import citeproc
-
-    from bibexport import __version__
-
-    data = path.read_bytes()
-    digest = hashlib.blake2b(data, digest_size=16)
-    digest.update(f"\0{__version__}\0{getattr(citeproc, '__version__', '?')}\0".encode())
-    from bibexport import limits  # csljson's dates go through limits.valid_date
-    from bibexport.emitters import csljson
-
-    for module_file in (__file__, markup.__file__, csljson.__file__, limits.__file__):
-        digest.update(Path(module_file).read_bytes())
-    return digest.hexdigest(), b"citation-number" in data
+    return style_digest(path), b"citation-number" in path.read_bytes()
 
 
 class _CacheMiss(Exception):
