@@ -131,8 +131,8 @@ def record_digest(record: Any) -> str:
 #: versions; "python" is the interpreter's, for ``html.escape`` and ``quote``).
 CODE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "bib": (("bibexport.emitters.bibtex", "bibexport.latex", "bibexport.limits"), ("bibtexparser",)),
-    "csl": (("bibexport.emitters.reflist", "bibexport.emitters.markup", "bibexport.emitters.csljson",
-             "bibexport.limits"), ("citeproc-py",)),
+    "csl": (("bibexport.emitters.reflist", "bibexport.emitters.citeproc_compat", "bibexport.emitters.markup",
+             "bibexport.emitters.csljson", "bibexport.limits"), ("citeproc-py",)),
     "item": (("bibexport.emitters.markup",), ("python",)),
 }
 
