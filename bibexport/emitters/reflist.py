@@ -30,20 +30,30 @@ from typing import Any
 
 from pybtex.backends import BaseBackend
 
-from bibexport.emitters import markup
+from bibexport.emitters import RenderOptions, markup
 from bibexport.emitters.csljson import record_to_csl
 from bibexport.emitters.markup import Block, Document, Item, Part, RichText
 from bibexport.emitters.styles import StyleError, StyleRef, available_styles, resolve_style
 from bibexport.model import ROLES, Bibliography, Entry, Person, Record, SessionBibliography
 from bibexport.rendercache import RenderCache, by_identity, record_digest, style_digest
 
-__all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "resolve_style"]
+__all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "render", "resolve_style"]
 
 FORMATS = ("md", "html", "txt")
 PART_HEADINGS = {"required": "Required", "further": "Further reading"}
 
 #: (key order as the style sorts them, rendered item per key)
 Rendered = tuple[list[str], dict[str, Item]]
+
+
+def render(bib: Bibliography, session: SessionBibliography | None, fmt: str, options: RenderOptions) -> str:
+    """The reading list of the whole course (``session`` None) or of one session, as the format registry asks for
+    it: every option, the render cache among them, comes in the one ``options`` object."""
+    if session is not None:
+        return emit_session(session, fmt=fmt, style=options.style, fragment=options.fragment, cache=options.cache,
+                            heading_level=options.heading_level)
+    return emit(bib, fmt=fmt, style=options.style, fragment=options.fragment, title=bib.course.title,
+                cache=options.cache, heading_level=options.heading_level)
 
 
 def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment: bool = False,
