@@ -1,23 +1,47 @@
-"""The render cache: formatted references remembered between builds, keyed by their content.
+"""The emitters' caches, in one place: what is cached, where, keyed by what, invalidated how.
 
 citeproc-py takes 10–15 ms per entry, so a warm rebuild of a large course spent nearly all its time rendering
-references that had not changed.  :mod:`bibexport.emitters.reflist` looks each rendering up here by a key made of
-everything it depends on (the style file, bibexport's and citeproc-py's versions, the entry's CSL item, its year
-suffix and, for styles that print one, its citation number), so a hit is exactly what rendering would give.
+references that had not changed.  Every text an emitter can look up instead of computing goes through one
+:class:`RenderCache`, which the build hands to the emitters inside
+:class:`~bibexport.emitters.RenderOptions` and saves afterwards.
 
-:class:`RenderCache` is the pure in-memory map the emitters use.  :func:`load` and :func:`save` are the I/O
-edges the CLI calls: one JSON file, ``render-cache.json`` in the user cache dir (or ``$BIBEXPORT_CACHE_DIR``).
-A missing, unreadable or corrupt file is an empty cache, never an error: the cache only saves time.
+=====================  ==========================================================  ================================
+what                   key (``kind:code:content…``)                                 written by
+=====================  ==========================================================  ================================
+CSL sort key           ``s<n>:<style>:<record>:<citation number or 0>``             :mod:`~bibexport.emitters.reflist`
+CSL rendering          ``b:<style>:<record>:<year suffix>:<citation number or 0>``  :mod:`~bibexport.emitters.reflist`
+.bib entry text        ``bib:<code>:<record>:<key>:<keep_case>``                   :mod:`~bibexport.emitters.bibtex`
+md/html/txt item text  ``<fmt>-item:<code>:<item content>``                         :mod:`~bibexport.emitters.markup`
+=====================  ==========================================================  ================================
+
+* **Keyed by content**: ``<record>`` is :func:`record_digest`; ``<code>`` is :func:`code_digest` of the kind
+  (the source of every module the text depends on, bibexport's and the libraries' versions: :data:`CODE`);
+  ``<style>`` is :func:`style_digest` (the style file and the "csl" code).  A hit is therefore exactly what
+  computing would give, and nothing is ever invalidated by hand: an edit of the code, the style, a library
+  upgrade or a changed record simply makes new keys.  Source files are hashed here and nowhere else.
+* **Where**: in memory for one build; on disk, one JSON file ``render-cache.json`` in the user cache dir (or
+  ``$BIBEXPORT_CACHE_DIR``), read by :func:`load` and written by :func:`save` through
+  :func:`bibexport.fsio.atomic_write` (fsio does every write).  A missing, unreadable or corrupt file is an
+  empty cache, never an error: the cache only saves time.
+* **Bounded**: at most :data:`MAX_ENTRIES` are saved, those used by the latest build last, so kept longest.
+
+Besides the render cache, the emitters keep only memos within the process, each with its reason at its
+definition: parsed CSL styles (``reflist._load_style``: parsing APA takes a noticeable time), the rendered
+lists of one build (``reflist._render``: md, html and txt share one rendering), and the identity memos made
+with :func:`by_identity` (records are shared by the course's list and a session's; hashing a frozen dataclass
+deeply on every look-up cost seconds at 10,000 readings).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import json
 import os
-import tempfile
+import sys
 from collections.abc import Callable, Iterable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -102,15 +126,46 @@ def record_digest(record: Any) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def code_digest(*files: str, extra: str = "") -> str:
-    """A digest of source files and bibexport's version: what cached texts depend on besides their input.
+#: What the cached texts of each kind depend on besides their own input: bibexport's modules (their source is
+#: hashed, so a development checkout never serves text an earlier edit made) and other distributions (their
+#: versions; "python" is the interpreter's, for ``html.escape`` and ``quote``).
+CODE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "bib": (("bibexport.emitters.bibtex", "bibexport.latex", "bibexport.limits"), ("bibtexparser",)),
+    "csl": (("bibexport.emitters.reflist", "bibexport.emitters.citeproc_compat", "bibexport.emitters.markup",
+             "bibexport.emitters.csljson", "bibexport.limits"), ("citeproc-py",)),
+    "item": (("bibexport.emitters.markup",), ("python",)),
+}
 
-    Hashing the code itself (not only the version) keeps a development checkout from serving stale text."""
+
+@functools.cache
+def code_digest(kind: str) -> str:
+    """A digest of everything :data:`CODE` lists for ``kind``, and of bibexport's version (once per process)."""
     from bibexport import __version__
 
-    digest = hashlib.blake2b(f"{__version__}\0{extra}\0".encode(), digest_size=8)
-    for name in files:
-        digest.update(Path(name).read_bytes())
+    modules, distributions = CODE[kind]
+    digest = hashlib.blake2b(f"{kind}\0{__version__}\0".encode(), digest_size=8)
+    for name in distributions:
+        digest.update(f"{name}={_version(name)}\0".encode())
+    for name in modules:
+        digest.update(Path(str(importlib.import_module(name).__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    if distribution == "python":
+        return sys.version
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def style_digest(path: Path) -> str:
+    """A digest of a CSL style file and of the "csl" code: the part of a CSL key that is not the entry's.
+
+    Not memoised here: the style file may change within a process (reflist memoises it per loaded style)."""
+    digest = hashlib.blake2b(path.read_bytes(), digest_size=16)
+    digest.update(code_digest("csl").encode())
     return digest.hexdigest()
 
 
@@ -146,25 +201,17 @@ def for_build(formats: Iterable[str], *, enabled: bool, path: Path | None = None
 
 
 def save(cache: RenderCache | None, path: Path | None = None) -> None:
-    """Write ``cache`` if anything was added, atomically (temp file + rename); a failure is silently skipped.
+    """Write ``cache`` if anything was added, atomically (through :func:`bibexport.fsio.atomic_write`); a failure
+    is silently skipped (the cache stays changed, to be saved next time)."""
+    from bibexport.errors import OutputError
+    from bibexport.fsio import atomic_write
 
-    No fsync: after a crash the file is either the old one, the new one, or unreadable, and an unreadable
-    cache is simply empty next time.
-    """
     if cache is None or not cache.changed:
         return
     path = default_path() if path is None else path
     data = json.dumps({"bibexport_render_cache": SCHEMA, "entries": dict(cache.items())}, ensure_ascii=False)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{FILENAME}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
+        atomic_write(path, data)
+    except OutputError:
         return
     cache.changed = False

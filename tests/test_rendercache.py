@@ -152,3 +152,39 @@ def test_cached_item_texts_equal_uncached_ones(fmt: str, monkeypatch: pytest.Mon
     doctored = ["DOCTORED", ""] if fmt == "txt" else "DOCTORED"
     warm.put(keys[0], doctored)
     assert "DOCTORED" in markup.SERIALIZERS[fmt](doc, False, warm)
+
+
+def test_source_files_are_hashed_in_one_place() -> None:
+    """Cache keys depend on the code that makes the cached text, and only rendercache hashes source files: every
+    module it lists exists, the CSL code includes the citeproc-py overrides, and no other module reads its own
+    source to key a cache."""
+    import importlib
+    import re
+
+    for kind, (modules, _distributions) in rendercache.CODE.items():
+        for name in modules:
+            importlib.import_module(name)
+        assert re.fullmatch(r"[0-9a-f]{16}", rendercache.code_digest(kind))
+    assert "bibexport.emitters.citeproc_compat" in rendercache.CODE["csl"][0]
+    package = Path(rendercache.__file__).parent
+    for path in package.rglob("*.py"):
+        if path.name != "rendercache.py":
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"__file__\)?\.read_bytes|read_bytes\(\).*__file__", text), path
+
+
+def test_a_code_change_makes_new_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Invalidation is by key: the digest of a kind changes with the source of a module it lists."""
+    import sys
+
+    module = tmp_path / "fake_emitter_mod.py"
+    module.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(rendercache.CODE, "fake", (("fake_emitter_mod",), ()))
+    before = rendercache.code_digest("fake")
+    rendercache.code_digest.cache_clear()
+    module.write_text("X = 2\n")
+    sys.modules.pop("fake_emitter_mod", None)
+    assert rendercache.code_digest("fake") != before
+    rendercache.code_digest.cache_clear()
+    sys.modules.pop("fake_emitter_mod", None)

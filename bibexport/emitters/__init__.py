@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 class RenderOptions:
     """Options of the formatted lists (style and fragment; ignored by bib and csl-json), and the cache.
 
-    ``cache`` holds renderings from earlier builds (see :mod:`bibexport.rendercache`); the emitters only read
-    and add to it, the CLI loads and saves it.
+    ``cache`` holds renderings from earlier builds (see :mod:`bibexport.rendercache`, which describes what is
+    cached, keyed by what and where); this object is how every emitter receives it.  The emitters only read
+    and add to it; the build loads it (``rendercache.for_build``) and saves it after a successful build.
     """
 
     style: str = "apa"
@@ -59,11 +60,7 @@ def _csl(bib: Bibliography, session: SessionBibliography | None, _opts: RenderOp
 def _reflist(fmt: str) -> Callable[[Bibliography, SessionBibliography | None, RenderOptions], str]:
     def render(bib: Bibliography, session: SessionBibliography | None, opts: RenderOptions) -> str:
         module = importlib.import_module("bibexport.emitters.reflist")
-        if session is not None:
-            return str(module.emit_session(session, fmt=fmt, style=opts.style, fragment=opts.fragment,
-                                           cache=opts.cache, heading_level=opts.heading_level))
-        return str(module.emit(bib, fmt=fmt, style=opts.style, fragment=opts.fragment, title=bib.course.title,
-                               cache=opts.cache, heading_level=opts.heading_level))
+        return str(module.render(bib, session, fmt, opts))
 
     return render
 

@@ -317,29 +317,15 @@ def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = 
 
 def _cached_entry_text(key: str, record: Record, keep_case: frozenset[str], cache: RenderCache) -> str:
     """:func:`_entry_text` through the cache: the text depends on the key, the record, ``keep_case`` and the code
-    (this module, latex.py, limits.py, bibtexparser and bibexport's version: see :func:`_code_digest`)."""
-    from bibexport.rendercache import record_digest
+    (this module, latex.py, limits.py, bibtexparser and bibexport's version: ``rendercache.CODE["bib"]``)."""
+    from bibexport.rendercache import code_digest, record_digest
 
-    cache_key = f"bib:{_code_digest()}:{record_digest(record)}:{key}:{'|'.join(sorted(keep_case))}"
+    cache_key = f"bib:{code_digest('bib')}:{record_digest(record)}:{key}:{'|'.join(sorted(keep_case))}"
     text = cache.get(cache_key)
     if not isinstance(text, str):
         text = _entry_text(key, record, keep_case)
         cache.put(cache_key, text)
     return text
-
-
-@functools.cache
-def _code_digest() -> str:
-    from bibexport import latex, limits
-    from bibexport.rendercache import code_digest
-
-    return code_digest(__file__, latex.__file__, limits.__file__, extra=_bibtexparser_version())
-
-
-def _bibtexparser_version() -> str:
-    import bibtexparser
-
-    return str(getattr(bibtexparser, "__version__", "?"))
 
 
 @functools.lru_cache(maxsize=32768)

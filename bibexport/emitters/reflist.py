@@ -5,15 +5,11 @@ styles (``pybtex:plain``...) through pybtex.  Both produce :class:`~bibexport.em
 which the serializers in :mod:`bibexport.emitters.markup` escape for their target.
 
 citeproc-py 0.11 departs from CSL 1.0.2 (and from citeproc-js/pandoc) in ways that show in course reading
-lists.  Each is fixed around the processor, here, with a comment saying what and why (the pandoc comparison
-in tests/test_reflist_pandoc.py checks the result against the Haskell citeproc):
+lists (the pandoc comparison in tests/test_reflist_pandoc.py checks the result against the Haskell citeproc).
+What has to change inside the processor (text case, group suppression, substitution, name initials, page
+ranges) is in :mod:`bibexport.emitters.citeproc_compat`, the one module that knows citeproc-py's internals;
+what can be done around it is here:
 
-* capitalize-first changed mixed-case words (APA printed "ArXiv:2310.06825"): :func:`_patch_citeproc`.
-* title case skipped the parts of hyphenated words ("Thirty-seventh"): :func:`_patch_citeproc`.
-* group suppression was decided statically, so IEEE printed "[Online]." for every paper without an access
-  date: :func:`_patch_group_suppression`.
-* variables rendered by a ``cs:substitute`` child that is a macro were not suppressed afterwards (APA printed
-  an authorless title twice): :func:`_patch_substitute`.
 * no year-suffix disambiguation (APA "2023a", "2023b"): :func:`_year_suffixes`.
 * punctuation-in-quote ignored for delimiters (IEEE wants ``“Title,”``): :func:`_punctuation_in_quote`.
 * ``second-field-align`` ignored (IEEE's "[1]" ran into the authors): :func:`_split_label`.
@@ -23,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import re
 import warnings
 from collections import defaultdict
@@ -35,20 +30,30 @@ from typing import Any
 
 from pybtex.backends import BaseBackend
 
-from bibexport.emitters import markup
+from bibexport.emitters import RenderOptions, markup
 from bibexport.emitters.csljson import record_to_csl
 from bibexport.emitters.markup import Block, Document, Item, Part, RichText
 from bibexport.emitters.styles import StyleError, StyleRef, available_styles, resolve_style
 from bibexport.model import ROLES, Bibliography, Entry, Person, Record, SessionBibliography
-from bibexport.rendercache import RenderCache, by_identity, record_digest
+from bibexport.rendercache import RenderCache, by_identity, record_digest, style_digest
 
-__all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "resolve_style"]
+__all__ = ["FORMATS", "StyleError", "available_styles", "emit", "emit_session", "render", "resolve_style"]
 
 FORMATS = ("md", "html", "txt")
 PART_HEADINGS = {"required": "Required", "further": "Further reading"}
 
 #: (key order as the style sorts them, rendered item per key)
 Rendered = tuple[list[str], dict[str, Item]]
+
+
+def render(bib: Bibliography, session: SessionBibliography | None, fmt: str, options: RenderOptions) -> str:
+    """The reading list of the whole course (``session`` None) or of one session, as the format registry asks for
+    it: every option, the render cache among them, comes in the one ``options`` object."""
+    if session is not None:
+        return emit_session(session, fmt=fmt, style=options.style, fragment=options.fragment, cache=options.cache,
+                            heading_level=options.heading_level)
+    return emit(bib, fmt=fmt, style=options.style, fragment=options.fragment, title=bib.course.title,
+                cache=options.cache, heading_level=options.heading_level)
 
 
 def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment: bool = False,
@@ -194,14 +199,14 @@ def _csl_content(record: Record) -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _load_style(path: Path) -> Any:
     """The parsed CSL style (cached: APA takes a noticeable time to parse)."""
-    from citeproc import CitationStylesStyle
     from lxml import etree
 
-    _patch_citeproc()
+    from bibexport.emitters import citeproc_compat
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return CitationStylesStyle(str(path), validate=False)
+            return citeproc_compat.load_style(path)
     except (OSError, ValueError, etree.LxmlError) as exc:  # unreadable XML, unknown locale: a usage error
         raise StyleError(str(path), f"cannot read CSL style: {exc}") from None
 
@@ -243,25 +248,11 @@ def render_csl(entries: Sequence[Entry], style: StyleRef, cache: RenderCache | N
 def _style_facts(path: Path) -> tuple[str, bool]:
     """(digest, numbered) of a CSL style file.
 
-    The digest covers what a rendering depends on besides the entry: the style, bibexport's and citeproc-py's
-    versions (their code and locales), and the code that makes the CSL items and patches and formats
-    citeproc-py's output (this module, csljson and markup, so a development checkout never serves text an
-    earlier edit rendered).  ``numbered``: the
-    style mentions citation numbers, which may then sort or print.
+    The digest (:func:`bibexport.rendercache.style_digest`) covers what a rendering depends on besides the entry:
+    the style and the code that makes the CSL items and patches and formats citeproc-py's output.
+    ``numbered``: the style mentions citation numbers, which may then sort or print.
     """
-    import citeproc
-
-    from bibexport import __version__
-
-    data = path.read_bytes()
-    digest = hashlib.blake2b(data, digest_size=16)
-    digest.update(f"\0{__version__}\0{getattr(citeproc, '__version__', '?')}\0".encode())
-    from bibexport import limits  # csljson's dates go through limits.valid_date
-    from bibexport.emitters import csljson
-
-    for module_file in (__file__, markup.__file__, csljson.__file__, limits.__file__):
-        digest.update(Path(module_file).read_bytes())
-    return digest.hexdigest(), b"citation-number" in data
+    return style_digest(path), b"citation-number" in path.read_bytes()
 
 
 class _CacheMiss(Exception):
@@ -346,14 +337,13 @@ class _CslRun:
         sort = bibliography.find("cs:sort", bibliography.nsmap)
         if sort is None:
             return list(self.by_id)
-        _SORT_KEYS.append(self)
-        try:
+        from bibexport.emitters.citeproc_compat import sort_keys_from
+
+        with sort_keys_from(self.csl, self.sort_keys):
             try:
                 items = sort.sort([_Stub(cid) for cid in self.by_id], bibliography.layout)
             except _CacheMiss:
                 items = sort.sort(self._citeproc().items, bibliography.layout)
-        finally:
-            _SORT_KEYS.pop()
         return [item.key for item in items]
 
     def render(self, ids: list[str], suffixes: dict[str, str]) -> list[tuple[str | None, str]]:
@@ -382,8 +372,6 @@ class _CslRun:
 
 _NOT_CACHED = object()
 _UNCACHEABLE = object()
-#: The list being sorted, for the patched ``cs:key`` (citeproc-py gives it no way to pass one in).
-_SORT_KEYS: list[_CslRun] = []
 
 
 def _sort_value(value: Any) -> Any:
@@ -464,274 +452,6 @@ def _split_label(csl: Any, item: Any) -> str:
     except Exception:  # noqa: BLE001 - a first field we cannot render alone just stays inline
         return ""
     return str(text) if text else ""
-
-
-@functools.cache
-def _patch_citeproc() -> None:
-    """Bring citeproc-py 0.11 in line with CSL 1.0.2 where reading lists show it (runs once).
-
-    Patched in place because the processor builds its element classes from the style's XML by tag name:
-    there is no subclass hook.  Each change only makes output agree with the specification.
-    """
-    from citeproc import model, string
-
-    original_capitalize = string.String.capitalize_first
-
-    def capitalize_first(self: Any) -> Any:
-        # CSL: capitalize-first "capitalizes the first character of the first word, if the word is
-        # lowercase".  citeproc-py capitalized any word: "arXiv:2310.06825" became "ArXiv:2310.06825".
-        # The first character is the first *letter*: APA's editor label "(eds.)" is "(Eds.)" (pandoc too).
-        text = str(self)
-        words = text.split(None, 1)
-        if words and not words[0].islower():
-            return self
-        lead = len(text) - len(text.lstrip(_LEADING_PUNCT))
-        if lead and lead < len(text) and isinstance(self, str):
-            return type(self)(text[:lead] + text[lead].upper() + text[lead + 1 :])
-        return original_capitalize(self)
-
-    string.String.capitalize_first = capitalize_first
-    original_case = model.TextCased.case
-
-    def case(self: Any, text: Any, language: Any = None) -> Any:
-        # Title case: citeproc-py capitalizes whitespace-separated words only, so APA's container title came
-        # out "Thirty-seventh Conference"; CSL processors (pandoc, citeproc-js) and APA 6.17 capitalize each
-        # major part of a hyphenated compound: "Thirty-Seventh", "State-of-the-Art".
-        if language is None and isinstance(self, model.Label):
-            # A label is a term of the style's locale; citeproc-py passed it no language, so title case (APA's
-            # "(Eds.)") never applied to it.  Its language is the locale's.
-            language = "en" if str(self.get_root().get("default-locale", "en-US")).startswith("en") else None
-        out = original_case(self, text, language)
-        if self.get("text-case") != "title" or language != "en" or not isinstance(out, str):
-            return out
-        stop = self._stop_words
-        out = _HYPHEN_PART.sub(lambda m: m.group(1) if m.group(1) in stop else m.group(1).capitalize(), out)
-        # ... and the first part too, which citeproc-py leaves when the compound is not all lowercase:
-        # "awesome-RLHF" is "Awesome-RLHF" in pandoc and citeproc-js.
-        return _HYPHEN_HEAD.sub(lambda m: m.group(1) if m.start() and m.group(1) in stop else m.group(1).capitalize(),
-                                out)
-
-    model.TextCased.case = case
-    original_initialize = model.Name.initialize
-
-    def initialize(self: Any, given: Any, mark: Any, context: Any) -> Any:
-        # CSL 1.0.2: initialize="false" keeps given names whole (initialize-with then only punctuates the initials
-        # already there: "James T" -> "James T.").  citeproc-py ignored it: Chicago and MLA printed "Chen, M."
-        # where pandoc prints "Chen, Mark".
-        if _name_option(self, "initialize", context) != "false":
-            return original_initialize(self, given, mark, context)
-        dot = mark.rstrip()
-        return " ".join(part + dot if len(part) == 1 and part.isupper() else part for part in str(given).split())
-
-    model.Name.initialize = initialize
-    original_sort_keys = model.Key.sort_keys
-
-    def sort_keys(self: Any, items: Any, context: Any) -> Any:
-        # Sort keys come from the render cache when a list is being rendered through it (see _CslRun).
-        if not _SORT_KEYS:
-            return original_sort_keys(self, items, context)
-        return _SORT_KEYS[-1].sort_keys(self, items, lambda some: original_sort_keys(self, some, context))
-
-    model.Key.sort_keys = sort_keys
-    _patch_substitute(model)
-    _patch_page_ranges(model)
-    _patch_group_suppression(model)
-    _cache_macros(model)
-
-
-_HYPHEN_PART = re.compile(r"(?<=[^\W\d_]-)([a-z]+)\b(?!-?\d)")
-_HYPHEN_HEAD = re.compile(r"(?<![^\s(\[\u2018\u201c])([a-z]+)(?=-[^\W\d_])")
-_LEADING_PUNCT = "([\u2018\u201c\"'"
-
-
-def _name_option(name: Any, option: str, context: Any) -> str | None:
-    """A ``cs:name`` option as CSL inherits it: the element's own, else ``cs:bibliography``/``cs:citation``'s,
-    else the style's."""
-    own = name.get(option)
-    if own is not None:
-        return str(own)
-    node = context if context is not None else name
-    for ancestor in node.iterancestors():
-        if ancestor.get(option) is not None:
-            return str(ancestor.get(option))
-    return None
-
-
-def _patch_group_suppression(model: Any) -> None:
-    """CSL group suppression, decided by the variables a group *actually* calls while rendering.
-
-    CSL: a group is suppressed when it calls at least one variable (directly or through macros) and all of
-    those are empty.  citeproc-py decided "calls a variable" statically, and said yes for any nested group
-    or choose, so IEEE's "Accessed: <date>. [Online]." group printed "[Online]." for papers without an
-    access date, where citeproc-js and pandoc print nothing.  We count, per open group, the variables
-    called and rendered (text, names, dates, numbers), and pass the counts up to the enclosing group.
-    """
-    frames: list[list[int]] = []  # [called, rendered] for each group being rendered
-
-    def note(called: int, rendered: int) -> None:
-        if frames:
-            frames[-1][0] += called
-            frames[-1][1] += rendered
-
-    def counting(render: Callable[..., Any], *, by_value: bool = False) -> Callable[..., Any]:
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            try:
-                result = render(self, *args, **kwargs)
-            except model.VariableError:
-                note(1, 0)
-                raise
-            if by_value and not result and args:
-                # CSL counts a *variable* that is not empty, not the text it printed: a year-only date shown
-                # with date-parts="month-day" prints nothing but is there (Chicago's "GitHub, released").
-                value = getattr(args[0], "reference", {}).get(self.get("variable"))
-                note(1, 1 if value else 0)
-            else:
-                note(1, 1 if result else 0)
-            return result
-
-        return wrapper
-
-    text_variable = model.Text._variable
-
-    def _variable(self: Any, item: Any, context: Any) -> Any:
-        if self.get("variable") in model.Text.generated_variables:  # year-suffix is not a "call"
-            return text_variable(self, item, context)
-        return counting(text_variable)(self, item, context)
-
-    def process(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
-        output = []
-        delimiter = self.get("delimiter", "")  # a group's delimiter also delimits a choose's branch
-        frames.append([0, 0])
-        try:
-            for child in self.iterchildren():
-                extra = {"delimiter": delimiter} if isinstance(child, model.Choose) else {}
-                try:
-                    text = child.render(item, context=context, **extra, **kwargs)
-                except model.VariableError:
-                    continue
-                if text is not None:
-                    output.append(text)
-        finally:
-            called, rendered = frames.pop()
-        note(called, rendered)
-        if output and (called == 0 or rendered > 0):
-            return self.join(output)
-        raise model.VariableError
-
-    model.Text._variable = _variable
-    for cls in (model.Names, model.Number):
-        cls.render = counting(cls.render)
-    model.Date.render = counting(model.Date.render, by_value=True)
-    model.Group.process = process
-
-
-def _cache_macros(model: Any) -> None:
-    """Look macros up once per style: citeproc-py ran an XPath query for every use (half of APA's time)."""
-
-    def get_macro(self: Any, name: str) -> Any:
-        root = self.get_root()
-        cache = root.__dict__.setdefault("_bibexport_macros", {})  # lives as long as the parsed style
-        if name not in cache:
-            cache[name] = root.xpath_search(f"cs:macro[@name='{name}'][1]")[0]
-        return cache[name]
-
-    model.CitationStylesElement.get_macro = get_macro
-
-
-def _patch_substitute(model: Any) -> None:
-    """CSL: variables rendered through ``cs:substitute`` are suppressed in the rest of the entry, and a
-    ``cs:names`` without children inside the substitute inherits the original ``cs:names``' name and label.
-
-    citeproc-py only suppressed a substitute child that is itself ``<text variable=…>`` and never suppressed
-    names: APA substitutes a missing author with a macro, so an authorless reading printed its title twice, and
-    an edited book printed its editors twice ("Miller, A. B., & Khan, O. (Eds.). (2020). Readings in alignment
-    (A. B. Miller & O. Khan, Eds.)").  Chicago puts ``<names variable="editor"/>`` inside a ``cs:choose`` of
-    the substitute, where citeproc-py dropped the inherited ``cs:name`` ("A. B. Miller, O. Khan" for
-    "Miller, Ann B., and Omar Khan, eds.").  We record which text and name variables each substitute child
-    rendered and suppress those, and hand the original ``cs:names`` to every child ``cs:names`` below it.
-    """
-    recording: list[list[tuple[str, str]]] = []
-    substituting: list[Any] = []  # the cs:names whose substitute is being rendered
-    original_variable = model.Text._variable
-    original_names = model.Names.process
-    text_tag = f"{{{model.CitationStylesElement.nsmap['cs']}}}text"
-
-    def _variable(self: Any, item: Any, context: Any) -> Any:
-        text = original_variable(self, item, context)
-        if text and recording:
-            recording[-1].append((text_tag, self.get("variable")))
-        return text
-
-    def names_process(self: Any, item: Any, names_context: Any = None, context: Any = None, **kwargs: Any) -> Any:
-        if names_context is None and substituting and self.name is None and self.label is None:
-            names_context = substituting[-1]
-        roles = str(self.get("variable", "")).split()
-        try:
-            layout = (context if context is not None else self).get_layout()
-        except IndexError:  # rendered outside a layout (a sort key): nothing was substituted there
-            layout = None
-        done = set(getattr(layout, "repressed", {}).get(_NAMES_DONE, ()))
-        keep = [r for r in roles if r not in done]
-        if not keep:
-            raise model.VariableError
-        if keep != roles:  # render only the roles not already substituted, then put the attribute back
-            self.set("variable", " ".join(keep))
-        try:
-            text = original_names(self, item, names_context=names_context, context=context, **kwargs)
-        finally:
-            self.set("variable", " ".join(roles))
-        if text and recording:
-            recording[-1].extend((_NAMES_DONE, r) for r in keep if r in item.reference)
-        return text
-
-    def render(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
-        text = None
-        owner = self.xpath_search("./parent::cs:names[1]")[0]
-        substituting.append(owner)
-        try:
-            for child in self.getchildren():
-                recording.append([])
-                try:
-                    if isinstance(child, model.Names) and child.name is None:
-                        text = child.render(item, names_context=owner, context=context, **kwargs)
-                    else:
-                        text = child.render(item, context=context, **kwargs)
-                except model.VariableError:
-                    continue
-                finally:
-                    rendered = recording.pop()
-                if text:
-                    self.add_to_repressed_list(child, context)
-                    repressed = context.get_layout().repressed
-                    for tag, variable in rendered:
-                        repressed.setdefault(tag, []).append(variable)
-                    break
-        finally:
-            substituting.pop()
-        return text
-
-    model.Text._variable = _variable
-    model.Names.process = names_process
-    model.Substitute.render = render
-
-
-#: The key, in a layout's ``repressed`` map, of the name variables a ``cs:substitute`` rendered.
-_NAMES_DONE = "bibexport:names"
-
-
-def _patch_page_ranges(model: Any) -> None:
-    """Page ranges whose last page has more digits than the first are printed in full.
-
-    citeproc-py abbreviated "1-20" to "1–0" in MLA (minimal-two): it took the last ``len(first) - 2`` digits,
-    a negative count.  CSL abbreviates only a last page with as many digits as the first."""
-    original = model.FormatNumber._format_last_page
-
-    def _format_last_page(self: Any, first: str, last: str) -> str:
-        if len(last) != len(first):
-            return last
-        return str(original(self, first, last))
-
-    model.FormatNumber._format_last_page = _format_last_page
 
 
 # --- pybtex styles --------------------------------------------------------------------------------------
