@@ -8,6 +8,7 @@ import datetime as dt
 import importlib
 import json
 import pkgutil
+import runpy
 import shutil
 import sys
 from pathlib import Path
@@ -228,3 +229,26 @@ def test_the_api_names_survive_importing_every_module() -> None:
             importlib.import_module(info.name)
     assert callable(bibexport.build) and callable(bibexport.check)
     assert bibexport.build.__module__ == bibexport.check.__module__ == "bibexport.api"
+
+
+def test_readme_library_example_runs(course: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """README's "Use as a library" example, run as written in a course folder."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"<!-- example: library -->\n```python\n(.*?)```", readme, re.DOTALL)
+    assert m is not None and len(m.group(1).splitlines()) == 6
+    toml = course / "sessions.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[[sessions.required]]\ntitle = "A brand new paper"\n'
+                    "links = []\n", encoding="utf-8")
+    monkeypatch.chdir(course)
+    (course / "example.py").write_text(m.group(1), encoding="utf-8")
+    runpy.run_path(str(course / "example.py"))
+    out = capsys.readouterr().out.splitlines()
+    readings = len(_readings(toml))
+    files = 3 * (1 + 3)  # bib, csl-json, md for the course and its three sessions
+    assert out[0] == f"{readings - 1} of {readings} readings resolved, {files} files"
+    line = len(toml.read_text(encoding="utf-8").splitlines()) - 2
+    assert out[1].startswith(f"sessions.toml:{line} A brand new paper: not resolved") and len(out) == 2
+    assert (course / "site" / "_data" / "readings" / "readings.bib").exists()
