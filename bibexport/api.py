@@ -67,8 +67,8 @@ def build(
     *,
     out_dir: PathLike | None = None,
     offline: bool = False,
-    refresh: Sequence[str] = (),
-    formats: Sequence[str] | None = None,
+    refresh: str | Sequence[str] = (),
+    formats: str | Sequence[str] | None = None,
     style: str | None = None,
     fragment: bool = False,
     heading_level: int = 1,
@@ -84,7 +84,7 @@ def build(
     ``config_path``: the reading list; its lockfile is beside it (:func:`lock_path_for`).  ``out_dir``: where the
     outputs go (default: ``out`` beside ``config_path``).  ``offline``: never touch the network.  ``refresh``:
     re-resolve the readings whose key, link or title matches (``"*"``: all).  ``formats``: format names or
-    aliases (default ``bib``, ``csl-json``, ``md``).  ``style``: the citation style of the formatted lists
+    aliases, each may be comma-separated (default ``bib``, ``csl-json``, ``md``).  ``style``: the citation style of the formatted lists
     (default: the course's, else ``apa``).  ``fragment``/``heading_level``: HTML without a page around it, top
     heading level of md/html.  ``strict``: the report's ``exit_status`` is 5 when a reading stays unresolved.
     ``use_cache``: use the on-disk HTTP and render caches.  ``keep_preprints``: never cite a published version.
@@ -102,6 +102,7 @@ def build(
     from bibexport.fsio import atomic_write, run_lock, write_tree
 
     config_path = Path(config_path)
+    refresh = _strings(refresh)
     out = Path(out_dir) if out_dir is not None else config_path.parent / "out"
     fmts = _formats(formats)
     if refresh and offline:
@@ -166,7 +167,7 @@ def check(
     *,
     offline: bool = False,
     strict: bool = False,
-    excludes: Sequence[str] = (),
+    excludes: str | Sequence[str] = (),
     cache_path: PathLike | None = None,
     use_cache: bool = True,
     max_age: float | str = "1d",
@@ -198,6 +199,7 @@ def check(
     from bibexport.model import Endpoints
 
     config_path = Path(config_path)
+    excludes = _strings(excludes)
     for pattern in excludes:
         try:
             re.compile(pattern)
@@ -238,11 +240,18 @@ def check(
 # -- build's steps --------------------------------------------------------------------------------------------------
 
 
-def _formats(names: Sequence[str] | None) -> list[str]:
-    """Format names (or aliases) → registry names, in order, once each; the default set when none is given."""
+def _strings(value: str | Sequence[str]) -> tuple[str, ...]:
+    """One string or several: ``refresh="jiang2023mistral"`` means that one key, not its letters."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _formats(names: str | Sequence[str] | None) -> list[str]:
+    """Format names (or aliases, comma-separated or not) → registry names, in order, once each; the default set
+    when none is given."""
     from bibexport.emitters import ALIASES, DEFAULT_FORMATS, FORMATS, canonical_format
 
-    chosen = [canonical_format(n) for n in names or () if n.strip()] or list(DEFAULT_FORMATS)
+    given = [n for value in _strings(names or ()) for n in value.split(",")]
+    chosen = [canonical_format(n) for n in given if n.strip()] or list(DEFAULT_FORMATS)
     for name in chosen:
         if name not in FORMATS:
             known = ", ".join([*FORMATS, *ALIASES])

@@ -107,10 +107,10 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
     from bibexport.report import build_report_lines, build_summary
 
     with _usage_errors():
-        report = api.build(config_path, out_dir=out_dir, offline=offline, refresh=refresh,
-                           formats=[f for value in formats for f in value.split(",")], style=style,
-                           fragment=fragment, heading_level=heading_level, strict=strict, use_cache=not no_cache,
-                           keep_preprints=keep_preprints, progress=_show_progress(config_path))
+        report = api.build(config_path, out_dir=out_dir, offline=offline, refresh=refresh, formats=formats,
+                           style=style, fragment=fragment, heading_level=heading_level, strict=strict,
+                           use_cache=not no_cache, keep_preprints=keep_preprints,
+                           progress=_show_progress(config_path))
     for line in build_report_lines(report):
         click.echo(line, err=True)
     click.echo(build_summary(report))
