@@ -252,3 +252,46 @@ def test_readme_library_example_runs(course: Path, monkeypatch: pytest.MonkeyPat
     line = len(toml.read_text(encoding="utf-8").splitlines()) - 2
     assert out[1].startswith(f"sessions.toml:{line} A brand new paper: not resolved") and len(out) == 2
     assert (course / "site" / "_data" / "readings" / "readings.bib").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_the_cli_redraws_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    """On a terminal the CLI turns STEP events into one line redrawn in place and clears it when the sources have
+    answered; the report after it is the same as in a log."""
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    (tmp_path / "sessions.toml").write_text(COURSE, encoding="utf-8")
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIBEXPORT_", "OPENREVIEW_"))}
+    env.update(PYTHONPATH=str(ROOT), BIBEXPORT_LOCK_DIR=str(tmp_path / ".locks"),
+               BIBEXPORT_CACHE_DIR=str(tmp_path / ".cache"))
+    with ReplayServer() as server:
+        env.update(server.env())
+        proc = subprocess.run([sys.executable, "-m", "bibexport", "build", "--no-cache", "-f", "bib"], cwd=tmp_path,
+                              env=env, stdout=subprocess.PIPE, stderr=slave, timeout=120, check=False)
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    shown = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert proc.returncode == 0, shown
+    assert shown.startswith("resolving 7 reading(s)…\n\r\x1b[K… ")  # then each batch, drawn over the last
+    redraws = shown.split("\r\x1b[K")
+    assert len(redraws) >= 3 and all(part.startswith("… ") for part in redraws[1:-1])
+    assert redraws[-1].startswith("7 readings in 2 sessions: ")  # the line is cleared before the report
