@@ -56,6 +56,22 @@ class InputError(BibexportError):
         return "\n".join(str(p) for p in self.problems)
 
 
+class OptionError(BibexportError):
+    """A bad argument to :func:`bibexport.build` / :func:`bibexport.check` (the CLI shows it as a usage error of
+    the matching option).  ``name`` is the argument (``"formats"``, ``"refresh"``, ...; ``""`` when it is a clash
+    of several)."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class LockBusyError(BibexportError):
     """Another run holds the lockfile."""
 
