@@ -180,30 +180,39 @@ def _report_undated(bib: Any, config_path: Path) -> None:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write sessions.toml (default: print to stdout).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "text", "markdown"]), default="auto", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "markdown", "html", "yaml", "json", "bibtex"]),
+              default="auto", show_default=True, help="Input format (auto: from the extension, else the content).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None:
-    """Convert a plain-text or Markdown reading list into sessions.toml."""
+@click.option("-v", "--verbose", is_flag=True, help="List every skipped link, unplaced line and warning.")
+def import_cmd(source: Path, output: Path | None, fmt: str, force: bool, verbose: bool) -> None:
+    """Convert a reading list (text, Markdown, HTML, YAML/JSON, BibTeX; - for stdin) into sessions.toml.
+
+    The report on stderr says what was found: sessions, readings, links kept, links skipped by reason and
+    lines not understood, with a few examples of each (-v: all of them).  Exit 0 when at least one reading
+    was found, 3 when none was or the input cannot be read.
+    """
     from bibexport.errors import InputError, Problem
     from bibexport.fsio import atomic_write
     from bibexport.importer import import_file
+    from bibexport.importer.report import render_report
 
-    if not source.exists():
-        raise InputError([Problem(str(source), 0, "file not found")])
-    from bibexport.config import MAX_INPUT_BYTES
+    if str(source) != "-":
+        if not source.exists():
+            raise InputError([Problem(str(source), 0, "file not found")])
+        from bibexport.config import MAX_INPUT_BYTES
 
-    if source.stat().st_size > MAX_INPUT_BYTES:  # the importer would take minutes; surely not a reading list
-        raise InputError([Problem(str(source), 0, f"file is {source.stat().st_size / 1e6:.1f} MB; bibexport "
-                                  f"imports reading lists up to {MAX_INPUT_BYTES // 1_000_000} MB")])
+        if source.stat().st_size > MAX_INPUT_BYTES:  # the importer would take minutes; surely not a reading list
+            raise InputError([Problem(str(source), 0, f"file is {source.stat().st_size / 1e6:.1f} MB; bibexport "
+                                      f"imports reading lists up to {MAX_INPUT_BYTES // 1_000_000} MB")])
     if output is not None and output.exists() and not force:
         raise InputError([Problem(str(output), 0, "already exists",
                                   "pass --force to overwrite it (hand edits in it would be lost)")])
     result = import_file(source, fmt=fmt)
-    for msg in result.messages:
-        click.echo(f"warning: {source}:{msg.line}: {msg.message}", err=True)
+    name = "<stdin>" if str(source) == "-" else str(source)
+    click.echo(render_report(result, name, verbose=verbose), err=True, nl=False)
     if output is None:
         click.echo(result.toml, nl=False)
     else:

@@ -1,0 +1,300 @@
+"""One line of a reading list → the readings it names: which link text is a title and which a nickname
+(``GPT-2``, ``[pdf]``, ``Radford et al.``), which links are no reading, what the list says around the link
+(authors, venue, year, "sections 1-3"), and a ``(optional)`` / ``Required:`` marker on the item.  Pure.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from bibexport.importer.classify import (
+    _citation_title,
+    _is_author_line,
+    _is_label,
+    _looks_like_authors,
+    _section_of,
+)
+from bibexport.importer.links import _looks_like_url
+from bibexport.importer.model import Section, SkipReason
+from bibexport.importer.skips import skip_reason
+from bibexport.importer.tree import Inline, Span
+
+_MARK_WORDS = r"required|optional|recommended|further|supplementa(?:ry|l)|background|extra|additional|core|must[- ]read"
+_LEAD_MARK = re.compile(
+    rf"(?i)^\W{{0,3}}(?P<w>{_MARK_WORDS})(?:\s+(?:readings?|papers?|reading list))?\W{{0,3}}\s*[:\-–—)\]]+\s*"
+)
+_LEAD_PAREN = re.compile(rf"(?i)^\s*[(\[]\s*(?P<w>{_MARK_WORDS})\s*[)\]]\s*[:\-–—]?\s*")
+_TAIL_MARK = re.compile(rf"(?i)\s*[(\[]\s*(?P<w>{_MARK_WORDS})(?:\s+reading)?\s*[)\]]\W{{0,2}}\s*$")
+_TAIL_DASH = re.compile(r"(?i)\s*[-–—,:]\s*(?P<w>optional|required)\s*\W?\s*$")
+_NUMBERING = re.compile(r"^\s*(?:\[\d{1,3}\]|\d{1,3}[.)]|\(\d{1,3}\))\s+")
+_YEAR = re.compile(r"(?<![\d/.-])(19[5-9]\d|20[0-4]\d)(?![\d/])")
+_ETAL = re.compile(r"(?i)\bet\.?\s*al\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_EDGES = " \t,;:|–—-·•*_"
+
+
+def section_word(word: str) -> Section:
+    """'required' for "Required"/"core", 'further' for "optional", "recommended", …"""
+    return "required" if word.lower() in ("required", "core") or word.lower().startswith("must") else "further"
+
+
+@dataclass
+class Found:
+    """A reading named by one line (before sessions, duplicates and line joins are considered)."""
+
+    title: str
+    links: list[Span] = field(default_factory=list)
+    label: str = ""
+    authors: str = ""
+    year: int | None = None
+    venue: str = ""
+    note: str = ""
+    by_link: bool = False  # the title is a link's text
+    guessed: bool = False  # no title: named by a nickname or an address
+
+
+@dataclass
+class LineParse:
+    """What one line holds."""
+
+    readings: list[Found]
+    skipped: list[tuple[Span, SkipReason]]
+    marker: Section | None = None  # "(optional)" / "Required:" on the line itself
+    loose: list[Span] = field(default_factory=list)  # label links ("[pdf]", "code") with no title on the line
+    outside: str = ""  # the text outside links, markers removed
+
+
+def link_title(text: str) -> str:
+    """A link's text as a title: the link delimits it, so only whitespace, emphasis around the whole text and
+    a final full stop go."""
+    text = html.unescape(" ".join(text.split()))
+    m = re.fullmatch(r"(\*\*|__|\*|_)(.+)\1", text)
+    if m:
+        text = m.group(2).strip()
+    if text.endswith(".") and not text.endswith("..") and not re.search(r"\b[A-Z]\.$|\bal\.$", text):
+        text = text[:-1].rstrip()
+    return text
+
+
+def clean_title(text: str) -> str:
+    """A title as printed: entities decoded, emphasis marks, wrapping quotes and a final full stop removed."""
+    text = html.unescape(" ".join(text.split()))
+    text = re.sub(r"(\*\*|__|\*|(?<!\w)_)(\S(?:.*?\S)?)\1(?!\w)", r"\2", text)
+    text = text.strip(_EDGES)
+    for a, b in (('"', '"'), ("“", "”"), ("'", "'"), ("‘", "’"), ("[", "]"), ("(", ")")):
+        if text.startswith(a) and text.endswith(b) and text.count(a) + text.count(b) <= 2 + (a == b) * 0:
+            text = text[1:-1].strip()
+    text = text.strip(_EDGES)
+    if text.endswith(".") and not text.endswith("..") and not re.search(r"\b[A-Z]\.$|\bal\.$|\bvs\.$", text):
+        text = text[:-1]
+    return text.strip(_EDGES + "“”\"") if text.count('"') % 2 or text.count("“") != text.count("”") else text
+
+
+def _strip_markers(spans: list[Span]) -> tuple[list[Span], Section | None]:
+    """Remove a leading "Optional:" / "(Required)" and a trailing "(optional)" from the line's text."""
+    spans = [Span(s.text, s.url, s.em) for s in spans]
+    marker: Section | None = None
+    texts = [i for i, s in enumerate(spans) if s.url is None and s.text.strip()]
+    if texts and texts[0] == next((i for i, s in enumerate(spans) if s.text.strip() or s.url is not None), -1):
+        first = spans[texts[0]]
+        m = _LEAD_PAREN.match(first.text) or _LEAD_MARK.match(first.text)
+        if m and (m.end() < len(first.text) or len(spans) > 1):
+            marker = section_word(m.group("w"))
+            first.text = first.text[m.end() :]
+    if texts:
+        last = spans[texts[-1]]
+        m = _TAIL_MARK.search(last.text) or (
+            _TAIL_DASH.search(last.text) if any(s.url is not None for s in spans) else None
+        )
+        if m:
+            marker = marker or section_word(m.group("w"))
+            last.text = last.text[: m.start()]
+    return spans, marker
+
+
+def is_nickname(text: str) -> bool:
+    """Link text that names no title: a generic label ("pdf", "paper"), an address, "Radford et al.",
+    a bracketed short name ("[ANCE]") or one or two words ("GPT-2", "Mistral 7B")."""
+    t = " ".join(text.split()).strip("*_ ")
+    if not re.search(r"\w", t) or _is_label(t) or _looks_like_url(t):
+        return True
+    if _ETAL.search(t) and len(t.split()) <= 5:
+        return True
+    if re.fullmatch(r"\[[^\]]{1,40}\]", t):
+        return True
+    return len(t.split()) <= 2
+
+
+def generic(text: str) -> bool:
+    """A label that says nothing about the work ("pdf", "paper", "arXiv", an address)."""
+    t = text.strip(" []()*_")
+    return not re.search(r"\w", t) or _is_label(t) or _looks_like_url(t)
+
+
+def looks_like_title(text: str) -> bool:
+    """Text that can be a reading's title: some letters, not an address, a label, an email or a name list."""
+    t = text.strip()
+    if len(re.findall(r"[^\W\d_]", t)) < 3 or _looks_like_url(t) or _is_label(t) or _EMAIL.search(t):
+        return False
+    return not (_is_author_line(t) and len(t.split(",")) >= 3)
+
+
+@dataclass
+class Fields:
+    """What a citation's text says."""
+
+    title: str = ""
+    authors: str = ""
+    venue: str = ""
+    year: int | None = None
+    note: str = ""
+
+
+def _year(text: str) -> int | None:
+    years = _YEAR.findall(text)
+    return int(years[-1]) if years else None
+
+
+def tail_fields(text: str) -> Fields:
+    """Text after a titled link (". TACL 2024.", "(sections 1-3)", ", NeurIPS 2017"): venue, year, note."""
+    f = Fields()
+    text = re.sub(r"[(\[]\s*[,;:]?\s*[)\]]", " ", text)
+    notes = re.findall(r"\(([^()]{1,80})\)", text)
+    rest = re.sub(r"\([^()]{1,80}\)", " ", text)
+    rest = " ".join(rest.split()).strip(_EDGES + ".")
+    f.year = _year(text)
+    kept = [n for n in notes if not re.fullmatch(r"\s*(19|20)\d\d\s*", n)]
+    f.note = "; ".join(n.strip() for n in kept)
+    if rest and len(rest) <= 80 and not re.fullmatch(r"(19|20)\d\d", rest) and not _ETAL.search(rest):
+        if re.search(r"[A-Z]", rest) and len(rest.split()) <= 8:
+            f.venue = rest
+        elif not f.note:
+            f.note = rest
+    return f
+
+
+def head_authors(text: str) -> str:
+    """Text before a titled link when it names authors ("Ori Ram, Yoav Levine, …", "Christiano et al.,")."""
+    t = _NUMBERING.sub("", text).strip(_EDGES + ".")
+    t = re.sub(r"\s*\(?\b(19|20)\d\d\b\)?\s*$", "", t).strip(_EDGES + ".")
+    if t and (_ETAL.search(t) or _looks_like_authors(t)) and len(t) <= 400:
+        return t
+    return ""
+
+
+def text_fields(spans: list[Span]) -> Fields:
+    """A citation written as text: ``A. Author, "Title," Venue, 2023``, ``Authors. *Title*. Venue``,
+    ``Title. Authors. Venue``, ``Authors (2020). Title. Venue`` or just a title."""
+    text = " ".join("".join(s.text for s in spans).split())
+    if any(s.url is not None for s in spans):  # "Title ([pdf](…))" leaves "( )" once the link is taken out
+        text = re.sub(r"[(\[]\s*[,;:]?\s*[)\]]", " ", text)
+    text = _NUMBERING.sub("", text).strip()
+    m = re.search(r"[“\"]([^”\"]{4,}?)[,.]?[”\"]", text)
+    if m and len(m.group(1).split()) >= 2:
+        before, after = text[: m.start()], text[m.end() :]
+        t = tail_fields(after)
+        return Fields(clean_title(m.group(1)), head_authors(before), t.venue, _year(after) or t.year, t.note)
+    ems = [s for s in spans if s.em and len(s.text.split()) >= 2]
+    if ems:
+        em = max(ems, key=lambda s: len(s.text))
+        i = spans.index(em)
+        before = "".join(s.text for s in spans[:i])
+        after = "".join(s.text for s in spans[i + 1 :])
+        if head_authors(before) or not before.strip(_EDGES):
+            t = tail_fields(after)
+            return Fields(clean_title(em.text), head_authors(before), t.venue, t.year, t.note)
+    cite = _citation_title(text)
+    if cite:
+        rest = text[len(cite) :].strip(" .")
+        parts = re.split(r"(?<![A-Z])\.\s+", rest, maxsplit=1)
+        t = tail_fields(parts[1]) if len(parts) > 1 else Fields()
+        return Fields(clean_title(cite), parts[0].strip(" ."), t.venue, _year(rest), t.note)
+    m = re.match(r"^(?P<a>[^().]{3,300}?)\s*\((?P<y>(19|20)\d\d)[a-z]?\)\.?\s+(?P<t>[^.?!]{8,}[.?!])\s*(?P<v>.*)$", text)
+    if m and _looks_like_authors(m.group("a")):
+        t = tail_fields(m.group("v"))
+        return Fields(clean_title(m.group("t")), m.group("a").strip(), t.venue, int(m.group("y")), t.note)
+    parts = re.split(r"(?<![A-Z])(?<!\bal)\.\s+(?=[A-Z0-9“\"])", text)
+    if len(parts) >= 2 and (_ETAL.search(parts[0]) or _is_author_line(parts[0])) and len(parts[1].split()) >= 2:
+        t = tail_fields(". ".join(parts[2:]))
+        return Fields(clean_title(parts[1]), parts[0].strip(), t.venue, t.year or _year(text), t.note)
+    title, note = text, ""
+    m = re.search(r"\s*\(([^()]{1,60})\)\s*$", title)
+    if m and not re.fullmatch(r"\s*(19|20)\d\d\s*", m.group(1)) and len(title[: m.start()].split()) >= 2:
+        title, note = title[: m.start()], m.group(1).strip()
+    return Fields(clean_title(title), note=note)
+
+
+def parse_line(inline: Inline) -> LineParse:
+    """The readings one line names, the links that are no reading, and the line's own section marker."""
+    spans, marker = _strip_markers(inline.spans)
+    result = LineParse([], [], marker)
+    kept: list[Span] = []
+    short = len(inline.outside.split()) <= 4
+    result_label = inline.outside
+    for span in spans:
+        if span.url is None:
+            kept.append(span)
+            continue
+        label = span.text or (result_label if short else "")
+        reason = skip_reason(span.url, label)
+        if reason is not None:
+            result.skipped.append((span, reason))
+        else:
+            kept.append(span)
+    result.outside = " ".join("".join(s.text for s in kept if s.url is None).split())
+    links = [s for s in kept if s.url is not None]
+    titled = [s for s in links if not is_nickname(s.text) and looks_like_title(s.text)]
+    if titled:
+        _titled_readings(kept, titled, result)
+        return result
+    text_spans = [s for s in kept if s.url is None]
+    outside = result.outside.strip(_EDGES + ".")
+    fields = text_fields(text_spans + [Span("", s.url) for s in links[:1]]) if outside else Fields()
+    if fields.title and looks_like_title(fields.title) and not _section_of(outside):
+        label = next((s.text.strip(" []") for s in links if not generic(s.text)), "")
+        found = Found(fields.title, links, label if label != fields.title else "", fields.authors,
+                      fields.year, fields.venue, fields.note)
+        result.readings.append(found)
+    elif links and any(not generic(s.text) for s in links):
+        first = next(s for s in links if not generic(s.text))
+        name = link_title(first.text)
+        f = tail_fields(outside) if outside else Fields()
+        authors = head_authors(outside) if outside else ""
+        if _ETAL.search(name) and not authors:
+            authors = name
+        result.readings.append(Found(name, links, "", authors, f.year, "" if authors else f.venue,
+                                     "" if authors else f.note, guessed=True))
+    else:
+        result.loose = links
+    return result
+
+
+def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse) -> None:
+    """Each link whose text is a title is a reading; label links join the reading before them (or the first);
+    the text before the first title names authors, the text after the last its venue, year and notes."""
+    first_i = kept.index(titled[0])
+    last_i = kept.index(titled[-1])
+    readings: list[Found] = []
+    pending: list[Span] = []
+    for span in kept:
+        if span.url is None:
+            continue
+        if span in titled:
+            readings.append(Found(link_title(span.text), [span, *pending], by_link=True))
+            pending = []
+        elif readings:
+            readings[-1].links.append(span)
+        else:
+            pending.append(span)
+    before = "".join(s.text for s in kept[:first_i] if s.url is None)
+    after = "".join(s.text for s in kept[last_i + 1 :] if s.url is None)
+    if len(readings) == 1:
+        r = readings[0]
+        r.authors = head_authors(before)
+        f = tail_fields(after)
+        r.venue, r.year, r.note = f.venue, f.year, f.note
+        if not r.year:
+            r.year = _year(before) if r.authors else None
+    result.readings.extend(readings)

@@ -1,0 +1,251 @@
+"""HTML pages (course websites) → the document tree, with BeautifulSoup's html.parser: headings, nested
+lists, tables (``<br>``-separated cells), definition lists and paragraphs.  ``<script>``, ``<style>``,
+navigation and footers are skipped (their links are counted as skipped), nothing is executed; the walk is
+iterative with a depth cap, so deeply nested pages cannot exhaust the stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bs4 import BeautifulSoup
+from bs4.element import Comment, NavigableString, Tag
+
+from bibexport.importer.skips import skip_reason
+from bibexport.importer.tree import (
+    Block,
+    DefEntry,
+    DefList,
+    Document,
+    Heading,
+    Inline,
+    Item,
+    Para,
+    Row,
+    Span,
+    Table,
+    clean_spans,
+)
+
+_SKIP = {"script", "style", "noscript", "template", "svg", "nav", "footer", "head", "iframe", "object", "button",
+         "select", "form", "canvas", "math"}
+_BLOCKS = {"p", "div", "section", "article", "main", "body", "html", "header", "aside", "center", "blockquote",
+           "ul", "ol", "li", "table", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "details",
+           "summary", "figure", "tr", "td", "th", "tbody", "thead", "hr", "span"}
+_MAX_DEPTH = 200
+_EM = {"em", "i", "cite"}
+
+
+class _Reader:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.stray: list[tuple[str, int, str]] = []
+
+    def line(self, tag: Tag) -> int:
+        return (tag.sourceline or 0) + self.offset
+
+    def skip_links(self, tag: Tag, why: str) -> None:
+        for a in tag.find_all("a", href=True):
+            if isinstance(a, Tag):
+                self.stray.append((str(a.get("href") or ""), self.line(a), a.get_text(" ", strip=True) or why))
+
+    def inline(self, tag: Tag, *, nested: bool = False) -> list[Inline]:
+        """The inline content of ``tag`` as lines (split at ``<br>`` and at block children); nested lists and
+        other blocks are left out when ``nested`` (they become children)."""
+        return self.inline_nodes(list(tag.children), self.line(tag), nested=nested)
+
+    def inline_nodes(self, nodes: list[Any], line: int, *, nested: bool = False) -> list[Inline]:
+        """Inline content of a run of nodes (see :meth:`inline`)."""
+        lines: list[Inline] = []
+        spans: list[Span] = []
+        stack: list[tuple[Any, int, Span | None]] = [(c, 0, None) for c in reversed(nodes)]
+        while stack:
+            node, em, link = stack.pop()
+            if isinstance(node, Comment):
+                continue
+            if isinstance(node, NavigableString):
+                text = str(node)
+                if link is not None:
+                    link.text += text
+                elif text:
+                    spans.append(Span(text, em=em > 0))
+                continue
+            if not isinstance(node, Tag):
+                continue
+            name = node.name.lower()
+            if name in _SKIP:
+                self.skip_links(node, name)
+                continue
+            if nested and name in ("ul", "ol", "dl", "table"):
+                continue
+            if name == "br" or (name in ("p", "div", "li", "tr") and spans and link is None):
+                if link is None:
+                    if spans:
+                        lines.append(Inline(clean_spans(spans), line))
+                    spans, line = [], self.line(node) if name != "br" else line
+                if name == "br":
+                    continue
+            if name == "a" and node.has_attr("href") and link is None:
+                new = Span("", str(node.get("href") or ""))
+                spans.append(new)
+                stack.extend((c, em, new) for c in reversed(list(node.children)))
+                continue
+            if name == "img":
+                continue
+            stack.extend((c, em + (name in _EM), link) for c in reversed(list(node.children)))
+        if spans:
+            lines.append(Inline(clean_spans(spans), line))
+        return [inl for inl in lines if inl.text or inl.links]
+
+    def blocks(self, root: Tag) -> list[Block]:
+        """Blocks of ``root``'s children; containers (div, section, …) are walked through."""
+        out: list[Block] = []
+        # explicit stack of (node, target list, depth) so depth never reaches Python's recursion limit
+        work: list[tuple[Any, list[Block], int]] = [(g, out, 0) for g in reversed(_runs(list(root.children)))]
+        while work:
+            node, target, depth = work.pop()
+            if isinstance(node, list):  # a run of inline nodes: text, links, emphasis
+                lines = self.inline_nodes(node, _first_line(node) + self.offset)
+                if lines:
+                    target.append(Para(lines))
+                continue
+            if not isinstance(node, Tag):
+                continue
+            name = node.name.lower()
+            if name in _SKIP:
+                self.skip_links(node, name)
+                continue
+            if depth > _MAX_DEPTH:
+                self.skip_links(node, "nested too deeply")
+                continue
+            if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                spans = [s for inl in self.inline(node) for s in (*inl.spans, Span(" "))]
+                target.append(Heading(int(name[1]), Inline(clean_spans(spans), self.line(node))))
+            elif name in ("ul", "ol"):
+                for li in node.find_all("li", recursive=False):
+                    if isinstance(li, Tag):
+                        target.append(self.item(li, depth))
+            elif name == "table":
+                target.append(self.table(node))
+            elif name == "dl":
+                target.append(self.deflist(node, depth))
+            elif name in ("p", "pre", "summary", "figcaption", "caption"):
+                lines = self.inline(node)
+                if lines:
+                    target.append(Para(lines))
+            elif _has_block_child(node):
+                work.extend((g, target, depth + 1) for g in reversed(_runs(list(node.children))))
+            else:
+                lines = self.inline(node)
+                if lines:
+                    target.append(Para(lines))
+        return out
+
+    def item(self, li: Tag, depth: int) -> Item:
+        lines = self.inline(li, nested=True)
+        spans: list[Span] = []
+        for inl in lines:
+            spans.extend([*inl.spans, Span(" ")])
+        item = Item(Inline(clean_spans(spans[:-1]), self.line(li)))
+        for child in li.find_all(["ul", "ol", "dl", "table"], recursive=False):
+            if isinstance(child, Tag):
+                if depth > _MAX_DEPTH:
+                    self.skip_links(child, "nested too deeply")
+                    continue
+                item.children.extend(self._sub(child, depth + 1))
+        return item
+
+    def _sub(self, tag: Tag, depth: int) -> list[Block]:
+        name = tag.name.lower()
+        if name in ("ul", "ol"):
+            return [self.item(li, depth) for li in tag.find_all("li", recursive=False) if isinstance(li, Tag)]
+        if name == "table":
+            return [self.table(tag)]
+        return [self.deflist(tag, depth)]
+
+    def table(self, table: Tag) -> Table:
+        header: list[str] = []
+        rows: list[Row] = []
+        for tr in table.find_all("tr"):
+            if not isinstance(tr, Tag) or tr.find_parent("table") is not table:
+                continue
+            cells = [c for c in tr.find_all(["th", "td"], recursive=False) if isinstance(c, Tag)]
+            if not header and cells and all(c.name == "th" for c in cells):
+                header = [c.get_text(" ", strip=True) for c in cells]
+                for c in cells:
+                    self.skip_links(c, "table header")
+                continue
+            parts: list[list[Inline]] = []
+            for c in cells:
+                span = int(str(c.get("colspan") or "1")) if str(c.get("colspan") or "1").isdigit() else 1
+                parts.append(self.inline(c))
+                parts.extend([] for _ in range(min(span, 20) - 1))
+            rows.append(Row(parts, self.line(tr)))
+        return Table(header, rows, self.line(table))
+
+    def deflist(self, dl: Tag, depth: int) -> DefList:
+        entries: list[DefEntry] = []
+        for child in dl.find_all(["dt", "dd"], recursive=False):
+            if not isinstance(child, Tag):
+                continue
+            if child.name == "dt":
+                spans = [s for inl in self.inline(child) for s in (*inl.spans, Span(" "))]
+                entries.append(DefEntry(Inline(clean_spans(spans), self.line(child))))
+            elif entries:
+                entries[-1].body.extend(self.blocks(child) if depth < _MAX_DEPTH else [])
+        return DefList(entries, self.line(dl))
+
+
+def _runs(nodes: list[Any]) -> list[Any]:
+    """Children grouped: each block tag alone, each run of inline nodes (text, a, em, …) as one list."""
+    out: list[Any] = []
+    run: list[Any] = []
+    for node in nodes:
+        if isinstance(node, Tag) and (node.name.lower() in _BLOCKS - {"span"} or node.name.lower() in _SKIP
+                                      or _has_block_child(node)):
+            if run:
+                out.append(run)
+                run = []
+            out.append(node)
+        elif not isinstance(node, Comment):
+            run.append(node)
+    if run:
+        out.append(run)
+    return out
+
+
+def _first_line(nodes: list[Any]) -> int:
+    for node in nodes:
+        if isinstance(node, Tag) and node.sourceline:
+            return int(node.sourceline)
+        parent = getattr(node, "parent", None)
+        if isinstance(parent, Tag) and parent.sourceline:
+            return int(parent.sourceline)
+    return 0
+
+
+def _has_block_child(tag: Tag) -> bool:
+    return any(isinstance(c, Tag) and c.name in _BLOCKS - {"span"} for c in tag.children)
+
+
+def html_blocks(text: str, offset: int = 0) -> tuple[list[Block], list[tuple[str, int, str]]]:
+    """Blocks of an HTML fragment (an HTML block inside Markdown), lines shifted by ``offset``."""
+    reader = _Reader(offset)
+    soup = BeautifulSoup(text, "html.parser")
+    return reader.blocks(soup), reader.stray
+
+
+def read_html_tree(text: str, source: str) -> Document:
+    """The document tree of an HTML page."""
+    reader = _Reader(0)
+    soup = BeautifulSoup(text, "html.parser")
+    title_tag = soup.find("title")
+    title = title_tag.get_text(" ", strip=True) if isinstance(title_tag, Tag) else ""
+    body = soup.find("body")
+    root = body if isinstance(body, Tag) else soup
+    blocks = reader.blocks(root)
+    return Document(blocks, source, title=title, stray=reader.stray)
+
+
+def stray_reason(url: str, text: str) -> object:
+    """Why a link found in skipped HTML is no reading (for the accounting)."""
+    return skip_reason(url, text)

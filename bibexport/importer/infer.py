@@ -1,0 +1,691 @@
+"""The one structure inference: a document tree (from any reader) → sessions, sections and readings.
+
+Sessions come from whatever carries them: dated or numbered headings (the heading level most of them use),
+``read on:`` / dated lines, schedule-table rows, definition-list terms.  A document without any becomes one
+session named after its title.  Sections come from markers on headings (for what the heading covers), on
+lines (for what follows, until the next heading or session), on list items (for their sub-items) and on the
+item itself (``(optional)``): a marker applies to what it marks and no further.  Every link ends in a reading
+or in :attr:`ImportedCourse.skipped` with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bibexport.importer.cite import Found, LineParse, clean_title, looks_like_title, parse_line
+from bibexport.importer.classify import (
+    _BOILERPLATE,
+    _PROSE_START,
+    _QUOTES,
+    _READ_ON,
+    _is_author_line,
+    _is_note,
+    _is_prose,
+)
+from bibexport.importer.classify import (
+    _section_of as _section_text,
+)
+from bibexport.importer.dates import _DATE_LABELS
+from bibexport.importer.links import _repair_url
+from bibexport.importer.model import (
+    ImportedCourse,
+    ImportedLink,
+    ImportedReading,
+    ImportedSession,
+    ImportMessage,
+    Section,
+    SkippedLink,
+    SkipReason,
+)
+from bibexport.importer.skips import skip_reason
+from bibexport.importer.tree import Block, DefList, Document, Heading, Inline, Item, Para, Span, Table
+from bibexport.importer.when import When, find_when, is_date_only, term_year, year_for
+
+_SESSION_WORD = re.compile(
+    r"(?i)^\W{0,3}(session|week|lecture|lec|class|meeting|module|unit|topic|day|part|chapter|seminar)"
+    r"\s*#?\s*\d+\b"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_NONE = re.compile(r"(?i)^\W*(readings?|papers?)?\s*:?\s*(none|n/?a|tbd|tba|no readings?)\W*$")
+
+
+@dataclass
+class _Session:
+    s: ImportedSession
+    when: When | None
+    implicit: bool = False  # made for content under no session heading
+
+
+@dataclass
+class _State:
+    """Where the walk is: the session, the sections in force, the reading that still takes links."""
+
+    session: _Session | None = None
+    heading_sections: list[tuple[int, Section]] = field(default_factory=list)
+    line_section: Section | None = None
+    open_reading: ImportedReading | None = None  # a title line still waiting for its links
+    last_reading: ImportedReading | None = None
+    awaiting_name: bool = False
+    last_heading: str = ""
+
+
+class _Walker:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.course = ImportedCourse(title=_doc_title(doc))
+        self.sessions: list[_Session] = []
+        self.st = _State()
+        self.dropped: list[int] = []
+        self.level = _session_level(doc.blocks)
+        self.heading_sessions = self.level is not None
+        self.header_seen = False  # a session was opened by a "read on:" / dated line
+        for url, line, text in doc.stray:
+            self._skip(Span(text, url), line, skip_reason(url, text) or SkipReason.LOGISTICS)
+
+    # ------------------------------------------------------------------ messages and accounting
+    def warn(self, line: int, message: str) -> None:
+        self.course.messages.append(ImportMessage(line, message))
+
+    def unplaced(self, line: int, text: str, why: str) -> None:
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        self.course.unplaced.append(line)
+        self.warn(line, f'could not place "{shown}" ({why})')
+
+    def _skip(self, span: Span, line: int, reason: SkipReason) -> None:
+        self.course.skipped.append(SkippedLink(span.url or "", line, reason, span.text.strip()))
+
+    # ------------------------------------------------------------------ sessions and sections
+    def start(self, name: str, line: int, when: When | None, *, implicit: bool = False) -> _Session:
+        session = _Session(ImportedSession(name, line), when, implicit)
+        self.sessions.append(session)
+        self.st.session = session
+        self.st.line_section = None
+        self.st.open_reading = self.st.last_reading = None
+        self.st.awaiting_name = not name
+        return session
+
+    def section(self, marker: Section | None = None) -> Section:
+        if marker is not None:
+            return marker
+        if self.st.line_section is not None:
+            return self.st.line_section
+        return self.st.heading_sections[-1][1] if self.st.heading_sections else "required"
+
+    def _ensure_session(self, line: int) -> _Session:
+        if self.st.session is None:
+            name = self.st.last_heading or self.course.title or _stem(self.doc.source)
+            self.start(name, line, None, implicit=True)
+        assert self.st.session is not None
+        return self.st.session
+
+    # ------------------------------------------------------------------ readings and links
+    def add(self, found: Found, line: int, marker: Section | None) -> ImportedReading:
+        session = self._ensure_session(line)
+        reading = ImportedReading(
+            found.title, line, self.section(marker), [], found.label, found.authors, found.year, found.venue,
+            found.note,
+        )
+        session.s.readings.append(reading)
+        for span in found.links:
+            self.link(reading, span, line)
+        self.st.last_reading = reading
+        self.st.awaiting_name = False
+        return reading
+
+    def link(self, reading: ImportedReading, span: Span, line: int) -> None:
+        raw = span.url or ""
+        repaired = _repair_url("".join(raw.split()))
+        if repaired is None:
+            self._skip(span, line, SkipReason.NOT_WEB if raw.strip() else SkipReason.PLACEHOLDER)
+            if raw.strip():
+                self.unplaced(line, raw, "not a usable http(s) address")
+            return
+        url, why = repaired
+        if re.search(r"\s", raw.strip()):
+            why.insert(0, "whitespace inside")
+        if why:
+            self.warn(line, f'repaired link "{raw}" → "{url}" ({", ".join(why)})')
+        if any(link.url == url for link in reading.links):
+            self._skip(span, line, SkipReason.DUPLICATE)
+            self.warn(line, f'duplicate link "{url}" in "{reading.title}"; kept it once')
+            return
+        reading.links.append(ImportedLink(url, line, span.text.strip()))
+
+    # ------------------------------------------------------------------ blocks
+    def blocks(self, blocks: list[Block], depth: int = 0, under: ImportedReading | None = None) -> None:
+        for i, block in enumerate(blocks):
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if isinstance(block, Heading):
+                self.heading(block, nxt)
+            elif isinstance(block, Item):
+                self.item(block, depth, under)
+            elif isinstance(block, Para):
+                self.para(block, depth, under, nxt)
+            elif isinstance(block, Table):
+                self.table(block)
+            elif isinstance(block, DefList):
+                self.deflist(block, depth)
+
+    def heading(self, h: Heading, nxt: Block | None) -> None:
+        text = clean_title(h.inline.text)
+        while self.st.heading_sections and self.st.heading_sections[-1][0] >= h.level:
+            self.st.heading_sections.pop()
+        section = _section_of(text) or _section_heading(text)
+        links = h.inline.links
+        if section and not _is_sessiony(text):
+            self.st.heading_sections.append((h.level, section))
+            self.st.line_section = None
+            self.st.open_reading = None
+            return
+        if self.level is not None and h.level == self.level or (self.level is None and _is_sessiony(text)):
+            when = find_when(text)
+            self.start(_leftover(text, when), h.line, when)
+            for span in links:
+                self._skip(span, h.line, skip_reason(span.url or "", span.text) or SkipReason.LOGISTICS)
+            return
+        if self.level is not None and h.level < self.level:
+            self.st.session = None  # a group heading above the sessions: closes the current one
+            self.st.last_heading = text
+            self.st.line_section = None
+            self._heading_links(h)
+            return
+        if self.level is None and h.level == 1 and not self.sessions and not self.course.title:
+            self.course.title = text
+        self.st.last_heading = self.st.last_heading if self.level is not None else text
+        # A sub-heading: a reading's title when links follow it, else a topic inside the session.
+        if links:
+            self.line(h.inline, 0, None, allow_title=True)
+        elif nxt is not None and _starts_with_bare_link(nxt) and looks_like_title(text):
+            self.st.open_reading = self.add(Found(text), h.line, None)
+        else:
+            self.st.open_reading = None
+            self.st.line_section = None
+
+    def _heading_links(self, h: Heading) -> None:
+        for span in h.inline.links:
+            self._skip(span, h.line, skip_reason(span.url or "", span.text) or SkipReason.LOGISTICS)
+
+    def item(self, item: Item, depth: int, under: ImportedReading | None) -> None:
+        text = item.inline.text
+        section = _section_of(text) if not item.inline.links else None
+        if section and item.children:
+            saved = self.st.line_section
+            self.st.line_section = section
+            self.st.open_reading = None
+            self.blocks(item.children, depth + 1, None)
+            self.st.line_section = saved
+            return
+        reading = self.line(item.inline, depth, under, allow_title=True, has_children=bool(item.children))
+        if item.children:
+            self.blocks(item.children, depth + 1, reading)
+
+    def para(self, para: Para, depth: int, under: ImportedReading | None, nxt: Block | None) -> None:
+        lines = para.lines
+        joined = " ".join(inl.text for inl in lines)
+        if len(lines) > 1 and not any(inl.links for inl in lines) and _is_prose(joined):
+            self.dropped.extend(inl.line for inl in lines)
+            return
+        for i, inl in enumerate(lines):
+            following = lines[i + 1] if i + 1 < len(lines) else None
+            titled = (following is not None and _bare_line(following)) or (
+                following is None and nxt is not None and _starts_with_bare_link(nxt)
+            )
+            allow = self.doc_is_text or titled or depth > 0 or self.st.line_section is not None or bool(
+                self.st.heading_sections)
+            self.line(inl, depth, under, allow_title=allow)
+
+    @property
+    def doc_is_text(self) -> bool:
+        return self.doc.front.get("__format__") == "text"
+
+    # ------------------------------------------------------------------ one line
+    def line(
+        self,
+        inl: Inline,
+        depth: int,
+        under: ImportedReading | None,
+        *,
+        allow_title: bool,
+        has_children: bool = False,
+    ) -> ImportedReading | None:
+        text = inl.text
+        if not re.search(r"\w", text) and not inl.links:
+            return None
+        if not inl.links:
+            return self._text_line(inl, depth, under, allow_title=allow_title, has_children=has_children)
+        header = None if self.heading_sessions else _line_header(inl.outside, links=True)
+        if header is not None and not any(looks_like_title(s.text) for s in inl.links):
+            name, when = header
+            self.start(name, inl.line, when)
+            for span in inl.links:
+                self._skip(span, inl.line, skip_reason(span.url or "", span.text) or SkipReason.LOGISTICS)
+            return None
+        parsed = parse_line(inl)
+        for span, reason in parsed.skipped:
+            self._skip(span, inl.line, reason)
+        if parsed.readings:
+            return self._readings(parsed, inl, depth, under)
+        if parsed.loose:
+            return self._loose(parsed, inl, under)
+        if not parsed.skipped:
+            self.unplaced(inl.line, text, "no reading found in it")
+        return None
+
+    def _readings(self, parsed: LineParse, inl: Inline, depth: int, under: ImportedReading | None
+                  ) -> ImportedReading | None:
+        first: ImportedReading | None = None
+        for found in parsed.readings:
+            target = self.st.open_reading
+            if (
+                target is not None
+                and not found.by_link
+                and found.guessed
+                and target.line < inl.line
+                and not target.links
+            ):  # "Title" then "- [GPT-2](…)": the nickname link is the waiting title's
+                for span in found.links:
+                    self.link(target, span, inl.line)
+                target.label = target.label or found.title
+                first = first or target
+                continue
+            reading = self.add(found, inl.line, parsed.marker)
+            first = first or reading
+        self.st.open_reading = None
+        return first
+
+    def _loose(self, parsed: LineParse, inl: Inline, under: ImportedReading | None) -> ImportedReading | None:
+        """Links without a title on their line: the links of the title waiting above, the pdf/code of the
+        reading above, or readings of their own, titled by their address."""
+        target = self.st.open_reading or under
+        bare = [s for s in parsed.loose if not s.text.strip()]
+        labelled = [s for s in parsed.loose if s.text.strip()]
+        if target is None and self.st.last_reading is not None and self.st.last_reading.links:
+            last = self.st.last_reading
+            if labelled and not bare:
+                target = last  # "[code](…)" on the line under a reading
+            elif bare and all(_same_work(s.url or "", last) for s in bare):
+                target = last
+        if target is not None:
+            for span in parsed.loose:
+                self.link(target, span, inl.line)
+            return target
+        made: ImportedReading | None = None
+        for span in parsed.loose:
+            if _repair_url("".join((span.url or "").split())) is None:
+                self._skip(span, inl.line, SkipReason.NOT_WEB if (span.url or "").strip() else SkipReason.PLACEHOLDER)
+                self.unplaced(inl.line, span.url or "", "not a usable http(s) address")
+                continue
+            title = (span.url or "").strip()
+            if made is not None and (span.text.strip() or _same_work(title, made)):
+                self.link(made, span, inl.line)
+                continue
+            made = self.add(Found(title, [span], guessed=True), inl.line, parsed.marker)
+            self.warn(inl.line, f'link "{title}" has no title before it; added it as a reading titled by its link')
+        return made
+
+    def _text_line(self, inl: Inline, depth: int, under: ImportedReading | None, *, allow_title: bool,
+                   has_children: bool) -> ImportedReading | None:
+        text = inl.text
+        no = inl.line
+        if _BOILERPLATE.match(text) or _NONE.match(text):
+            return None
+        section = _section_of(text)
+        if section:
+            self._name_from_title_above(no, section_marker=True)
+            self.st.line_section = section
+            self.st.open_reading = None
+            return None
+        header = _line_header(text, links=False)
+        session = self.st.session
+        if header is not None and header[1] is None and self.st.awaiting_name and session is not None and header[0]:
+            session.s.name, self.st.awaiting_name = header[0], False  # "read on: - 08 Feb 2024" then "Session8"
+            return None
+        if (
+            header is not None and header[1] is not None and session is not None and session.when is None
+            and is_date_only(text) and not session.s.readings
+        ):
+            session.when = header[1]  # "## Week 1" or "read on:" then "Jan 30, 2024" on its own line
+            return None
+        if header is not None and (not self.heading_sessions or _READ_ON.match(text)):
+            above = self.st.last_reading
+            started = self.start(header[0], no, header[1])
+            self.header_seen = True
+            if not header[0] and header[1] is None:  # a bare "read on:": its name is the line above
+                self.st.last_reading = above
+                self._name_from_title_above(no, section_marker=False, into=started)
+                self.st.last_reading = None
+            return None
+        if self.st.awaiting_name and self.st.session is not None and not _is_prose(text):
+            self.st.session.s.name = clean_title(text)
+            self.st.awaiting_name = False
+            return None
+        cited = _citation(inl) if allow_title or has_children else None
+        if cited is not None:  # "Title. Authors. Venue 2023." has sentences but is no abstract
+            reading = self.add(cited, no, parse_line(inl).marker)
+            self.st.open_reading = reading
+            return reading
+        if text[0] in _QUOTES or _is_prose(text) or _EMAIL.search(text):
+            self.dropped.append(no)
+            return None
+        parent = under or self.st.last_reading
+        if _is_author_line(text) or (depth > 0 and under is not None and _is_note(text)):
+            self.dropped.append(no)
+            return None
+        if parent is not None and parent.links and parent.line < no and _is_note(text) and not self.doc_is_text:
+            self.dropped.append(no)
+            return None
+        if is_date_only(text):
+            self.dropped.append(no)
+            return None
+        if text.rstrip().endswith(":") and not has_children:
+            self.unplaced(no, text, "a label, not a title")
+            return None
+        if not allow_title and not has_children:
+            self.unplaced(no, text, "a paragraph, not a list item under a session")
+            return None
+        parsed = parse_line(inl)
+        found = parsed.readings[0] if parsed.readings else None
+        if found is None or not looks_like_title(found.title):
+            self.unplaced(no, text, "not a title")
+            return None
+        if depth > 0 and under is not None and not under.links and self.st.session is not None:
+            readings = self.st.session.s.readings
+            if under in readings and under.line < no and self.st.open_reading is not under:
+                pass
+            elif under in readings:  # "- Scaling laws" with readings under it is a group heading
+                readings.remove(under)
+                self.warn(under.line, f'"{under.title}" has readings under it; treated it as a group heading')
+        reading = self.add(found, no, parsed.marker)
+        self.st.open_reading = reading
+        return reading
+
+    def _name_from_title_above(self, no: int, *, section_marker: bool, into: _Session | None = None) -> None:
+        """ "Bias" then "read on:" (or, in a list with no session headers, "Basics" then "Required Readings:"):
+        the line just above, taken for a linkless reading, is the session's name."""
+        last = self.st.last_reading
+        before = self.sessions[-2] if into is not None and len(self.sessions) > 1 else self.st.session
+        if last is None or last.links or last.line != no - 1 or before is None or last not in before.s.readings:
+            return
+        if section_marker and (self.header_seen or len(before.s.readings) > 1 and not before.implicit):
+            return
+        before.s.readings.remove(last)
+        if into is not None:
+            into.s.name = last.title
+            self.st.awaiting_name = False
+        else:
+            if before.implicit and not before.s.readings:
+                self.sessions.remove(before)
+            self.start(last.title, last.line, None)
+        self.st.last_reading = None
+
+    # ------------------------------------------------------------------ tables and definition lists
+    def table(self, t: Table) -> None:
+        from bibexport.importer.tables2 import read_table
+
+        read_table(self, t)
+
+    def deflist(self, d: DefList, depth: int) -> None:
+        for entry in d.entries:
+            term = clean_title(entry.term.text)
+            section = _section_of(term)
+            when = find_when(term)
+            if section:
+                saved = self.st.line_section
+                self.st.line_section = section
+                self.blocks(entry.body, depth + 1)
+                self.st.line_section = saved
+                continue
+            if when is not None or _is_sessiony(term) or not self.heading_sessions:
+                self.start(_leftover(term, when), entry.term.line, when)
+                for span in entry.term.links:
+                    self._skip(span, entry.term.line, skip_reason(span.url or "", span.text)
+                               or SkipReason.LOGISTICS)
+                self.blocks(entry.body, depth)
+            else:
+                reading = self.line(entry.term, depth, None, allow_title=True)
+                self.blocks(entry.body, depth + 1, reading)
+
+    # ------------------------------------------------------------------ the end
+    def finish(self) -> ImportedCourse:
+        term = term_year(
+            [self.course.title, *(str(v) for v in self.doc.front.values() if isinstance(v, (str, int))),
+             *(s.s.name for s in self.sessions)]
+        )
+        explicit = any(not s.implicit for s in self.sessions)
+        years = [s.when.year for s in self.sessions if s.when is not None and s.when.year is not None]
+        last_year = None
+        for session in self.sessions:
+            if session.implicit and explicit and session.s.name in (self.course.title, _stem(self.doc.source)):
+                self._outside(session)
+                continue
+            _ = years
+            if session.when is not None:
+                last_year = self._date(session, term, last_year)
+            if not session.s.name:
+                session.s.name = (f"Session {session.when.text}" if session.when else f"Session {len(self.course.sessions) + 1}")
+            self._merge_duplicates(session.s)
+            if not session.s.readings:
+                self.warn(session.s.line, f'session "{session.s.name}" has no readings; left it out')
+                continue
+            self.course.sessions.append(session.s)
+        if self.dropped:
+            shown = ", ".join(map(str, self.dropped[:15])) + (", …" if len(self.dropped) > 15 else "")
+            self.warn(self.dropped[0], f"left out {len(self.dropped)} line(s) of abstracts, quotes, author lists "
+                                       f"or notes (lines {shown})")
+        self.course.messages.sort(key=lambda m: m.line)
+        return self.course
+
+    def _outside(self, session: _Session) -> None:
+        for reading in session.s.readings:
+            for link in reading.links:
+                self.course.skipped.append(SkippedLink(link.url, link.line, SkipReason.OUTSIDE, link.text))
+            self.unplaced(reading.line, reading.title, "before the first session")
+
+    def _date(self, session: _Session, term: tuple[int, str] | None, last_year: int | None) -> int | None:
+        when = session.when
+        assert when is not None
+        if when.year is not None:
+            value = when.value()
+            if value is None:
+                session.s.when = when.text
+                why = "reads either way round" if when.ambiguous else "is no date"
+                self.warn(session.s.line, f'session "{session.s.name}": the date "{when.text}" {why}; kept as written')
+            session.s.date = value
+            return when.year
+        year = year_for(when.month, term) if term else last_year
+        value = when.value(year)
+        if value is None:
+            session.s.when = when.text
+            self.warn(session.s.line, f'session "{session.s.name}": no year for "{when.text}"; kept as written')
+            return last_year
+        session.s.date = value
+        return year
+
+    def _merge_duplicates(self, session: ImportedSession) -> None:
+        by_key: dict[str, ImportedReading] = {}
+        kept: list[ImportedReading] = []
+        for reading in session.readings:
+            keys = [_norm_url(link.url) for link in reading.links] or [reading.title.casefold()]
+            earlier = next((by_key[k] for k in keys if k in by_key), None)
+            if earlier is None or earlier is reading:
+                for k in keys:
+                    by_key.setdefault(k, reading)
+                kept.append(reading)
+                continue
+            self.warn(reading.line, f'"{reading.title}" is listed twice in "{session.name}" (also on line '
+                                    f"{earlier.line}); kept it once")
+            known = {_norm_url(link.url) for link in earlier.links}
+            for link in reading.links:
+                if _norm_url(link.url) in known:
+                    self.course.skipped.append(SkippedLink(link.url, link.line, SkipReason.DUPLICATE, link.text))
+                else:
+                    earlier.links.append(link)
+        session.readings = kept
+
+
+# ---------------------------------------------------------------------- pure helpers
+
+
+def _section_of(text: str) -> Section | None:
+    """'required' or 'further' when the text only names a section ("More readings:", "**Optional**")."""
+    found = _section_text(text)
+    return "further" if found == "further" else "required" if found == "required" else None
+
+
+def _citation(inl: Inline) -> Found | None:
+    """A line without links that is a full citation (title with authors), whatever its punctuation."""
+    text = inl.text
+    if len(text.split()) > 70 or _PROSE_START.match(text) or text[:1] in _QUOTES:
+        return None
+    parsed = parse_line(inl)
+    found = parsed.readings[0] if parsed.readings else None
+    if found is None or not found.authors or not looks_like_title(found.title) or len(found.title) > 250:
+        return None
+    if "(" in found.authors or len(found.authors) > 300 or _is_prose(found.title):
+        return None
+    return found
+
+
+def _stem(source: str) -> str:
+    name = re.split(r"[/\\]", source)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _doc_title(doc: Document) -> str:
+    title = doc.front.get("title")
+    if isinstance(title, str) and title.strip():
+        return clean_title(title)
+    return clean_title(doc.title) if doc.title else ""
+
+
+def _is_sessiony(text: str) -> bool:
+    return bool(_SESSION_WORD.match(text)) or (find_when(text) is not None and len(text) <= 120)
+
+
+def _section_heading(text: str) -> Section | None:
+    """ "Optional Additional Readings", "Further reading (not required)": a heading that names a section."""
+    words = re.findall(r"[a-z]+", text.lower())
+    if not words or len(words) > 6:
+        return None
+    further = {"optional", "further", "additional", "more", "recommended", "supplementary", "supplemental",
+               "background", "extra", "related", "suggested"}
+    if words[-1] in ("reading", "readings", "papers", "material", "materials", "resources", "references") or (
+        words[0] in further
+    ):
+        if set(words) & further:
+            return "further"
+        if set(words) & {"required", "core", "mandatory", "assigned", "main"}:
+            return "required"
+    return None
+
+
+def _leftover(text: str, when: When | None) -> str:
+    """A heading's or line's session name once the date (and "read on:") is removed."""
+    if when is not None:
+        text = text[: when.start] + " " + text[when.end :]
+    text = _READ_ON.sub("", text)
+    rest = re.sub(r"\s+", " ", text).strip(" \t-–—:|()[],*_#·")
+    rest = re.sub(r"^\W*\(\s*\)\W*|\(\s*\)", "", rest).strip(" \t-–—:|,")
+    return rest if re.search(r"\w", _DATE_LABELS.sub("", rest)) else ""
+
+
+def _line_header(text: str, *, links: bool) -> tuple[str, When | None] | None:
+    """(name, date) when a line opens a session: "read on: - 08 Feb 2024", "Week 3: Topic (Jan 30)",
+    "2024-02-06 — Alignment", "Session8"."""
+    if len(text) > 120:
+        return None
+    m = _READ_ON.match(text)
+    if m:
+        when = find_when(text)
+        return _leftover(text, when), when
+    when = find_when(text)
+    if when is not None:
+        before, after = text[: when.start], text[when.end :]
+        date_first = not re.search(r"\w", _DATE_LABELS.sub("", before))
+        date_last = not re.search(r"\w", after.strip(" )]")) and (
+            re.search(r"[-–—:|(,]\s*$", before) or _SESSION_WORD.match(text)
+        )
+        if (date_first or date_last) and not links and not _is_prose(text):
+            return _leftover(text, when), when
+        if date_first and links and not re.search(r"\w", after):
+            return _leftover(text, when), when
+        return None
+    if _SESSION_WORD.match(text) and not _is_prose(text) and not links and len(text) <= 80:
+        return clean_title(text), None
+    return None
+
+
+def _bare_line(inl: Inline) -> bool:
+    return bool(inl.links) and not re.search(r"\w", inl.outside) and all(
+        not s.text.strip() or len(s.text.split()) <= 2 for s in inl.links
+    )
+
+
+def _starts_with_bare_link(block: Block) -> bool:
+    if isinstance(block, Item):
+        return _bare_line(block.inline)
+    if isinstance(block, Para) and block.lines:
+        return _bare_line(block.lines[0])
+    return False
+
+
+def _norm_url(url: str) -> str:
+    u = re.sub(r"(?i)^https?://(www\.)?", "", url.strip()).rstrip("/")
+    u = re.sub(r"(?i)^arxiv\.org/(abs|pdf)/([\d.]+)(v\d+)?(\.pdf)?$", r"arxiv:\2", u)
+    return u.casefold()
+
+
+def _same_work(url: str, reading: ImportedReading) -> bool:
+    """The pdf of a reading's arXiv page, its code, its abstract page: the same work, not a new reading."""
+    new = _norm_url(url)
+    if re.search(r"(?i)github\.com|gitlab\.com|huggingface\.co|\.pdf$|/pdf/", url) and reading.links:
+        return True
+    return any(_norm_url(link.url).split("v")[0] == new.split("v")[0] for link in reading.links)
+
+
+def _session_level(blocks: list[Block]) -> int | None:
+    """The heading level that carries sessions: the one most dated or numbered headings use; else the
+    shallowest level of headings with links under them (not a lone title), else none."""
+    headings = [b for b in blocks if isinstance(b, Heading)]
+    scored = Counter(
+        h.level for h in headings if _is_sessiony(clean_title(h.inline.text)) and not _section_of(h.inline.text)
+    )
+    if scored:
+        best = max(scored.values())
+        return min(level for level, n in scored.items() if n == best)
+    with_links: Counter[int] = Counter()
+    current: Heading | None = None
+    for block in blocks:
+        if isinstance(block, Heading):
+            current = block
+        elif current is not None and _has_links(block):
+            text = clean_title(current.inline.text)
+            if not _section_of(text) and not _section_heading(text):
+                with_links[current.level] += 1
+    levels = Counter(h.level for h in headings)
+    candidates = [lv for lv in with_links if not (levels[lv] == 1 and lv == min(levels))]
+    return min(candidates) if candidates else None
+
+
+def _has_links(block: Block) -> bool:
+    if isinstance(block, Item):
+        return bool(block.inline.links) or any(_has_links(c) for c in block.children)
+    if isinstance(block, Para):
+        return any(inl.links for inl in block.lines)
+    if isinstance(block, Table):
+        return any(part.links for row in block.rows for cell in row.cells for part in cell)
+    if isinstance(block, DefList):
+        return any(_has_links(b) for e in block.entries for b in e.body)
+    return False
+
+
+def infer(doc: Document) -> ImportedCourse:
+    """Sessions, sections and readings of a document tree (see the module docstring)."""
+    walker = _Walker(doc)
+    walker.blocks(doc.blocks)
+    return walker.finish()
+
+
+__all__ = ["infer"]

@@ -1,0 +1,235 @@
+"""Markdown reading lists → the document tree, with markdown-it-py (CommonMark, GFM tables, front matter,
+definition lists).  Inline HTML (``<a href>``, ``<br>``) and HTML blocks go through BeautifulSoup; line numbers
+come from the tokens' source maps."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from bibexport.importer.tree import (
+    Block,
+    DefEntry,
+    DefList,
+    Document,
+    Heading,
+    Inline,
+    Item,
+    Para,
+    Row,
+    Span,
+    Table,
+    clean_spans,
+)
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table").use(front_matter_plugin).use(deflist_plugin)
+_A_OPEN = re.compile(r"""(?is)^<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_BR = re.compile(r"(?i)^<br\s*/?>$")
+
+
+def _inline_lines(tok: Token, first_line: int) -> list[Inline]:
+    """An inline token's content as one :class:`Inline` per source line (split at soft/hard breaks and
+    ``<br>``); a break inside a link is a space."""
+    lines: list[Inline] = []
+    spans: list[Span] = []
+    line = first_line
+    link: Span | None = None
+    em = 0
+    for child in tok.children or []:
+        kind = child.type
+        if kind in ("softbreak", "hardbreak") or (kind == "html_inline" and _BR.match(child.content.strip())):
+            if link is not None:
+                link.text += " "
+                continue
+            lines.append(Inline(clean_spans(spans), line))
+            spans, line = [], line + (1 if kind != "html_inline" else 0)
+        elif kind == "link_open":
+            link = Span("", str(child.attrGet("href") or ""))
+            spans.append(link)
+        elif kind == "link_close":
+            link = None
+        elif kind == "html_inline" and _A_OPEN.match(child.content):
+            m = _A_OPEN.match(child.content)
+            assert m is not None
+            link = Span("", next(g for g in m.groups() if g is not None))
+            spans.append(link)
+        elif kind == "html_inline" and re.match(r"(?i)^</a\s*>$", child.content):
+            link = None
+        elif kind in ("em_open", "strong_open"):
+            em += 1
+        elif kind in ("em_close", "strong_close"):
+            em = max(0, em - 1)
+        elif kind in ("text", "code_inline"):
+            if link is not None:
+                link.text += child.content
+            else:
+                spans.append(Span(child.content, em=em > 0 and kind == "text"))
+        elif kind == "html_inline" and re.match(r"(?i)^</?(em|i|cite)\b", child.content):
+            em = em + 1 if not child.content.startswith("</") else max(0, em - 1)
+        # images and other inline HTML carry no reading
+    lines.append(Inline(clean_spans(spans), line))
+    return [inl for inl in lines if inl.spans]
+
+
+def _line(tok: Token) -> int:
+    return tok.map[0] + 1 if tok.map else 0
+
+
+class _Builder:
+    def __init__(self, tokens: list[Token], source: str) -> None:
+        self.tokens = tokens
+        self.source = source
+        self.front: dict[str, Any] = {}
+        self.stray: list[tuple[str, int, str]] = []
+
+    def build(self) -> list[Block]:
+        blocks, _ = self.seq(0, None)
+        return blocks
+
+    def seq(self, i: int, until: str | None) -> tuple[list[Block], int]:
+        """Blocks from token ``i`` up to the closing token ``until`` (exclusive); returns the index after it."""
+        blocks: list[Block] = []
+        while i < len(self.tokens):
+            tok = self.tokens[i]
+            if until is not None and tok.type == until:
+                return blocks, i + 1
+            i = self.block(i, blocks)
+        return blocks, i
+
+    def block(self, i: int, out: list[Block]) -> int:
+        tok = self.tokens[i]
+        kind = tok.type
+        if kind == "front_matter":
+            self.front = _front(tok.content)
+            return i + 1
+        if kind == "heading_open":
+            inl = _inline_lines(self.tokens[i + 1], _line(tok))
+            spans = [s for x in inl for s in ([*x.spans, Span(" ")])][:-1] if inl else []
+            out.append(Heading(int(tok.tag[1]), Inline(clean_spans(spans), _line(tok))))
+            return i + 3
+        if kind == "paragraph_open":
+            lines = _inline_lines(self.tokens[i + 1], _line(tok))
+            if lines:
+                out.append(Para(lines))
+            return i + 3
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            close = kind.replace("_open", "_close")
+            i += 1
+            while i < len(self.tokens) and self.tokens[i].type != close:
+                if self.tokens[i].type == "list_item_open":
+                    line = _line(self.tokens[i])
+                    children, i = self.seq(i + 1, "list_item_close")
+                    out.append(_item(children, line))
+                else:
+                    i += 1
+            return i + 1
+        if kind == "table_open":
+            return self.table(i, out)
+        if kind == "dl_open":
+            return self.deflist(i, out)
+        if kind == "html_block":
+            from bibexport.importer.htmltree import html_blocks
+
+            blocks, stray = html_blocks(tok.content, _line(tok) - 1)
+            out.extend(blocks)
+            self.stray.extend(stray)
+            return i + 1
+        if kind == "blockquote_open":
+            blocks, j = self.seq(i + 1, "blockquote_close")
+            out.extend(blocks)
+            return j
+        return i + 1
+
+    def table(self, i: int, out: list[Block]) -> int:
+        header: list[str] = []
+        rows: list[Row] = []
+        line = _line(self.tokens[i])
+        in_head = False
+        cells: list[list[Inline]] = []
+        row_line = line
+        while i < len(self.tokens) and self.tokens[i].type != "table_close":
+            tok = self.tokens[i]
+            if tok.type == "thead_open":
+                in_head = True
+            elif tok.type == "thead_close":
+                in_head = False
+            elif tok.type == "tr_open":
+                cells, row_line = [], _line(tok)
+            elif tok.type == "inline":
+                parts = _inline_lines(tok, row_line)
+                for part in parts:
+                    part.line = row_line
+                cells.append(parts)
+            elif tok.type == "tr_close":
+                if in_head:
+                    header = [" ".join(p.text for p in c) for c in cells]
+                    for c in cells:
+                        for p in c:
+                            if p.links:
+                                for s in p.links:
+                                    self.stray.append((s.url or "", row_line, s.text))
+                else:
+                    rows.append(Row(cells, row_line))
+            i += 1
+        out.append(Table(header, rows, line))
+        return i + 1
+
+    def deflist(self, i: int, out: list[Block]) -> int:
+        line = _line(self.tokens[i])
+        entries: list[DefEntry] = []
+        i += 1
+        while i < len(self.tokens) and self.tokens[i].type != "dl_close":
+            tok = self.tokens[i]
+            if tok.type == "dt_open":
+                lines = _inline_lines(self.tokens[i + 1], _line(tok))
+                spans = [s for x in lines for s in (*x.spans, Span(" "))]
+                entries.append(DefEntry(Inline(clean_spans(spans), _line(tok))))
+                i += 3
+            elif tok.type == "dd_open":
+                body, i = self.seq(i + 1, "dd_close")
+                if entries:
+                    entries[-1].body.extend(body)
+                else:
+                    out.extend(body)
+            else:
+                i += 1
+        out.append(DefList(entries, line))
+        return i + 1
+
+
+def _item(children: list[Block], line: int) -> Item:
+    """A list item: its first paragraph's lines joined as the item's text, the rest as children."""
+    if children and isinstance(children[0], Para):
+        first = children[0]
+        spans: list[Span] = []
+        for inl in first.lines:
+            spans.extend([*inl.spans, Span(" ")])
+        return Item(Inline(clean_spans(spans[:-1]), first.line), children[1:])
+    return Item(Inline([], line), children)
+
+
+def _front(text: str) -> dict[str, Any]:
+    """Front matter as a dict (safe loader; anything else, or YAML that does not load, gives {})."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text) if len(text) < 100_000 else None
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_markdown_tree(text: str, source: str) -> Document:
+    """The document tree of a Markdown list."""
+    from bibexport.importer.texttree import lines_of
+
+    clean = "\n".join(lines_of(text))
+    builder = _Builder(_MD.parse(clean), source)
+    blocks = builder.build()
+    title = ""
+    return Document(blocks, source, front=builder.front, title=title, stray=builder.stray)

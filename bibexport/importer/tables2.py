@@ -1,0 +1,155 @@
+"""Tables, whatever format they came in: a schedule (one row per lecture: date, topic and reading columns
+found by header words and by content) or a list of readings of the current session (one row each)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bibexport.importer.cite import parse_line
+from bibexport.importer.model import Section, SkipReason
+from bibexport.importer.skips import skip_reason
+from bibexport.importer.tree import Inline, Span, Table
+from bibexport.importer.when import find_when, is_date_only
+
+if TYPE_CHECKING:
+    from bibexport.importer.infer import _Walker
+
+_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("further", re.compile(r"(?i)optional|further|additional|supplement|recommended|extra|background|more")),
+    ("slides", re.compile(r"(?i)slides?|lecture notes|notes|materials? \(slides\)")),
+    ("recording", re.compile(r"(?i)video|recording")),
+    ("homework", re.compile(r"(?i)homework|assignments?|\bhw\b|due|deadline|quiz|exam|project|events?")),
+    ("people", re.compile(r"(?i)presenter|speaker|lecturer|instructor|scribe|discussant|lead|who")),
+    ("required", re.compile(r"(?i)reading|paper|required|assigned|material|resource|reference|prep|link|url|"
+                            r"before class|pre-?class|literature|articles?|chapters?")),
+    ("date", re.compile(r"(?i)^\W*(date|day|when|dates)\W*$")),
+    ("name", re.compile(r"(?i)topic|session|title|lecture|subject|theme|name|content|description|agenda|"
+                        r"week|class|module|unit|#|no\.?")),
+)
+_COLUMN_SKIP = {"slides": SkipReason.SLIDES, "recording": SkipReason.RECORDING, "homework": SkipReason.HOMEWORK,
+                "people": SkipReason.LOGISTICS}
+
+
+def _cell_text(cell: list[Inline]) -> str:
+    return " ".join(part.text for part in cell).strip()
+
+
+def _roles(t: Table) -> list[str]:
+    roles = []
+    ncols = max([len(t.header)] + [len(r.cells) for r in t.rows])
+    for i in range(ncols):
+        header = t.header[i] if i < len(t.header) else ""
+        cells = [_cell_text(r.cells[i]) for r in t.rows if i < len(r.cells) and _cell_text(r.cells[i])]
+        dated = [c for c in cells if find_when(c) is not None and len(c) <= 40]
+        role = next((role for role, rx in _ROLES if rx.search(header)), "")
+        if cells and len(dated) >= 0.6 * len(cells) and role not in ("required", "further"):
+            role = "date"
+        roles.append(role)
+    if "required" not in roles and "further" not in roles:
+        # no header names the readings: the column with the most titled links holds them
+        counts = [0] * ncols
+        for r in t.rows:
+            for i, cell in enumerate(r.cells):
+                if roles[i] in ("", "name"):
+                    counts[i] += sum(1 for part in cell for s in part.links if len(s.text.split()) >= 3)
+        if counts and max(counts) > 0:
+            roles[counts.index(max(counts))] = "required"
+    return roles
+
+
+def read_table(w: _Walker, t: Table) -> None:
+    """Place a table's readings (see the module docstring)."""
+    roles = _roles(t)
+    schedule = ("date" in roles or "name" in roles) and ({"required", "further"} & set(roles)) and (
+        "date" in roles or w.st.session is None or len(t.rows) > 1 and not w.heading_sessions)
+    if "date" in roles and "name" not in roles and "required" in roles and w.st.session is not None and not any(
+        find_when(_cell_text(r.cells[roles.index("date")])) for r in t.rows if roles.index("date") < len(r.cells)
+    ):
+        schedule = False
+    if not {"required", "further"} & set(roles):  # no column holds readings: count the links, make no readings
+        for row in t.rows:
+            for cell, role in zip(row.cells, roles):
+                for part in cell:
+                    for span in part.links:
+                        w._skip(span, part.line or row.line, skip_reason(span.url or "", span.text)
+                                or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL)
+        return
+    for row in t.rows:
+        if schedule:
+            _schedule_row(w, row.cells, roles, row.line)
+        else:
+            _reading_row(w, row.cells, roles, row.line)
+
+
+def _schedule_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line: int) -> None:
+    date_text = next((_cell_text(c) for c, r in zip(cells, roles) if r == "date" and _cell_text(c)), "")
+    names = [c for c, r in zip(cells, roles) if r == "name" and _cell_text(c)]
+    when = find_when(date_text) if date_text else None
+    name_parts = [_cell_text(c) for c in names if not is_date_only(_cell_text(c))]
+    name = " — ".join(n for n in name_parts if n) if name_parts else ""
+    has_content = any(part.links or part.text for c, r in zip(cells, roles) if r in ("required", "further")
+                      for part in c)
+    if not (date_text or name) and not has_content:
+        return
+    from bibexport.importer.infer import _leftover
+
+    w.start(_clean_name(name) or _leftover(date_text, when) or date_text, line, when)
+    for cell, role in zip(cells, roles):
+        if role in ("required", "further"):
+            _reading_cell(w, cell, role, line)  # type: ignore[arg-type]
+        else:
+            for part in cell:
+                for span in part.links:
+                    reason = skip_reason(span.url or "", span.text) or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL
+                    w._skip(span, part.line or line, reason)
+
+
+def _clean_name(name: str) -> str:
+    from bibexport.importer.cite import clean_title
+
+    return clean_title(name)
+
+
+def _reading_cell(w: _Walker, cell: list[Inline], section: Section, line: int) -> None:
+    saved = w.st.line_section
+    w.st.line_section = section
+    w.st.open_reading = None
+    for part in cell:
+        p = Inline(part.spans, part.line or line)
+        if not p.text and not p.links:
+            continue
+        w.line(p, 1, None, allow_title=True)
+    w.st.line_section = saved
+    w.st.open_reading = None
+
+
+def _reading_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line: int) -> None:
+    """A table listing readings: the row's reading cells read as one line ("Title | link | venue")."""
+    spans: list[Span] = []
+    section: Section | None = None
+    for cell, role in zip(cells, roles):
+        if role in _COLUMN_SKIP:
+            for part in cell:
+                for span in part.links:
+                    w._skip(span, part.line or line, skip_reason(span.url or "", span.text) or _COLUMN_SKIP[role])
+            continue
+        if role == "further" and _cell_text(cell):
+            section = "further"
+        for part in cell:
+            spans.extend(part.spans)
+            spans.append(Span(" "))
+    if not spans:
+        return
+    inline = Inline(spans, line)
+    if not inline.text and not inline.links:
+        return
+    parsed = parse_line(inline)
+    if section is not None and parsed.marker is None:
+        saved = w.st.line_section
+        w.st.line_section = section
+        w.line(inline, 0, None, allow_title=True)
+        w.st.line_section = saved
+    else:
+        w.line(inline, 0, None, allow_title=True)
+    w.st.open_reading = None

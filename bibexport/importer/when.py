@@ -1,0 +1,119 @@
+"""Dates as reading lists write them, with or without a year, and the year a document implies.
+
+``08 Feb 2024``, ``2024-02-08``, ``2024/1/30``, ``Feb 8th, 2024``, ``Tuesday, Aug 29``, ``(Jan 14)``, ``9/27``:
+:func:`find_when` finds the first one in a piece of text; a date without a year keeps ``year=None`` until
+:func:`document_year` (``Spring 2025``, front matter) or a neighbouring date completes it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bibexport.importer.dates import _DATE_LABELS, _MONTH, _MONTHS, _find_date
+
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+)?"
+_YEARLESS = (
+    re.compile(rf"(?i)(?<![\w/]){_WEEKDAY}(?P<mon>{_MONTH})\b\.?\s+{_DAY}(?![\d:])(?!\.?,?\s+\d{{4}})"),
+    re.compile(rf"(?i)(?<![\w/]){_WEEKDAY}{_DAY}(?:\s+of)?[\s-]+(?P<mon>{_MONTH})\b\.?(?![\s,-]*\d{{4}})"),
+    # US month/day ("9/27", "1/30"): not a fraction in prose ("1/2 of"), not part of a longer number
+    re.compile(r"(?<![\w/.])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\w/]|\.\d)"),
+)
+_TERM = re.compile(r"(?i)\b(spring|summer|fall|autumn|winter)\s*(?:term|semester|quarter)?\s*'?(\d{4}|\d{2})\b")
+_TERM_AFTER = re.compile(r"(?i)\b(\d{4})\s*(spring|summer|fall|autumn|winter)\b")
+
+
+@dataclass(frozen=True)
+class When:
+    """A date found in text: where, as written, and its parts (``year`` None when not written; ``value``
+    None when the parts make no date, e.g. 31 Feb, or when day and month could be either way round)."""
+
+    start: int
+    end: int
+    text: str
+    year: int | None
+    month: int
+    day: int
+    ambiguous: bool = False
+
+    def value(self, year: int | None = None) -> dt.date | None:
+        """The date, with ``year`` when the text wrote none; None when impossible or ambiguous."""
+        y = self.year if self.year is not None else year
+        if y is None or self.ambiguous:
+            return None
+        try:
+            return dt.date(y, self.month, self.day)
+        except ValueError:
+            return None
+
+
+def find_when(text: str, *, yearless: bool = True) -> When | None:
+    """The first date written in ``text``, with a year or (``yearless``) without."""
+    hits: list[When] = []
+    full = _find_date(text)
+    if full is not None:
+        v = full.value
+        if v is not None:
+            hits.append(When(full.start, full.end, full.text, v.year, v.month, v.day))
+        else:
+            hits.append(_broken(full.start, full.end, full.text, ambiguous=full.ambiguous))
+    if yearless:
+        for rx in _YEARLESS:
+            m = rx.search(text)
+            if m is None:
+                continue
+            parts = m.groupdict()
+            month = int(parts["m"]) if parts.get("m") else _MONTHS[parts["mon"].lower()]
+            if full is not None and m.start() < full.end and full.start < m.end():
+                continue  # "Thu, 8 Feb. 2024": the full date wins over the yearless part of it
+            hits.append(When(m.start(), m.end(), m.group(0).strip(), None, month, int(parts["d"])))
+    if not hits:
+        return None
+    return min(hits, key=lambda h: (h.start, -(h.end - h.start)))
+
+
+def _broken(start: int, end: int, text: str, *, ambiguous: bool) -> When:
+    """A full date that makes no date ("31 Feb 2024") or reads either way ("06/02/2024")."""
+    m = re.search(r"\d{4}", text)
+    return When(start, end, text, int(m.group(0)) if m else None, 2, 31, ambiguous=ambiguous)
+
+
+def is_date_only(text: str) -> bool:
+    """True when ``text`` is a date and nothing else but weekday/labels and punctuation."""
+    hit = find_when(text)
+    if hit is None:
+        return False
+    rest = _DATE_LABELS.sub("", text[: hit.start] + " " + text[hit.end :])
+    return not re.search(r"[^\W\d_]{2,}|\d", rest)
+
+
+def term_year(texts: Iterable[str]) -> tuple[int, str] | None:
+    """(year, season) of the first ``Spring 2025`` / ``Fall '23`` / ``2024 Fall`` in ``texts``."""
+    for text in texts:
+        m = _TERM.search(text)
+        if m:
+            year = int(m.group(2))
+            return (year + 2000 if year < 100 else year), m.group(1).lower()
+        m = _TERM_AFTER.search(text)
+        if m:
+            return int(m.group(1)), m.group(2).lower()
+    return None
+
+
+def year_for(month: int, term: tuple[int, str]) -> int:
+    """The year of a month in a term: a fall term's January is the next year's (exams, a winter break)."""
+    year, season = term
+    if season in ("fall", "autumn") and month <= 6:
+        return year + 1
+    if season == "winter" and month >= 9:
+        return year - 1
+    return year
+
+
+def month_name(month: int) -> str:
+    """ "Feb" for 2."""
+    return calendar.month_abbr[month]
