@@ -53,6 +53,7 @@ class Found:
     note: str = ""
     by_link: bool = False  # the title is a link's text
     guessed: bool = False  # no title: named by a nickname or an address
+    section: Section | None = None  # a marker on this reading itself ("(optional)")
 
 
 @dataclass
@@ -92,10 +93,11 @@ def clean_title(text: str) -> str:
     return text.strip(_EDGES + "“”\"") if text.count('"') % 2 or text.count("“") != text.count("”") else text
 
 
-def _strip_markers(spans: list[Span]) -> tuple[list[Span], Section | None]:
+def _strip_markers(spans: list[Span]) -> tuple[list[Span], Section | None, Section | None]:
     """Remove a leading "Optional:" / "(Required)" and a trailing "(optional)" from the line's text."""
     spans = [Span(s.text, s.url, s.em) for s in spans]
     marker: Section | None = None
+    tail: Section | None = None
     texts = [i for i, s in enumerate(spans) if s.url is None and s.text.strip()]
     if texts and texts[0] == next((i for i, s in enumerate(spans) if s.text.strip() or s.url is not None), -1):
         first = spans[texts[0]]
@@ -103,15 +105,16 @@ def _strip_markers(spans: list[Span]) -> tuple[list[Span], Section | None]:
         if m and (m.end() < len(first.text) or len(spans) > 1):
             marker = section_word(m.group("w"))
             first.text = first.text[m.end() :]
-    if texts:
+    last_i = max((i for i, s in enumerate(spans) if s.text.strip() or s.url is not None), default=-1)
+    if texts and texts[-1] == last_i:
         last = spans[texts[-1]]
         m = _TAIL_MARK.search(last.text) or (
             _TAIL_DASH.search(last.text) if any(s.url is not None for s in spans) else None
         )
         if m:
-            marker = marker or section_word(m.group("w"))
+            tail = section_word(m.group("w"))
             last.text = last.text[: m.start()]
-    return spans, marker
+    return spans, marker, tail
 
 
 def is_nickname(text: str) -> bool:
@@ -228,8 +231,8 @@ def text_fields(spans: list[Span]) -> Fields:
 
 def parse_line(inline: Inline) -> LineParse:
     """The readings one line names, the links that are no reading, and the line's own section marker."""
-    spans, marker = _strip_markers(inline.spans)
-    result = LineParse([], [], marker)
+    spans, lead, tail = _strip_markers(inline.spans)
+    result = LineParse([], [], lead or tail)
     kept: list[Span] = []
     short = len(inline.outside.split()) <= 4
     result_label = inline.outside
@@ -247,7 +250,7 @@ def parse_line(inline: Inline) -> LineParse:
     links = [s for s in kept if s.url is not None]
     titled = [s for s in links if not is_nickname(s.text) and looks_like_title(s.text)]
     if titled:
-        _titled_readings(kept, titled, result)
+        _titled_readings(kept, titled, result, lead, tail)
         return result
     text_spans = [s for s in kept if s.url is None]
     outside = result.outside.strip(_EDGES + ".")
@@ -255,7 +258,7 @@ def parse_line(inline: Inline) -> LineParse:
     if fields.title and looks_like_title(fields.title) and not _section_of(outside):
         label = next((s.text.strip(" []") for s in links if not generic(s.text)), "")
         found = Found(fields.title, links, label if label != fields.title else "", fields.authors,
-                      fields.year, fields.venue, fields.note)
+                      fields.year, fields.venue, fields.note, section=lead or tail)
         result.readings.append(found)
     elif links and any(not generic(s.text) for s in links):
         first = next(s for s in links if not generic(s.text))
@@ -265,29 +268,57 @@ def parse_line(inline: Inline) -> LineParse:
         if _ETAL.search(name) and not authors:
             authors = name
         result.readings.append(Found(name, links, "", authors, f.year, "" if authors else f.venue,
-                                     "" if authors else f.note, guessed=True))
+                                     "" if authors else f.note, guessed=True, section=lead or tail))
     else:
         result.loose = links
     return result
 
 
-def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse) -> None:
+_END_MARK = re.compile(
+    rf"(?i)(?:^|[\s,;.])(?:\(\s*[*_]*(?P<w>{_MARK_WORDS})[*_]*\s*\)|\[\s*(?P<w2>{_MARK_WORDS})\s*\]|"
+    rf"[*_]*(?P<w3>{_MARK_WORDS})[*_]*\s*:)[*_\s]*$"
+)
+_AUTHOR_NICK = re.compile(r"^[A-Z][\w'’-]+(\s+(et\.?\s*al\.?|(and|&)\s+[A-Z][\w'’-]+))?,?\s*\(?(19|20)\d\d[a-z]?\)?$")
+
+
+def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, lead: Section | None,
+                     tail: Section | None) -> None:
     """Each link whose text is a title is a reading; label links join the reading before them (or the first);
-    the text before the first title names authors, the text after the last its venue, year and notes."""
-    first_i = kept.index(titled[0])
-    last_i = kept.index(titled[-1])
+    in a line of several readings a short name ("MCP Architecture") is a reading of its own.  A marker before
+    a link ("(optional) [B](…)") marks that reading; the line's leading marker marks the first, its trailing
+    marker the last.  With one reading, the text before it names authors, the text after it venue, year, notes."""
+    ids = {id(t) for t in titled}
+    several = len(titled) >= 2
     readings: list[Found] = []
     pending: list[Span] = []
+    between = ""
+    first_i = next(i for i, s in enumerate(kept) if id(s) == id(titled[0]))
+    last_i = next(i for i, s in enumerate(kept) if id(s) == id(titled[-1]))
     for span in kept:
         if span.url is None:
+            between += span.text
             continue
-        if span in titled:
-            readings.append(Found(link_title(span.text), [span, *pending], by_link=True))
+        own = id(span) in ids or (
+            several and readings and not generic(span.text) and not _AUTHOR_NICK.match(span.text.strip())
+        )
+        if own:
+            title = link_title(span.text) if id(span) in ids else link_title(span.text)
+            found = Found(title, [span, *pending], by_link=True, guessed=id(span) not in ids)
+            m = _END_MARK.search(between)
+            if m and readings:
+                found.section = section_word(m.group("w") or m.group("w2") or m.group("w3"))
+            readings.append(found)
             pending = []
         elif readings:
             readings[-1].links.append(span)
         else:
             pending.append(span)
+        between = ""
+    if readings:
+        readings[0].section = readings[0].section or lead
+        readings[-1].section = tail or readings[-1].section
+        if len(readings) == 1:
+            readings[0].section = lead or tail
     before = "".join(s.text for s in kept[:first_i] if s.url is None)
     after = "".join(s.text for s in kept[last_i + 1 :] if s.url is None)
     if len(readings) == 1:

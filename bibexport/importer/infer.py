@@ -186,12 +186,14 @@ class _Walker:
                 self._skip(span, h.line, skip_reason(span.url or "", span.text) or SkipReason.LOGISTICS)
             return
         if self.level is not None and h.level < self.level:
+            if h.level == 1 and not self.sessions and not self.course.title:
+                self.course.title = text
             self.st.session = None  # a group heading above the sessions: closes the current one
             self.st.last_heading = text
             self.st.line_section = None
             self._heading_links(h)
             return
-        if self.level is None and h.level == 1 and not self.sessions and not self.course.title:
+        if h.level == 1 and not self.sessions and not self.course.title:
             self.course.title = text
         self.st.last_heading = self.st.last_heading if self.level is not None else text
         # A sub-heading: a reading's title when links follow it, else a topic inside the session.
@@ -290,7 +292,7 @@ class _Walker:
                 target.label = target.label or found.title
                 first = first or target
                 continue
-            reading = self.add(found, inl.line, parsed.marker)
+            reading = self.add(found, inl.line, found.section)
             first = first or reading
         self.st.open_reading = None
         return first

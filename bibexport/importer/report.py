@@ -29,9 +29,11 @@ def render_report(result: ImportResult, source: str, *, verbose: bool = False) -
     course = result.course
     kept = sum(len(r.links) for r in course.readings())
     out = [
-        f"imported {source} ({result.format}): {_plural(result.sessions, 'session')}, "
-        f"{_plural(result.readings, 'reading')}, {_plural(kept, 'link')} kept, "
-        f"{_plural(len(course.skipped), 'link')} skipped, {_plural(len(course.unplaced), 'line')} not understood"
+        (
+            f"imported {source} ({result.format}): {_plural(result.sessions, 'session')}, "
+            f"{_plural(result.readings, 'reading')}, {_plural(kept, 'link')} kept, "
+            f"{_plural(len(course.skipped), 'link')} skipped, {_plural(len(course.unplaced), 'line')} not understood"
+        )
     ]
     by_reason = Counter(k.reason for k in course.skipped)
     for reason in SkipReason:

@@ -30,20 +30,35 @@ _PATHS: tuple[tuple[SkipReason, re.Pattern[str]], ...] = (
                                    r"[/_-]slides?[._-]|/lec(ture)?[_-]?\d+[^/]*\.pdf$|^speakerdeck\.com/")),
     (SkipReason.HOMEWORK, re.compile(r"(?i)/(hw|homework|assignments?|psets?|problem[-_]sets?)\d*(/|\.|$)")),
 )
-_WORDS: tuple[tuple[SkipReason, re.Pattern[str]], ...] = (
-    (SkipReason.PLACEHOLDER, re.compile(r"(?i)^(todo|tbd|tba|coming soon|none|n/?a|-+|\?+)$")),
-    (SkipReason.SLIDES, re.compile(r"(?i)\b(slides?|slide deck|deck|ppt|pptx|keynote|lecture notes|notes|"
-                                   r"scribe notes?|handout|annotated|whiteboard)\b")),
-    (SkipReason.RECORDING, re.compile(r"(?i)\b(video|videos|recording|recorded|youtube|panopto|zoom|"
-                                      r"livestream|stream)\b")),
-    (SkipReason.FORM, re.compile(r"(?i)\b(form|survey|sign[- ]?up|poll|rsvp)\b")),
-    (SkipReason.HOMEWORK, re.compile(r"(?i)\b(homework|hw\s*\d*|assignments?|problem sets?|psets?\s*\d*|"
-                                     r"quiz|quizzes|exam|midterm|final project|project proposal|"
-                                     r"submission|submit|due|colab exercise|lab\s*\d+|starter code)\b")),
-    (SkipReason.LOGISTICS, re.compile(r"(?i)\b(syllabus|office hours?|piazza|canvas|gradescope|ed forum|"
-                                      r"course (website|page|info)|logistics|calendar|schedule|policy|"
-                                      r"policies|grading|signup sheet)\b")),
+# A label is of a kind when every word of it is that kind's word or a neutral modifier ("Lecture 3 slides (pdf)",
+# "HW 2 due", "Feedback form"): a title such as "A Survey on LLM-as-judge" or "Video Diffusion Models" is not.
+_KINDS: tuple[tuple[SkipReason, frozenset[str]], ...] = (
+    (SkipReason.PLACEHOLDER, frozenset("todo tbd tba coming soon none na".split())),
+    (SkipReason.SLIDES, frozenset("slides slide deck ppt pptx keynote notes note handout handouts whiteboard "
+                                  "annotated scribe lecture lec".split())),
+    (SkipReason.RECORDING, frozenset("video videos recording recordings recorded youtube panopto zoom livestream "
+                                     "stream watch".split())),
+    (SkipReason.FORM, frozenset("form forms survey signup sign up poll rsvp feedback registration register".split())),
+    (SkipReason.HOMEWORK, frozenset("homework hw assignment assignments problem set sets pset psets quiz quizzes exam "
+                                    "exams midterm final project proposal submission submit due lab labs starter "
+                                    "exercise exercises worksheet solutions solution".split())),
+    (SkipReason.LOGISTICS, frozenset("syllabus office hours piazza canvas gradescope ed forum calendar schedule "
+                                     "policy policies grading logistics website info information announcement "
+                                     "announcements discussion slack".split())),
 )
+_NEUTRAL = frozenset("the a an and or of for in on to my our here link links pdf html online live official course "
+                     "class week session day part see optional required full draft google intro introduction "
+                     "available via page posted".split())
+
+
+def _kind(label: str) -> SkipReason | None:
+    words = re.findall(r"[a-z]+", label.lower())
+    if not words or len(words) > 6:
+        return None
+    for reason, vocabulary in _KINDS:
+        if any(w in vocabulary for w in words) and all(w in vocabulary or w in _NEUTRAL for w in words):
+            return reason
+    return None
 
 
 def skip_reason(url: str, text: str = "", *, short_text: bool | None = None) -> SkipReason | None:
@@ -69,9 +84,4 @@ def skip_reason(url: str, text: str = "", *, short_text: bool | None = None) -> 
     for reason, rx in _PATHS:
         if rx.search(where):
             return reason
-    short = short_text if short_text is not None else len(label.split()) <= 4
-    if label and short:
-        for reason, rx in _WORDS:
-            if rx.search(label):
-                return reason
-    return None
+    return _kind(label) if label and short_text is not False else None
