@@ -16,7 +16,6 @@ from bibexport.importer import ImportMessage, ImportResult, import_file, import_
 from bibexport.importer.classify import _is_label
 from bibexport.importer.emit import _toml_string, render_course
 from bibexport.importer.links import _looks_like_url
-from bibexport.importer.skips import skip_reason
 from bibexport.importer.model import (
     ImportedCourse,
     ImportedLink,
@@ -24,6 +23,7 @@ from bibexport.importer.model import (
     ImportedSession,
     SkipReason,
 )
+from bibexport.importer.skips import skip_reason
 
 if sys.version_info >= (3, 11):
     import tomllib

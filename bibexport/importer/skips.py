@@ -33,22 +33,14 @@ _PATHS: tuple[tuple[SkipReason, re.Pattern[str]], ...] = (
 # A label is of a kind when every word of it is that kind's word or a neutral modifier ("Lecture 3 slides (pdf)",
 # "HW 2 due", "Feedback form"): a title such as "A Survey on LLM-as-judge" or "Video Diffusion Models" is not.
 _KINDS: tuple[tuple[SkipReason, frozenset[str]], ...] = (
-    (SkipReason.PLACEHOLDER, frozenset("todo tbd tba coming soon none na".split())),
-    (SkipReason.SLIDES, frozenset("slides slide deck ppt pptx keynote notes note handout handouts whiteboard "
-                                  "annotated scribe lecture lec".split())),
-    (SkipReason.RECORDING, frozenset("video videos recording recordings recorded youtube panopto zoom livestream "
-                                     "stream watch".split())),
-    (SkipReason.FORM, frozenset("form forms survey signup sign up poll rsvp feedback registration register".split())),
-    (SkipReason.HOMEWORK, frozenset("homework hw assignment assignments problem set sets pset psets quiz quizzes exam "
-                                    "exams midterm final project proposal submission submit due lab labs starter "
-                                    "exercise exercises worksheet solutions solution".split())),
-    (SkipReason.LOGISTICS, frozenset("syllabus office hours piazza canvas gradescope ed forum calendar schedule "
-                                     "policy policies grading logistics website info information announcement "
-                                     "announcements discussion slack".split())),
+    (SkipReason.PLACEHOLDER, frozenset(["todo", "tbd", "tba", "coming", "soon", "none", "na"])),
+    (SkipReason.SLIDES, frozenset(["slides", "slide", "deck", "ppt", "pptx", "keynote", "notes", "note", "handout", "handouts", "whiteboard", "annotated", "scribe", "lecture", "lec"])),
+    (SkipReason.RECORDING, frozenset(["video", "videos", "recording", "recordings", "recorded", "youtube", "panopto", "zoom", "livestream", "stream", "watch"])),
+    (SkipReason.FORM, frozenset(["form", "forms", "survey", "signup", "sign", "up", "poll", "rsvp", "feedback", "registration", "register"])),
+    (SkipReason.HOMEWORK, frozenset(["homework", "hw", "assignment", "assignments", "problem", "set", "sets", "pset", "psets", "quiz", "quizzes", "exam", "exams", "midterm", "final", "project", "proposal", "submission", "submit", "due", "lab", "labs", "starter", "exercise", "exercises", "worksheet", "solutions", "solution"])),
+    (SkipReason.LOGISTICS, frozenset(["syllabus", "office", "hours", "piazza", "canvas", "gradescope", "ed", "forum", "calendar", "schedule", "policy", "policies", "grading", "logistics", "website", "info", "information", "announcement", "announcements", "discussion", "slack"])),
 )
-_NEUTRAL = frozenset("the a an and or of for in on to my our here link links pdf html online live official course "
-                     "class week session day part see optional required full draft google intro introduction "
-                     "available via page posted".split())
+_NEUTRAL = frozenset(["the", "a", "an", "and", "or", "of", "for", "in", "on", "to", "my", "our", "here", "link", "links", "pdf", "html", "online", "live", "official", "course", "class", "week", "session", "day", "part", "see", "optional", "required", "full", "draft", "google", "intro", "introduction", "available", "via", "page", "posted"])
 
 
 def _kind(label: str) -> SkipReason | None:
