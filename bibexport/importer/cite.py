@@ -67,6 +67,18 @@ class LineParse:
     outside: str = ""  # the text outside links, markers removed
 
 
+_TITLE_TAIL = re.compile(r"\s*\(([^()]*(?:\d|\b[A-Z]{2,}\b|[Ss]ections?|[Cc]hapters?|pp\.)[^()]*)\)\s*$")
+
+
+def split_link_title(text: str) -> tuple[str, str]:
+    """ "Flush+Reload: … (USENIX Sec '14, Sections 1-3)" → (title, "USENIX Sec '14, Sections 1-3")."""
+    title = link_title(text)
+    m = _TITLE_TAIL.search(title)
+    if m and len(title[: m.start()].split()) >= 3:
+        return title[: m.start()].rstrip(" .,:"), m.group(1).strip()
+    return title, ""
+
+
 def link_title(text: str) -> str:
     """A link's text as a title: the link delimits it, so only whitespace, emphasis around the whole text and
     a final full stop go."""
@@ -93,6 +105,24 @@ def clean_title(text: str) -> str:
     return text.strip(_EDGES + "“”\"") if text.count('"') % 2 or text.count("“") != text.count("”") else text
 
 
+_LABEL = re.compile(r"^[\s*_]*([A-Za-z][\w-]*(?:[\s/-]+[\w-]+){0,6}(?:\s*\([^()]{0,60}\))?)[\s*_]*[:：][\s*_]*")
+_LABEL_WORDS = frozenset(
+    ["pre", "post", "lecture", "lectures", "reading", "readings", "read", "paper", "papers", "required", "optional", "background", "discussion", "presentation", "presentations", "presenter", "textbook", "book", "article", "articles", "blog", "main", "primary", "supplementary", "further", "additional", "recommended", "review", "choose", "one", "two", "any", "to", "and", "or", "of", "before", "after", "class", "video", "watch", "skim", "listen", "podcast", "case", "study", "studies", "other", "resources", "resource", "reference", "references", "in", "the", "for", "tutorial", "assigned", "core", "key", "suggested", "extra", "related", "more", "material", "materials", "also", "see", "from", "this", "week", "session", "discussed", "discuss", "lead", "student", "students", "report", "reports", "summary", "overview", "intro", "introduction", "chapter", "chapters", "seminal", "classic", "foundational", "note", "notes", "a", "an", "your", "at", "least", "pick"]
+)
+
+
+def strip_label(text: str) -> tuple[str, str]:
+    """ "Pre-lecture: Title", "Post-lecture (Choose one to review): Title", "Paper: Title" → (label, rest);
+    a title's own colon ("Llama 2: Open Foundation …") stays."""
+    m = _LABEL.match(text)
+    if m is None:
+        return "", text
+    words = re.findall(r"[a-z]+", m.group(1).lower())
+    if words and all(w in _LABEL_WORDS for w in words):
+        return m.group(1), text[m.end() :]
+    return "", text
+
+
 def _strip_markers(spans: list[Span]) -> tuple[list[Span], Section | None, Section | None]:
     """Remove a leading "Optional:" / "(Required)" and a trailing "(optional)" from the line's text."""
     spans = [Span(s.text, s.url, s.em) for s in spans]
@@ -105,6 +135,13 @@ def _strip_markers(spans: list[Span]) -> tuple[list[Span], Section | None, Secti
         if m and (m.end() < len(first.text) or len(spans) > 1):
             marker = section_word(m.group("w"))
             first.text = first.text[m.end() :]
+        label, rest = strip_label(first.text)
+        if label and (rest.strip() or len(spans) > 1):
+            first.text = rest
+            words = set(re.findall(r"[a-z]+", label.lower()))
+            if marker is None and words & {"optional", "further", "additional", "recommended", "supplementary",
+                                           "background", "extra", "related", "suggested", "more"}:
+                marker = "further"
     last_i = max((i for i, s in enumerate(spans) if s.text.strip() or s.url is not None), default=-1)
     if texts and texts[-1] == last_i:
         last = spans[texts[-1]]
@@ -302,8 +339,8 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
             several and readings and not generic(span.text) and not _AUTHOR_NICK.match(span.text.strip())
         )
         if own:
-            title = link_title(span.text) if id(span) in ids else link_title(span.text)
-            found = Found(title, [span, *pending], by_link=True, guessed=id(span) not in ids)
+            title, note = split_link_title(span.text)
+            found = Found(title, [span, *pending], note=note, by_link=True, guessed=id(span) not in ids)
             m = _END_MARK.search(between)
             if m and readings:
                 found.section = section_word(m.group("w") or m.group("w2") or m.group("w3"))
@@ -325,7 +362,8 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
         r = readings[0]
         r.authors = head_authors(before)
         f = tail_fields(after)
-        r.venue, r.year, r.note = f.venue, f.year, f.note
+        r.venue, r.year = f.venue, f.year
+        r.note = "; ".join(n for n in (r.note, f.note) if n)
         if not r.year:
             r.year = _year(before) if r.authors else None
     result.readings.extend(readings)

@@ -163,8 +163,11 @@ class _Reader:
         return [self.deflist(tag, depth)]
 
     def table(self, table: Tag) -> Table:
+        """A table on a grid: a cell spanning rows or columns leaves empty cells where it spans, so every
+        column keeps its header."""
         header: list[str] = []
         rows: list[Row] = []
+        spanning: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
         for tr in table.find_all("tr"):
             if not isinstance(tr, Tag) or tr.find_parent("table") is not table:
                 continue
@@ -175,10 +178,25 @@ class _Reader:
                     self.skip_links(c, "table header")
                 continue
             parts: list[list[Inline]] = []
+            col = 0
             for c in cells:
-                span = int(str(c.get("colspan") or "1")) if str(c.get("colspan") or "1").isdigit() else 1
+                while spanning.get(col, 0) > 0:
+                    parts.append([])
+                    spanning[col] -= 1
+                    col += 1
+                rowspan = _int(c.get("rowspan"))
+                colspan = _int(c.get("colspan"))
                 parts.append(self.inline(c))
-                parts.extend([] for _ in range(min(span, 20) - 1))
+                for k in range(colspan):
+                    if rowspan > 1:
+                        spanning[col + k] = rowspan - 1
+                    if k:
+                        parts.append([])
+                col += colspan
+            while spanning.get(col, 0) > 0:
+                parts.append([])
+                spanning[col] -= 1
+                col += 1
             rows.append(Row(parts, self.line(tr)))
         return Table(header, rows, self.line(table))
 
@@ -193,6 +211,11 @@ class _Reader:
             elif entries:
                 entries[-1].body.extend(self.blocks(child) if depth < _MAX_DEPTH else [])
         return DefList(entries, self.line(dl))
+
+
+def _int(value: object) -> int:
+    text = str(value or "1").strip()
+    return max(1, min(int(text), 50)) if text.isdigit() else 1
 
 
 def _runs(nodes: list[Any]) -> list[Any]:

@@ -48,7 +48,10 @@ _SESSION_WORD = re.compile(
     r"\s*#?\s*\d+\b"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_NONE = re.compile(r"(?i)^\W*(readings?|papers?)?\s*:?\s*(none|n/?a|tbd|tba|no readings?)\W*$")
+_NONE = re.compile(r"(?i)^\W*(readings?|papers?)?\s*:?\s*(none|n/?a|tbd|tba|no readings?)\W*$|^no\b.{0,40}\breadings?\b")
+# Instructions and asides rather than titles: "Please fill this …", "Note that …", "See Canvas".
+_ASIDE = re.compile(r"(?i)^(please|note|see|check|submit|bring|make sure|remember|we will|you will|you should|"
+                    r"this week|there (is|are|will)|if you|due|tbd)\b")
 
 
 @dataclass
@@ -368,7 +371,12 @@ class _Walker:
             reading = self.add(cited, no, parse_line(inl).marker)
             self.st.open_reading = reading
             return reading
-        if text[0] in _QUOTES or _is_prose(text) or _EMAIL.search(text):
+        if re.match(r"(?i)^by\s+\S", text) and len(text.split()) <= 10 and self.st.last_reading is not None:
+            last = self.st.last_reading  # "by Onur Mutlu" under a title: its authors
+            last.authors = last.authors or text[3:].strip()
+            self.dropped.append(no)
+            return None
+        if text[0] in _QUOTES or _is_prose(text) or _EMAIL.search(text) or _ASIDE.match(text):
             self.dropped.append(no)
             return None
         parent = under or self.st.last_reading
@@ -532,7 +540,7 @@ class _Walker:
 
 def _section_of(text: str) -> Section | None:
     """'required' or 'further' when the text only names a section ("More readings:", "**Optional**")."""
-    found = _section_text(text)
+    found = _section_text(text) or _section_heading(text.strip(" *_:"))
     return "further" if found == "further" else "required" if found == "required" else None
 
 

@@ -27,6 +27,9 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"(?i)topic|session|title|lecture|subject|theme|name|content|description|agenda|"
                         r"week|class|module|unit|#|no\.?")),
 )
+# When several columns could name a session, the first of these words wins ("Topic" over "Theme", "Week").
+_NAME_PRIORITY = ("topic", "title", "lecture", "session", "subject", "content", "description", "agenda", "theme",
+                  "name", "module", "unit", "class", "week")
 _COLUMN_SKIP = {"slides": SkipReason.SLIDES, "recording": SkipReason.RECORDING, "homework": SkipReason.HOMEWORK,
                 "people": SkipReason.LOGISTICS}
 
@@ -46,6 +49,13 @@ def _roles(t: Table) -> list[str]:
         if cells and len(dated) >= 0.6 * len(cells) and role not in ("required", "further"):
             role = "date"
         roles.append(role)
+    named = [i for i, r in enumerate(roles) if r == "name"]
+    if len(named) > 1:
+        def rank(i: int) -> int:
+            header = t.header[i].lower() if i < len(t.header) else ""
+            return next((k for k, w in enumerate(_NAME_PRIORITY) if w in header), len(_NAME_PRIORITY))
+        keep = min(named, key=rank)
+        roles = [("" if i in named and i != keep else r) for i, r in enumerate(roles)]
     if "required" not in roles and "further" not in roles:
         # no header names the readings: the column with the most titled links holds them
         counts = [0] * ncols
