@@ -260,6 +260,12 @@ def text_fields(spans: list[Span]) -> Fields:
         t = tail_fields(". ".join(parts[2:]))
         return Fields(clean_title(parts[1]), parts[0].strip(), t.venue, t.year or _year(text), t.note)
     title, note = text, ""
+    m = re.search(r",\s+in\s+(?=[A-Z])", title)
+    if m and len(title[: m.start()].split()) >= 2:  # "Chapter 1: Graphical Excellence, in The Visual Display …"
+        container = title[m.end() :]
+        parts = re.split(r"(?<![A-Z])\.\s+", container, maxsplit=1)
+        return Fields(clean_title(title[: m.start()]), parts[1].strip(" .") if len(parts) > 1 else "",
+                      parts[0].strip(" ."), _year(container))
     m = re.search(r"\s*\(([^()]{1,60})\)\s*$", title)
     if m and not re.fullmatch(r"\s*(19|20)\d\d\s*", m.group(1)) and len(title[: m.start()].split()) >= 2:
         title, note = title[: m.start()], m.group(1).strip()
@@ -285,6 +291,8 @@ def parse_line(inline: Inline) -> LineParse:
             kept.append(span)
     result.outside = " ".join("".join(s.text for s in kept if s.url is None).split())
     links = [s for s in kept if s.url is not None]
+    if not links and any(not is_nickname(sp.text) and looks_like_title(sp.text) for sp, _ in result.skipped):
+        return result  # "[Talk title](youtube…). Speaker et al." : the text around a skipped link is its citation
     titled = [s for s in links if not is_nickname(s.text) and looks_like_title(s.text)]
     if titled:
         _titled_readings(kept, titled, result, lead, tail)

@@ -72,6 +72,7 @@ class _State:
     last_reading: ImportedReading | None = None
     awaiting_name: bool = False
     last_heading: str = ""
+    other: bool = False  # under a "Lecture:" / "Lab:" label: what follows is no reading
 
 
 class _Walker:
@@ -84,6 +85,7 @@ class _Walker:
         self.level = _session_level(doc.blocks)
         self.heading_sessions = self.level is not None
         self.header_seen = False  # a session was opened by a "read on:" / dated line
+        self.label_depth = 0  # the depth of the last "Label:" line
         for url, line, text in doc.stray:
             self._skip(Span(text, url), line, skip_reason(url, text) or SkipReason.LOGISTICS)
 
@@ -107,6 +109,7 @@ class _Walker:
         self.st.line_section = None
         self.st.open_reading = self.st.last_reading = None
         self.st.awaiting_name = not name
+        self.st.other = False
         return session
 
     def section(self, marker: Section | None = None) -> Section:
@@ -173,6 +176,7 @@ class _Walker:
 
     def heading(self, h: Heading, nxt: Block | None) -> None:
         text = clean_title(h.inline.text)
+        self.st.other = False
         while self.st.heading_sections and self.st.heading_sections[-1][0] >= h.level:
             self.st.heading_sections.pop()
         section = _section_of(text) or _section_heading(text)
@@ -257,6 +261,20 @@ class _Walker:
     ) -> ImportedReading | None:
         text = inl.text
         if not re.search(r"\w", text) and not inl.links:
+            return None
+        kind = _label_kind(text)
+        if self.st.other and depth < self.label_depth:
+            self.st.other = False
+        if kind is not None:
+            self.st.other = kind == "other"
+            self.label_depth = depth
+        if self.st.other:
+            label = inl.outside if len(inl.outside.split()) <= 4 else ""
+            for span in inl.links:  # "Lecture:", "Lab:", "Assignment:" and their lists: course material
+                reason = skip_reason(span.url or "", span.text or label)
+                self._skip(span, inl.line, reason or SkipReason.MATERIAL)
+            if not inl.links:
+                self.dropped.append(inl.line)
             return None
         if not inl.links:
             return self._text_line(inl, depth, under, allow_title=allow_title, has_children=has_children)
@@ -542,6 +560,30 @@ def _section_of(text: str) -> Section | None:
     """'required' or 'further' when the text only names a section ("More readings:", "**Optional**")."""
     found = _section_text(text) or _section_heading(text.strip(" *_:"))
     return "further" if found == "further" else "required" if found == "required" else None
+
+
+_OTHER_LABELS = frozenset(
+    ["lecture", "lectures", "lab", "labs", "assignment", "assignments", "homework", "hw", "learning", "objectives", "objective", "goals", "goal", "slides", "video", "videos", "recording", "due", "deadline", "deadlines", "announcements", "announcement", "topics", "topic", "agenda", "outline", "exercise", "exercises", "project", "projects", "quiz", "quizzes", "exam", "exams", "activity", "activities", "in-class", "logistics", "questions", "tasks", "todo", "summary", "instructor", "instructors", "ta", "tas", "location", "time", "room", "office", "hours", "notes", "lecture-notes", "what", "when", "where", "overview", "keywords", "key", "concepts", "tools", "software", "demo", "demos", "discussion", "prompt", "prompts", "deliverable", "deliverables", "submission", "code"]
+)
+_READING_LABELS = frozenset(
+    ["reading", "readings", "paper", "papers", "required", "optional", "further", "references", "reference", "bibliography", "literature", "articles", "article", "book", "books", "chapter", "chapters", "texts", "text", "read"]
+)
+
+
+def _label_kind(text: str) -> str | None:
+    """ "**Required Readings:**" → its section, "**Lecture:** …" / "Lab:" → "other", "Readings:" → "reading";
+    None when the line is no such label."""
+    m = re.match(r"^[\s*_]*([A-Za-z][\w /&-]{0,40}?)[\s*_]*:[\s*_]*", text)
+    if m is None:
+        return None
+    words = re.findall(r"[a-z]+", m.group(1).lower())
+    if not words or len(words) > 4:
+        return None
+    if set(words) & _READING_LABELS:
+        return _section_of(m.group(1)) or "reading"
+    if all(w in _OTHER_LABELS or w in ("and", "the", "of", "for", "in", "class") for w in words):
+        return "other"
+    return None
 
 
 def _citation(inl: Inline) -> Found | None:
