@@ -133,6 +133,8 @@ class _Builder:
         if kind == "dl_open":
             return self.deflist(i, out)
         if kind == "html_block":
+            if re.search(r"(?i)\bmarkdown\s*=\s*[\"']?(1|block|span)", tok.content):
+                return self.markdown_in_html(i, out)
             from bibexport.importer.htmltree import html_blocks
 
             blocks, stray = html_blocks(tok.content, _line(tok) - 1)
@@ -143,6 +145,24 @@ class _Builder:
             blocks, j = self.seq(i + 1, "blockquote_close")
             out.extend(blocks)
             return j
+        return i + 1
+
+    def markdown_in_html(self, i: int, out: list[Block]) -> int:
+        """kramdown's ``<div class="optional_reading" markdown="1">``: the tags go, the content is Markdown; a
+        class naming a section ("optional_reading") marks what the div holds."""
+        tok = self.tokens[i]
+        first = _line(tok)
+        inner = re.sub(r"(?m)^\s*</?[A-Za-z][^>]*>\s*$", "", tok.content)
+        sub = _Builder(_MD.parse(inner), self.source)
+        blocks = sub.build()
+        _shift(blocks, first - 1)
+        self.stray.extend(sub.stray)
+        m = re.search(r"""(?i)class\s*=\s*["'][^"']*?\b(optional|further|recommended|supplementa\w*|required)""", tok.content)
+        if m and blocks:
+            marker = "Optional readings" if m.group(1).lower() != "required" else "Required readings"
+            out.append(Item(Inline([Span(marker)], first), blocks))
+        else:
+            out.extend(blocks)
         return i + 1
 
     def table(self, i: int, out: list[Block]) -> int:
@@ -200,6 +220,30 @@ class _Builder:
                 i += 1
         out.append(DefList(entries, line))
         return i + 1
+
+
+def _shift(blocks: list[Block], by: int) -> None:
+    """Move the line numbers of blocks parsed from a part of the document to where that part starts."""
+    for block in blocks:
+        if isinstance(block, (Heading, Item)):
+            block.inline.line += by
+        if isinstance(block, Item):
+            _shift(block.children, by)
+        elif isinstance(block, Para):
+            for inl in block.lines:
+                inl.line += by
+        elif isinstance(block, Table):
+            block.line += by
+            for row in block.rows:
+                row.line += by
+                for cell in row.cells:
+                    for part in cell:
+                        part.line += by
+        elif isinstance(block, DefList):
+            block.line += by
+            for entry in block.entries:
+                entry.term.line += by
+                _shift(entry.body, by)
 
 
 def _item(children: list[Block], line: int) -> Item:

@@ -100,7 +100,12 @@ def _schedule_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line:
     name = " — ".join(n for n in name_parts if n) if name_parts else ""
     has_content = any(part.links or part.text for c, r in zip(cells, roles) if r in ("required", "further")
                       for part in c)
-    if not (date_text or name) and not has_content:
+    if not (date_text or name) and not has_content:  # a band across the table ("Module 1: …", "Spring break")
+        for cell, role in zip(cells, roles):
+            for part in cell:
+                for span in part.links:
+                    w._skip(span, part.line or line, skip_reason(span.url or "", span.text)
+                            or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL)
         return
     from bibexport.importer.infer import _leftover
 

@@ -169,8 +169,11 @@ def _bare_urls(text: str) -> list[tuple[str, str | None]]:
         word = tok.group(0)
         lead = len(word) - len(word.lstrip(_LEAD))
         if not _looks_like_url(word[lead:]):
-            i += 1
-            continue
+            inner = re.search(r"(?i)(?<=[(\[=\]\"'])(https?://|www\.)", word)  # "data](https://…)", "href=…"
+            if inner is None:
+                i += 1
+                continue
+            lead = inner.start()
         start, end, j = tok.start() + lead, tok.end(), i + 1
         while j < len(tokens) and _joins(tokens[j - 1].group(0), tokens[j].group(0)):
             end, j = tokens[j].end(), j + 1
