@@ -691,8 +691,16 @@ def test_plain_text_numbered_readings_with_author_lines_and_parenthesised_links(
     session = parsed(result)["sessions"][0]
     assert (session["name"], session["date"].isoformat()) == ("Week 1: Introduction", "2024-01-30")
     assert session["required"] == [
-        {"title": "Attention Is All You Need", "links": ["https://arxiv.org/abs/1706.03762"]},
-        {"title": "Attention, Learn to Solve Routing Problems!", "links": []},
+        {
+            "title": "Attention Is All You Need",
+            "links": ["https://arxiv.org/abs/1706.03762"],
+            "listed": {"authors": "Ashish Vaswani, Noam Shazeer, Niki Parmar, et al"},  # kept with the reading
+        },
+        {
+            "title": "Attention, Learn to Solve Routing Problems!",
+            "links": [],
+            "listed": {"authors": "Wouter Kool, Herke van Hoof and Max Welling"},
+        },
     ]
     assert session["further"] == [
         {"title": "Language Models are Few-Shot Learners", "links": ["https://arxiv.org/abs/2005.14165"]}

@@ -384,6 +384,9 @@ class _Walker:
             self.st.session.s.name = clean_title(text)
             self.st.awaiting_name = False
             return None
+        if self._citation_block_line(text):
+            self.dropped.append(no)
+            return None
         cited = _citation(inl) if allow_title or has_children else None
         if cited is not None:  # "Title. Authors. Venue 2023." has sentences but is no abstract
             reading = self.add(cited, no, parse_line(inl).marker)
@@ -428,6 +431,25 @@ class _Walker:
         reading = self.add(found, no, parsed.marker)
         self.st.open_reading = reading
         return reading
+
+    def _citation_block_line(self, text: str) -> bool:
+        """A line of a citation written over several lines under its title ("Li B, Dewey CN",
+        "BMC Bioinformatics. 2011 Aug 4;12:323.", "Volume 96, Issue 456"): kept as the reading's authors or venue."""
+        reading = self.st.open_reading
+        if reading is None or reading.links or reading is not self.st.last_reading:
+            return False
+        if not reading.authors and _author_list(text):
+            reading.authors = text.rstrip(" .")
+            return True
+        if reading.authors and not reading.venue and _venue_line(text):
+            reading.venue = text.rstrip(" .")
+            year = re.search(r"\b(19[5-9]\d|20[0-4]\d)\b", text)
+            reading.year = reading.year or (int(year.group(1)) if year else None)
+            return True
+        if reading.venue and _venue_line(text):
+            reading.note = (reading.note + "; " if reading.note else "") + text.rstrip(" .")
+            return True
+        return False
 
     def _name_from_title_above(self, no: int, *, section_marker: bool, into: _Session | None = None) -> None:
         """ "Bias" then "read on:" (or, in a list with no session headers, "Basics" then "Required Readings:"):
@@ -586,6 +608,33 @@ def _label_kind(text: str) -> str | None:
     return None
 
 
+def _author_list(text: str) -> bool:
+    """ "Li B, Dewey CN", "Olshen AB, Venkatraman ES, Lucito R, Wigler M.", "Jeffrey T Leek, John D Storey",
+    "Yuval Benjamini and Terence P. Speed": names only, at least two of them."""
+    parts = [p.strip() for p in re.split(r",\s*|\s+and\s+|\s*&\s*", text.strip().rstrip(".")) if p.strip()]
+    if len(parts) < 2 and not re.search(r"(?i)\bet\.?\s*al\b", text):
+        return False
+    particles = {"van", "von", "der", "de", "la", "le", "du", "di", "da", "dos", "del", "den", "ter"}
+    for part in parts:
+        words = part.replace(".", ". ").split()
+        if not 1 <= len(words) <= 5 or re.fullmatch(r"(?i)et\.?\s*al\.?|others", part):
+            continue
+        if not all(w[0].isupper() or w.lower() in particles for w in words):
+            return False
+    return len(text) <= 400
+
+
+_VENUE = re.compile(
+    r"(?i)\b(journal|proceedings|proc\.|conference|symposium|workshop|transactions|trans\.|press|review|letters|"
+    r"volume|vol\.|issue|pages|pp\.|no\.|arxiv|preprint|bioinformatics|biostatistics|nature|science|"
+    r"statistics|annals|methods|university)\b|\b(19[5-9]\d|20[0-4]\d)\b.*[;:]\s*\d"
+)
+
+
+def _venue_line(text: str) -> bool:
+    return len(text) <= 200 and bool(_VENUE.search(text)) and not _is_prose(text)
+
+
 def _citation(inl: Inline) -> Found | None:
     """A line without links that is a full citation (title with authors), whatever its punctuation."""
     text = inl.text
@@ -698,27 +747,33 @@ def _same_work(url: str, reading: ImportedReading) -> bool:
 
 
 def _session_level(blocks: list[Block]) -> int | None:
-    """The heading level that carries sessions: the one most dated or numbered headings use; else the
-    shallowest level of headings with links under them (not a lone title), else none."""
+    """The heading level that carries sessions: the one whose headings hold the most links (up to the next
+    heading that is no section marker), a dated or numbered heading counting double; a lone title heading
+    does not count.  None when no heading holds links."""
     headings = [b for b in blocks if isinstance(b, Heading)]
-    scored = Counter(
-        h.level for h in headings if _is_sessiony(clean_title(h.inline.text)) and not _section_of(h.inline.text)
-    )
-    if scored:
-        best = max(scored.values())
-        return min(level for level, n in scored.items() if n == best)
-    with_links: Counter[int] = Counter()
+    levels = Counter(h.level for h in headings)
+    score: Counter[int] = Counter()
     current: Heading | None = None
+    holds: dict[int, bool] = {}
     for block in blocks:
         if isinstance(block, Heading):
+            text = clean_title(block.inline.text)
+            if _section_of(text) or _section_heading(text):
+                continue  # "### Required" belongs to the session heading above it
             current = block
         elif current is not None and _has_links(block):
-            text = clean_title(current.inline.text)
-            if not _section_of(text) and not _section_heading(text):
-                with_links[current.level] += 1
-    levels = Counter(h.level for h in headings)
-    candidates = [lv for lv in with_links if not (levels[lv] == 1 and lv == min(levels))]
-    return min(candidates) if candidates else None
+            holds[id(current)] = True
+    for h in headings:
+        text = clean_title(h.inline.text)
+        if not holds.get(id(h)) or _section_of(text) or _section_heading(text):
+            continue
+        if levels[h.level] == 1 and h.level == min(levels) and len(levels) > 1:
+            continue  # the page's title
+        score[h.level] += 2 if _is_sessiony(text) else 1
+    if not score:
+        return None
+    best = max(score.values())
+    return min(level for level, n in score.items() if n == best)
 
 
 def _has_links(block: Block) -> bool:

@@ -86,6 +86,7 @@ class _Builder:
         self.source = source
         self.front: dict[str, Any] = {}
         self.stray: list[tuple[str, int, str]] = []
+        self.depth = 0
 
     def build(self) -> list[Block]:
         blocks, _ = self.seq(0, None)
@@ -153,7 +154,22 @@ class _Builder:
         tok = self.tokens[i]
         first = _line(tok)
         inner = re.sub(r"(?m)^\s*</?[A-Za-z][^>]*>\s*$", "", tok.content)
+        m = re.search(r"""(?i)class\s*=\s*["'][^"']*?\b(optional|further|recommended|supplementa\w*|required)[^>]*>\s*$""",
+                      tok.content.strip())
+        if not inner.strip():  # only tags: a "<div class='optional_reading'>" opening what follows
+            if m:
+                word = "Required" if m.group(1).lower() == "required" else "Optional"
+                out.append(Para([Inline([Span(f"{word} readings:")], first)]))
+            return i + 1
+        if inner == tok.content or self.depth > 20:  # nothing to unwrap: read it as HTML after all
+            from bibexport.importer.htmltree import html_blocks
+
+            blocks, stray = html_blocks(tok.content, first - 1)
+            out.extend(blocks)
+            self.stray.extend(stray)
+            return i + 1
         sub = _Builder(_MD.parse(inner), self.source)
+        sub.depth = self.depth + 1
         blocks = sub.build()
         _shift(blocks, first - 1)
         self.stray.extend(sub.stray)

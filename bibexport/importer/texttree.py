@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bibexport.importer.links import _MD_LINK
-from bibexport.importer.tree import Block, Document, Inline, Item, Para, Span, clean_spans
+from bibexport.importer.tree import Block, Document, Heading, Inline, Item, Para, Span, clean_spans
 
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 _BULLET = re.compile(r"^(?:[-*+•–—]|\d{1,3}[.)]|\[\d{1,3}\]|\(\d{1,3}\))(?:\s+|$)")
@@ -55,6 +55,11 @@ def _continues(cur: str, nxt: str) -> bool:
     return len(cur) >= 65 and len(nxt) >= 50 and cur[-1] not in ".?!:;" and not cur.endswith(("|", '"', "”"))
 
 
+def _open_bracket(text: str) -> bool:
+    """A bracket opened and not closed yet ("[The papers listed here …" wrapped over lines)."""
+    return text.startswith(("[", "(")) and text.count("[") + text.count("(") > text.count("]") + text.count(")")
+
+
 def read_text_tree(text: str, source: str) -> Document:
     """The document tree of a plain-text list."""
     raw = lines_of(text)
@@ -68,8 +73,16 @@ def read_text_tree(text: str, source: str) -> Document:
         if not stripped:
             continue
         first = no
+        if no < len(raw) and re.fullmatch(r"(=+|-{3,})", raw[no].strip()) and not _BULLET.match(stripped):
+            level = 1 if raw[no].strip().startswith("=") else 2  # a setext heading: "Title" over "====="
+            blocks.append(Heading(level, Inline(text_spans(stripped), first)))
+            no += 1
+            stack.clear()
+            continue
         group = [stripped]
-        while no < len(raw) and _continues(group[-1], raw[no].strip()):
+        while no < len(raw) and (
+            _continues(group[-1], raw[no].strip()) or (_open_bracket(" ".join(group)) and raw[no].strip())
+        ):
             group.append(raw[no].strip())
             no += 1
         indent = len(line) - len(line.lstrip())

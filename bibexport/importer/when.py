@@ -68,6 +68,9 @@ def find_when(text: str, *, yearless: bool = True) -> When | None:
                 continue
             parts = m.groupdict()
             month = int(parts["m"]) if parts.get("m") else _MONTHS[parts["mon"].lower()]
+            if parts.get("m") and re.fullmatch(r"\(?\d/\d\)?", m.group(0).strip()) and int(parts["m"]) <= int(
+                parts["d"]) <= 4:
+                continue  # "(1/2)", "(2/2)": part one of two, not January 2
             if full is not None and m.start() < full.end and full.start < m.end():
                 continue  # "Thu, 8 Feb. 2024": the full date wins over the yearless part of it
             hits.append(When(m.start(), m.end(), m.group(0).strip(), None, month, int(parts["d"])))
