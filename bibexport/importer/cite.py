@@ -242,6 +242,9 @@ def text_fields(spans: list[Span]) -> Fields:
         i = spans.index(em)
         before = "".join(s.text for s in spans[:i])
         after = "".join(s.text for s in spans[i + 1 :])
+        venue_only = re.fullmatch(r"[\s,.;:()]*((19|20)\d\d[a-z]?)?[\s,.;:()]*", after) and head_authors(before)
+        if venue_only:  # "Tremblay & Dick, *Brain and Language*, 2016": the emphasis is the journal
+            return Fields(clean_title(text), head_authors(before), clean_title(em.text), _year(after))
         if head_authors(before) or not before.strip(_EDGES):
             t = tail_fields(after)
             return Fields(clean_title(em.text), head_authors(before), t.venue, t.year, t.note)

@@ -71,8 +71,10 @@ def _roles(t: Table) -> list[str]:
 def read_table(w: _Walker, t: Table) -> None:
     """Place a table's readings (see the module docstring)."""
     roles = _roles(t)
+    name_header = next((t.header[i] for i, r in enumerate(roles) if r == "name" and i < len(t.header)), "")
+    per_lecture = re.search(r"(?i)topic|lecture|session|week|class|module|unit|theme|subject|day|agenda", name_header)
     schedule = ("date" in roles or "name" in roles) and ({"required", "further"} & set(roles)) and (
-        "date" in roles or w.st.session is None or len(t.rows) > 1 and not w.heading_sessions)
+        "date" in roles or w.st.session is None or per_lecture or len(t.rows) > 1 and not w.heading_sessions)
     if "date" in roles and "name" not in roles and "required" in roles and w.st.session is not None and not any(
         find_when(_cell_text(r.cells[roles.index("date")])) for r in t.rows if roles.index("date") < len(r.cells)
     ):

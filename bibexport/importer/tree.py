@@ -137,7 +137,9 @@ class Document:
     stray: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-_IAL = re.compile(r"\{:[^{}]*\}")  # kramdown attribute lists: "{: .label .label-purple }"
+# kramdown attribute lists ("{: .label .label-purple }") and Liquid template tags ("{% include x %}", "{{ page.x }}"):
+# markup of the site generator, not text of the list
+_IAL = re.compile(r"\{:[^{}]*\}|\{%.*?%\}|\{\{.*?\}\}")
 
 
 def clean_spans(spans: list[Span]) -> list[Span]:
