@@ -296,6 +296,23 @@ def parse_line(inline: Inline) -> LineParse:
     links = [s for s in kept if s.url is not None]
     if not links and any(not is_nickname(sp.text) and looks_like_title(sp.text) for sp, _ in result.skipped):
         return result  # "[Talk title](youtube…). Speaker et al." : the text around a skipped link is its citation
+    if not links and result.skipped and len(result.outside.split()) <= 4:
+        return result  # "Guest Lecture [TBA]()", "Week 3 [slides](…)": what the skipped link was for
+    nicks = [sp for sp in links if not generic(sp.text) and is_nickname(sp.text)]
+    if len(nicks) >= 2 and len({sp.url for sp in nicks}) == len(nicks) and not re.search(
+        r"[^\W\d_]{3,}", re.sub(r"(?i)\b(and|or|also|see)\b", "", result.outside)
+    ):  # "[HJI](…), [DeepReach](…), [ISAACS](…)": one reading per name
+        for sp in links:
+            if nicks and sp is not nicks[0] and not (not generic(sp.text) and is_nickname(sp.text)):
+                continue
+        current: Found | None = None
+        for sp in links:
+            if not generic(sp.text) or current is None:
+                current = Found(link_title(sp.text), [sp], guessed=True, section=lead or tail)
+                result.readings.append(current)
+            else:
+                current.links.append(sp)
+        return result
     titled = [s for s in links if not is_nickname(s.text) and looks_like_title(s.text)]
     if titled:
         _titled_readings(kept, titled, result, lead, tail)

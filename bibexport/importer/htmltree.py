@@ -96,11 +96,13 @@ class _Reader:
             lines.append(Inline(clean_spans(spans), line))
         return [inl for inl in lines if inl.text or inl.links]
 
-    def blocks(self, root: Tag) -> list[Block]:
-        """Blocks of ``root``'s children; containers (div, section, …) are walked through."""
+    def blocks(self, root: Tag, exclude: tuple[str, ...] = (), depth: int = 0) -> list[Block]:
+        """Blocks of ``root``'s children (but those named in ``exclude``); containers (div, section, …) are
+        walked through."""
         out: list[Block] = []
+        children = [c for c in root.children if not (isinstance(c, Tag) and c.name.lower() in exclude)]
         # explicit stack of (node, target list, depth) so depth never reaches Python's recursion limit
-        work: list[tuple[Any, list[Block], int]] = [(g, out, 0) for g in reversed(_runs(list(root.children)))]
+        work: list[tuple[Any, list[Block], int]] = [(g, out, depth) for g in reversed(_runs(children))]
         while work:
             node, target, depth = work.pop()
             if isinstance(node, list):  # a run of inline nodes: text, links, emphasis
@@ -121,9 +123,7 @@ class _Reader:
                 spans = [s for inl in self.inline(node) for s in (*inl.spans, Span(" "))]
                 target.append(Heading(int(name[1]), Inline(clean_spans(spans), self.line(node))))
             elif name in ("ul", "ol"):
-                for li in node.find_all("li", recursive=False):
-                    if isinstance(li, Tag):
-                        target.append(self.item(li, depth))
+                target.extend(self.items(node, depth))
             elif name == "table":
                 target.append(self.table(node))
             elif name == "dl":
@@ -141,23 +141,38 @@ class _Reader:
         return out
 
     def item(self, li: Tag, depth: int) -> Item:
+        """A list item: its first line is the item, what follows (paragraphs, nested lists, in order) its
+        children.  A next ``<li>`` the page left unclosed (html.parser nests it) is no part of this one."""
+        if _has_block_child(li) and depth < _MAX_DEPTH:
+            blocks = self.blocks(li, exclude=("li",), depth=depth + 1)
+            if blocks and isinstance(blocks[0], Para):
+                first = blocks[0]
+                rest = [Para(first.lines[1:])] if len(first.lines) > 1 else []
+                return Item(first.lines[0], rest + blocks[1:])
+            return Item(Inline([], self.line(li)), blocks)
         lines = self.inline(li, nested=True)
         spans: list[Span] = []
         for inl in lines:
             spans.extend([*inl.spans, Span(" ")])
         item = Item(Inline(clean_spans(spans[:-1]), self.line(li)))
-        for child in li.find_all(["ul", "ol", "dl", "table"], recursive=False):
-            if isinstance(child, Tag):
-                if depth > _MAX_DEPTH:
-                    self.skip_links(child, "nested too deeply")
-                    continue
-                item.children.extend(self._sub(child, depth + 1))
+        for child in li.find_all(["ul", "ol", "dl", "table"]):
+            if not isinstance(child, Tag) or child.find_parent(["li", "ul", "ol", "dl", "table"]) is not li:
+                continue
+            if depth > _MAX_DEPTH:
+                self.skip_links(child, "nested too deeply")
+                continue
+            item.children.extend(self._sub(child, depth + 1))
         return item
+
+    def items(self, lst: Tag, depth: int) -> list[Block]:
+        """The items of a list, also those a page left unclosed."""
+        return [self.item(li, depth) for li in lst.find_all("li")
+                if isinstance(li, Tag) and li.find_parent(["ul", "ol"]) is lst]
 
     def _sub(self, tag: Tag, depth: int) -> list[Block]:
         name = tag.name.lower()
         if name in ("ul", "ol"):
-            return [self.item(li, depth) for li in tag.find_all("li", recursive=False) if isinstance(li, Tag)]
+            return self.items(tag, depth)
         if name == "table":
             return [self.table(tag)]
         return [self.deflist(tag, depth)]
@@ -201,15 +216,26 @@ class _Reader:
         return Table(header, rows, self.line(table))
 
     def deflist(self, dl: Tag, depth: int) -> DefList:
+        """A definition list; terms and descriptions the page left unclosed (html.parser nests them) are read
+        as the siblings they are."""
         entries: list[DefEntry] = []
-        for child in dl.find_all(["dt", "dd"], recursive=False):
-            if not isinstance(child, Tag):
+        for child in dl.find_all(["dt", "dd"]):
+            if not isinstance(child, Tag) or child.find_parent("dl") is not dl:
                 continue
+            own = [c for c in child.children if not (isinstance(c, Tag) and c.name.lower() in ("dt", "dd"))]
             if child.name == "dt":
-                spans = [s for inl in self.inline(child) for s in (*inl.spans, Span(" "))]
+                spans = [s for inl in self.inline_nodes(own, self.line(child), nested=True)
+                         for s in (*inl.spans, Span(" "))]
                 entries.append(DefEntry(Inline(clean_spans(spans), self.line(child))))
-            elif entries:
-                entries[-1].body.extend(self.blocks(child) if depth < _MAX_DEPTH else [])
+                for sub in child.find_all("dl"):  # a list inside a term belongs to what it describes
+                    if isinstance(sub, Tag) and sub.find_parent(["dt", "dd"]) is child and entries:
+                        entries[-1].body.append(self.deflist(sub, depth + 1))
+            elif depth < _MAX_DEPTH:
+                body = self.blocks(child, exclude=("dt", "dd"), depth=depth + 1)
+                if entries:
+                    entries[-1].body.extend(body)
+                else:
+                    entries.append(DefEntry(Inline([], self.line(child)), body))
         return DefList(entries, self.line(dl))
 
 

@@ -50,6 +50,13 @@ _SESSION_WORD = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _NONE = re.compile(r"(?i)^\W*(readings?|papers?)?\s*:?\s*(none|n/?a|tbd|tba|no readings?)\W*$|^no\b.{0,40}\breadings?\b")
 # Instructions and asides rather than titles: "Please fill this …", "Note that …", "See Canvas".
+_DUE = re.compile(r"(?i)\b(due|deadline|no class|holiday|spring break|fall break|office hours?)\b")
+# Headings of course logistics: what is under them is no reading (instructor pages, policies, contacts).
+_LOGISTICS_HEADING = re.compile(
+    r"(?i)^\W*(course )?(instructors?|staff|teaching (assistants?|staff|team)|tas?|contacts?|office hours|logistics|"
+    r"grading|policies|policy|prerequisites|announcements?|faq|about|acknowledg\w*|honor code|"
+    r"academic integrity|accommodations?|communication)\W*$"
+)
 _ASIDE = re.compile(r"(?i)^(please|note|see|check|submit|bring|make sure|remember|we will|you will|you should|"
                     r"this week|there (is|are|will)|if you|due|tbd)\b")
 
@@ -177,6 +184,12 @@ class _Walker:
     def heading(self, h: Heading, nxt: Block | None) -> None:
         text = clean_title(h.inline.text)
         self.st.other = False
+        if _LOGISTICS_HEADING.match(text) and (self.level is None or h.level <= self.level):
+            self.st.session = None  # "Instructors", "Grading", "Prerequisites": course logistics, no readings
+            self.st.other = True
+            self.label_depth = 0
+            self._heading_links(h)
+            return
         while self.st.heading_sections and self.st.heading_sections[-1][0] >= h.level:
             self.st.heading_sections.pop()
         section = _section_of(text) or _section_heading(text)
@@ -397,7 +410,7 @@ class _Walker:
             last.authors = last.authors or text[3:].strip()
             self.dropped.append(no)
             return None
-        if text[0] in _QUOTES or _is_prose(text) or _EMAIL.search(text) or _ASIDE.match(text):
+        if text[0] in _QUOTES or _is_prose(text) or _EMAIL.search(text) or _ASIDE.match(text) or _DUE.search(text):
             self.dropped.append(no)
             return None
         parent = under or self.st.last_reading
