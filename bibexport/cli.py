@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -180,15 +181,18 @@ def _report_undated(bib: Any, config_path: Path) -> None:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.argument("source_arg", metavar="SOURCE")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write sessions.toml (default: print to stdout).")
 @click.option("--format", "fmt", type=click.Choice(["auto", "text", "markdown", "html", "yaml", "json", "bibtex"]),
               default="auto", show_default=True, help="Input format (auto: from the extension, else the content).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--update", is_flag=True, help="Merge new readings into the existing output file: hand edits and "
+              "comments are kept, readings no longer in the list are reported, never deleted.")
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped link, unplaced line and warning.")
-def import_cmd(source: Path, output: Path | None, fmt: str, force: bool, verbose: bool) -> None:
-    """Convert a reading list (text, Markdown, HTML, YAML/JSON, BibTeX; - for stdin) into sessions.toml.
+def import_cmd(source_arg: str, output: Path | None, fmt: str, force: bool, update: bool, verbose: bool) -> None:
+    """Convert a reading list into sessions.toml: a file (text, Markdown, HTML, YAML/JSON, BibTeX), an http(s)
+    URL, or - for standard input.
 
     The report on stderr says what was found: sessions, readings, links kept, links skipped by reason and
     lines not understood, with a few examples of each (-v: all of them).  Exit 0 when at least one reading
@@ -196,24 +200,49 @@ def import_cmd(source: Path, output: Path | None, fmt: str, force: bool, verbose
     """
     from bibexport.errors import InputError, Problem
     from bibexport.fsio import atomic_write
-    from bibexport.importer import import_file
+    from bibexport.importer import import_file, import_text
     from bibexport.importer.report import render_report
 
-    if str(source) != "-":
-        if not source.exists():
-            raise InputError([Problem(str(source), 0, "file not found")])
+    if update and output is None:
+        raise click.UsageError("--update needs -o/--output: the sessions.toml to merge into")
+    if output is not None and output.exists() and not force and not update:
+        raise InputError([Problem(str(output), 0, "already exists",
+                                  "pass --update to merge the new readings into it, or --force to overwrite it "
+                                  "(hand edits in it would be lost)")])
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source_arg):  # only this one URL is fetched, politely
+        import importlib
+
+        from bibexport.http import make_http
+        from bibexport.model import Endpoints
+
+        fetch = importlib.import_module("bibexport.importer.fetch")  # the URL reader (issue 11, data helper)
+        with make_http(Endpoints(), cache=False) as http:
+            data, name = fetch.fetch_source(source_arg, http)
+        result = import_text(fetch.decode_source(data, source_arg), source_name=name, fmt=fmt)
+    elif source_arg == "-":
+        result = import_file(Path("-"), fmt=fmt)
+    else:
+        source = Path(source_arg)
+        if not source.is_file():
+            raise InputError([Problem(str(source), 0, "file not found" if not source.exists() else "not a file")])
         from bibexport.config import MAX_INPUT_BYTES
 
         if source.stat().st_size > MAX_INPUT_BYTES:  # the importer would take minutes; surely not a reading list
             raise InputError([Problem(str(source), 0, f"file is {source.stat().st_size / 1e6:.1f} MB; bibexport "
                                       f"imports reading lists up to {MAX_INPUT_BYTES // 1_000_000} MB")])
-    if output is not None and output.exists() and not force:
-        raise InputError([Problem(str(output), 0, "already exists",
-                                  "pass --force to overwrite it (hand edits in it would be lost)")])
-    result = import_file(source, fmt=fmt)
-    name = "<stdin>" if str(source) == "-" else str(source)
-    click.echo(render_report(result, name, verbose=verbose), err=True, nl=False)
-    if output is None:
+        result = import_file(source, fmt=fmt)
+    click.echo(render_report(result, "<stdin>" if source_arg == "-" else source_arg, verbose=verbose),
+               err=True, nl=False)
+    if update and output is not None and output.exists():
+        import importlib
+
+        update_module = importlib.import_module("bibexport.importer.update")
+        merged, report = update_module.merge(output.read_text(encoding="utf-8"), result.toml, path=str(output))
+        if report.changed:
+            atomic_write(output, merged)
+        for line in report.lines(str(output)):
+            click.echo(line, err=True)
+    elif output is None:
         click.echo(result.toml, nl=False)
     else:
         atomic_write(output, result.toml)
