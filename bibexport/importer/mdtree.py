@@ -87,6 +87,7 @@ class _Builder:
         self.front: dict[str, Any] = {}
         self.stray: list[tuple[str, int, str]] = []
         self.depth = 0
+        self.front_text = ""
 
     def build(self) -> list[Block]:
         blocks, _ = self.seq(0, None)
@@ -107,6 +108,7 @@ class _Builder:
         kind = tok.type
         if kind == "front_matter":
             self.front = _front(tok.content)
+            self.front_text = tok.content
             return i + 1
         if kind == "heading_open":
             inl = _inline_lines(self.tokens[i + 1], _line(tok))
@@ -292,4 +294,5 @@ def read_markdown_tree(text: str, source: str) -> Document:
     builder = _Builder(_MD.parse(clean), source)
     blocks = builder.build()
     title = ""
-    return Document(blocks, source, front=builder.front, title=title, stray=builder.stray)
+    return Document(blocks, source, front=builder.front, title=title, stray=builder.stray,
+                    front_text=builder.front_text)

@@ -135,6 +135,8 @@ class Document:
     title: str = ""
     #: Links the reader saw but that belong to no block (e.g. inside skipped HTML), already classified.
     stray: list[tuple[str, int, str]] = field(default_factory=list)
+    #: The front matter as written (Markdown), for a schedule kept there as data.
+    front_text: str = ""
 
 
 # kramdown attribute lists ("{: .label .label-purple }") and Liquid template tags ("{% include x %}", "{{ page.x }}"):
