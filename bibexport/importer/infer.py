@@ -245,6 +245,8 @@ class _Walker:
 
     def para(self, para: Para, depth: int, under: ImportedReading | None, nxt: Block | None) -> None:
         lines = para.lines
+        if para.citation and self._reference_block(lines):
+            return
         joined = " ".join(inl.text for inl in lines)
         if len(lines) > 1 and not any(inl.links for inl in lines) and _is_prose(joined):
             self.dropped.extend(inl.line for inl in lines)
@@ -445,6 +447,46 @@ class _Walker:
         self.st.open_reading = reading
         return reading
 
+    def _reference_block(self, lines: list[Inline]) -> bool:
+        """One reference written over a block of lines: the title (wrapped over lines, "Random-" + "Effect"
+        joined), "Author(s): …" or a names line, venue lines, and the address(es) last."""
+        title_parts: list[str] = []
+        i = 0
+        while i < len(lines) and not lines[i].links:
+            text = lines[i].text
+            wrapped = bool(title_parts) and title_parts[-1].endswith("-")
+            if i and not wrapped and (
+                _name_line(text) or _author_list(text) or _META_LABEL.match(text) or _venue_line(text)
+            ):
+                break
+            if i and title_parts[-1].endswith((".", "?", "!")):
+                break
+            title_parts.append(text)
+            i += 1
+        if not title_parts or not looks_like_title(title_parts[0]):
+            return False
+        title = ""
+        for part in title_parts:
+            title = title[:-1] + part if title.endswith("-") else (f"{title} {part}" if title else part)
+        found = Found(clean_title(title))
+        for inl in lines[i:]:
+            text = inl.outside.strip()
+            m = re.match(r"(?i)^author\(?s?\)?:\s*(.+)$", text)
+            if m and not found.authors:
+                found.authors = " ".join(m.group(1).split())
+            elif not found.authors and (_author_list(text) or _name_line(text)):
+                found.authors = text.rstrip(" .,")
+            elif not found.venue and text and not _META_LABEL.match(text) and not inl.links:
+                found.venue = text.rstrip(" ,")
+            found.links.extend(inl.links)
+        year = re.search(r"\((19[5-9]\d|20[0-4]\d)\)|\b(19[5-9]\d|20[0-4]\d)\)", " ".join(x.text for x in lines))
+        found.year = int(year.group(1) or year.group(2)) if year else None
+        reading = self.add(found, lines[0].line, None)
+        self.dropped.extend(inl.line for inl in lines[1:] if not inl.links)
+        self.st.open_reading = None
+        self.st.last_reading = reading
+        return True
+
     def _citation_block_line(self, text: str) -> bool:
         """A line of a citation written over several lines under its title ("Li B, Dewey CN",
         "BMC Bioinformatics. 2011 Aug 4;12:323.", "Volume 96, Issue 456"): kept as the reading's authors or venue."""
@@ -619,6 +661,15 @@ def _label_kind(text: str) -> str | None:
     if all(w in _OTHER_LABELS or w in ("and", "the", "of", "for", "in", "class") for w in words):
         return "other"
     return None
+
+
+_META_LABEL = re.compile(r"(?i)^(author\(?s?\)?:|source|published by|stable url|accessed|retrieved|url|doi|publisher|vol\.|volume)\b")
+
+
+def _name_line(text: str) -> bool:
+    """A single author's name on its own line ("Bas Engel", "Peter J. Green")."""
+    words = text.replace(".", ". ").split()
+    return 2 <= len(words) <= 4 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]*\.?|[A-Z]\.", w) for w in words)
 
 
 def _author_list(text: str) -> bool:

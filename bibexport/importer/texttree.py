@@ -55,15 +55,46 @@ def _continues(cur: str, nxt: str) -> bool:
     return len(cur) >= 65 and len(nxt) >= 50 and cur[-1] not in ".?!:;" and not cur.endswith(("|", '"', "”"))
 
 
+def _citation_blocks(raw: list[str]) -> dict[int, int]:
+    """First line → last line (1-based) of each block between blank lines that is one reference."""
+    found: dict[int, int] = {}
+    start = None
+    for i, line in enumerate([*raw, ""]):
+        if line.strip() and start is None:
+            start = i
+        elif not line.strip() and start is not None:
+            block = [x.strip() for x in raw[start:i]]
+            if _citation_block(block):
+                found[start + 1] = i
+            start = None
+    return found
+
+
 def _open_bracket(text: str) -> bool:
     """A bracket opened and not closed yet ("[The papers listed here …" wrapped over lines)."""
     return text.startswith(("[", "(")) and text.count("[") + text.count("(") > text.count("]") + text.count(")")
+
+
+_META = re.compile(r"(?i)^(accessed|retrieved|downloaded|stable url|url|link|doi|available)\b.*")
+
+
+def _citation_block(lines: list[str]) -> bool:
+    """A block between blank lines that is one reference: no bullets, a few lines, its address(es) at the end
+    (followed by no more than "Accessed: …" lines), and text before them."""
+    if not 2 <= len(lines) <= 14 or any(_BULLET.match(x) for x in lines):
+        return False
+    with_url = [i for i, x in enumerate(lines) if re.search(r"(?i)https?://|www\.", x)]
+    if not with_url or with_url[0] == 0:
+        return False
+    after = lines[with_url[0] + 1 :]
+    return all(re.search(r"(?i)https?://|www\.", x) or _META.match(x) for x in after)
 
 
 def read_text_tree(text: str, source: str) -> Document:
     """The document tree of a plain-text list."""
     raw = lines_of(text)
     blocks: list[Block] = []
+    citation_lines = _citation_blocks(raw)
     stack: list[tuple[int, Item]] = []  # (indent, item) of the items lines may nest under
     no = 0
     while no < len(raw):
@@ -73,6 +104,13 @@ def read_text_tree(text: str, source: str) -> Document:
         if not stripped:
             continue
         first = no
+        if first in citation_lines:  # a whole reference block: read as one reading by the inference
+            end = citation_lines[first]
+            blocks.append(Para([Inline(text_spans(raw[k].strip()), k + 1) for k in range(first - 1, end)],
+                               citation=True))
+            no = end
+            stack.clear()
+            continue
         if no < len(raw) and re.fullmatch(r"(=+|-{3,})", raw[no].strip()) and not _BULLET.match(stripped):
             level = 1 if raw[no].strip().startswith("=") else 2  # a setext heading: "Title" over "====="
             blocks.append(Heading(level, Inline(text_spans(stripped), first)))

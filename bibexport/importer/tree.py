@@ -77,9 +77,11 @@ class Item:
 
 @dataclass
 class Para:
-    """A paragraph (or a line of plain text): one inline per source line."""
+    """A paragraph (or a line of plain text): one inline per source line.  ``citation``: a plain-text block
+    that is one reference written over several lines (title, authors, venue, its address last)."""
 
     lines: list[Inline]
+    citation: bool = False
 
     @property
     def line(self) -> int:
