@@ -66,6 +66,7 @@ class _Session:
     s: ImportedSession
     when: When | None
     implicit: bool = False  # made for content under no session heading
+    marked: bool = False  # its readings were introduced as such (a "Readings" column or marker)
 
 
 @dataclass
@@ -120,6 +121,8 @@ class _Walker:
         return session
 
     def section(self, marker: Section | None = None) -> Section:
+        if self.st.session is not None and (self.st.line_section is not None or self.st.heading_sections):
+            self.st.session.marked = True
         if marker is not None:
             return marker
         if self.st.line_section is not None:
@@ -559,6 +562,12 @@ class _Walker:
              *(s.s.name for s in self.sessions)]
         )
         explicit = any(not s.implicit for s in self.sessions)
+        if not self.doc_is_text and any(r.links for s in self.sessions for r in s.s.readings):
+            for session in self.sessions:  # bullet points of a "Project" or "Goals" section are no readings
+                if session.s.readings and not session.marked and not any(r.links for r in session.s.readings):
+                    for reading in session.s.readings:
+                        self.dropped.append(reading.line)
+                    session.s.readings = []
         years = [s.when.year for s in self.sessions if s.when is not None and s.when.year is not None]
         last_year = None
         for session in self.sessions:

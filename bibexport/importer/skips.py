@@ -25,7 +25,7 @@ _HOSTS: tuple[tuple[SkipReason, re.Pattern[str]], ...] = (
         r"overleaf\.com|kaggle\.com)$")),
 )
 _PATHS: tuple[tuple[SkipReason, re.Pattern[str]], ...] = (
-    (SkipReason.FORM, re.compile(r"(?i)^docs\.google\.com/forms/")),
+    (SkipReason.FORM, re.compile(r"(?i)^docs\.google\.com/forms/|/(sign-?up|register|registration|login|signin)\b")),
     (SkipReason.SLIDES, re.compile(r"(?i)^docs\.google\.com/presentation/|\.(pptx?|key|odp)$|/slides?/|"
                                    r"[/_-]slides?[._-]|/lec(ture)?[_-]?\d+[^/]*\.pdf$|^speakerdeck\.com/")),
     (SkipReason.HOMEWORK, re.compile(r"(?i)/(hw|homework|assignments?|psets?|problem[-_]sets?)\d*(/|\.|$)")),
