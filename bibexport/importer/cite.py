@@ -320,7 +320,8 @@ def parse_line(inline: Inline) -> LineParse:
     text_spans = [s for s in kept if s.url is None]
     outside = result.outside.strip(_EDGES + ".")
     fields = text_fields(text_spans + [Span("", s.url) for s in links[:1]]) if outside else Fields()
-    if fields.title and looks_like_title(fields.title) and not _section_of(outside):
+    aside = re.match(r"(?i)^(if|when|please|note|see|check|you|your|we|this|there|for more)\b", outside)
+    if fields.title and looks_like_title(fields.title) and not _section_of(outside) and not aside:
         label = next((s.text.strip(" []") for s in links if not generic(s.text)), "")
         found = Found(fields.title, links, label if label != fields.title else "", fields.authors,
                       fields.year, fields.venue, fields.note, section=lead or tail)

@@ -32,6 +32,9 @@ _BLOCKS = {"p", "div", "section", "article", "main", "body", "html", "header", "
            "ul", "ol", "li", "table", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "details",
            "summary", "figure", "tr", "td", "th", "tbody", "thead", "hr", "span"}
 _MAX_DEPTH = 200
+_BREAK = object()  # a marker in the inline walk: a block element ended
+_LINE_BLOCKS = {"p", "div", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "blockquote",
+                "section", "article", "table", "pre"}
 _EM = {"em", "i", "cite"}
 
 
@@ -60,6 +63,11 @@ class _Reader:
         stack: list[tuple[Any, int, Span | None]] = [(c, 0, None) for c in reversed(nodes)]
         while stack:
             node, em, link = stack.pop()
+            if node is _BREAK:  # the end of a block inside the run: what follows starts a new line
+                if spans and link is None:
+                    lines.append(Inline(clean_spans(spans), line))
+                    spans = []
+                continue
             if isinstance(node, Comment):
                 continue
             if isinstance(node, NavigableString):
@@ -91,6 +99,8 @@ class _Reader:
                 continue
             if name == "img":
                 continue
+            if name in _LINE_BLOCKS and link is None:
+                stack.append((_BREAK, em, None))
             stack.extend((c, em + (name in _EM), link) for c in reversed(list(node.children)))
         if spans:
             lines.append(Inline(clean_spans(spans), line))
@@ -183,6 +193,12 @@ class _Reader:
         header: list[str] = []
         rows: list[Row] = []
         spanning: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+        loose = [th for th in table.find_all("th")  # "<thead><th>…" with no <tr>: html.parser keeps it so
+                 if isinstance(th, Tag) and th.find_parent("table") is table and th.find_parent("tr") is None]
+        if loose:
+            header = [th.get_text(" ", strip=True) for th in loose]
+            for th in loose:
+                self.skip_links(th, "table header")
         for tr in table.find_all("tr"):
             if not isinstance(tr, Tag) or tr.find_parent("table") is not table:
                 continue

@@ -38,6 +38,13 @@ def _cell_text(cell: list[Inline]) -> str:
     return " ".join(part.text for part in cell).strip()
 
 
+def _labelled(t: Table) -> bool:
+    """Some cell introduces readings with a label ("Optional Readings:") inside another column."""
+    from bibexport.importer.infer import _label_kind
+
+    return any(_label_kind(part.text) not in (None, "other") for r in t.rows for c in r.cells for part in c)
+
+
 def _roles(t: Table) -> list[str]:
     roles = []
     ncols = max([len(t.header)] + [len(r.cells) for r in t.rows])
@@ -56,7 +63,7 @@ def _roles(t: Table) -> list[str]:
             return next((k for k, w in enumerate(_NAME_PRIORITY) if w in header), len(_NAME_PRIORITY))
         keep = min(named, key=rank)
         roles = [("" if i in named and i != keep else r) for i, r in enumerate(roles)]
-    if "required" not in roles and "further" not in roles:
+    if "required" not in roles and "further" not in roles and not _labelled(t):
         # no header names the readings: the column with the most titled links holds them
         counts = [0] * ncols
         for r in t.rows:
@@ -71,15 +78,17 @@ def _roles(t: Table) -> list[str]:
 def read_table(w: _Walker, t: Table) -> None:
     """Place a table's readings (see the module docstring)."""
     roles = _roles(t)
+    labelled = _labelled(t)
     name_header = next((t.header[i] for i, r in enumerate(roles) if r == "name" and i < len(t.header)), "")
     per_lecture = re.search(r"(?i)topic|lecture|session|week|class|module|unit|theme|subject|day|agenda", name_header)
-    schedule = ("date" in roles or "name" in roles) and ({"required", "further"} & set(roles)) and (
+    schedule = ("date" in roles or "name" in roles) and ({"required", "further"} & set(roles) or labelled) and (
         "date" in roles or w.st.session is None or per_lecture or len(t.rows) > 1 and not w.heading_sessions)
     if "date" in roles and "name" not in roles and "required" in roles and w.st.session is not None and not any(
         find_when(_cell_text(r.cells[roles.index("date")])) for r in t.rows if roles.index("date") < len(r.cells)
     ):
         schedule = False
-    if not {"required", "further"} & set(roles):  # no column holds readings: count the links, make no readings
+    if not {"required", "further"} & set(roles) and not (labelled and schedule):
+        # no column holds readings: count the links, make no readings
         for row in t.rows:
             for cell, role in zip(row.cells, roles):
                 for part in cell:
@@ -116,10 +125,31 @@ def _schedule_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line:
         if role in ("required", "further"):
             _reading_cell(w, cell, role, line)  # type: ignore[arg-type]
         else:
-            for part in cell:
-                for span in part.links:
-                    reason = skip_reason(span.url or "", span.text) or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL
-                    w._skip(span, part.line or line, reason)
+            _other_cell(w, cell, role, line)
+
+
+def _other_cell(w: _Walker, cell: list[Inline], role: str, line: int) -> None:
+    """A cell of a column that holds no readings: its links are course material, except what follows a
+    reading label inside it ("In-class lecture: … Optional Readings: [A](…), [B](…)")."""
+    from bibexport.importer.infer import _label_kind
+
+    reading: Section | None = None
+    for part in cell:
+        kind = _label_kind(part.text)
+        if kind is not None:
+            reading = None if kind == "other" else ("further" if kind == "further" else "required")
+        elif re.fullmatch(r"(?i)\W*(optional|required|further|recommended)\s+readings?\W*", part.text):
+            reading = "further" if not part.text.lower().strip(" *:").startswith("required") else "required"
+            continue
+        if reading is not None:
+            saved = w.st.line_section
+            w.st.line_section = reading
+            w.line(Inline(part.spans, part.line or line), 1, None, allow_title=True)
+            w.st.line_section = saved
+            continue
+        for span in part.links:
+            reason = skip_reason(span.url or "", span.text) or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL
+            w._skip(span, part.line or line, reason)
 
 
 def _clean_name(name: str) -> str:
