@@ -47,6 +47,7 @@ _SESSION_WORD = re.compile(
     r"(?i)^\W{0,3}(session|week|lecture|lec|class|meeting|module|unit|topic|day|part|chapter|seminar)"
     r"\s*#?\s*\d+\b"
 )
+_RELATIVE = re.compile(r"^(?=.*[/.][A-Za-z0-9])(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!#)(?:\.{0,2}/)?[\w.~%-]+(?:/[\w.~%() -]*)*\.?[\w]*$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _NONE = re.compile(r"(?i)^\W*(readings?|papers?)?\s*:?\s*(none|n/?a|tbd|tba|no readings?)\W*$|^no\b.{0,40}\breadings?\b")
 # Instructions and asides rather than titles: "Please fill this …", "Note that …", "See Canvas".
@@ -153,6 +154,15 @@ class _Walker:
     def link(self, reading: ImportedReading, span: Span, line: int) -> None:
         raw = span.url or ""
         repaired = _repair_url("".join(raw.split()))
+        if repaired is None and _RELATIVE.match(raw.strip()):
+            # "/assets/notes/ch1.pdf", "papers/x.pdf": a file of the course site; kept as written (the page's
+            # address, when imported from a URL, completes it)
+            if not any(link.url == raw.strip() for link in reading.links):
+                reading.links.append(ImportedLink(raw.strip(), line, span.text.strip()))
+                self.warn(line, f'relative link "{raw.strip()}" kept as written; it needs the site\'s address')
+            else:
+                self._skip(span, line, SkipReason.DUPLICATE)
+            return
         if repaired is None:
             self._skip(span, line, SkipReason.NOT_WEB if raw.strip() else SkipReason.PLACEHOLDER)
             if raw.strip():

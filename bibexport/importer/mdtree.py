@@ -30,6 +30,10 @@ from bibexport.importer.tree import (
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table").use(front_matter_plugin).use(deflist_plugin)
 _A_OPEN = re.compile(r"""(?is)^<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _BR = re.compile(r"(?i)^<br\s*/?>$")
+_KNOWN_TAG = re.compile(
+    r"(?i)^<(/?(a|abbr|b|big|br|cite|code|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|small|span|strike|strong|"
+    r"sub|sup|tt|u|var|wbr|input|label|button|svg|path|iframe|video|audio|source|script|style|div|p)\b|!--)"
+)
 
 
 def _inline_lines(tok: Token, first_line: int) -> list[Inline]:
@@ -71,6 +75,12 @@ def _inline_lines(tok: Token, first_line: int) -> list[Inline]:
                 spans.append(Span(child.content, em=em > 0 and kind == "text"))
         elif kind == "html_inline" and re.match(r"(?i)^</?(em|i|cite)\b", child.content):
             em = em + 1 if not child.content.startswith("</") else max(0, em - 1)
+        elif kind == "html_inline" and not _KNOWN_TAG.match(child.content):
+            # "<A>" in a title is text that looks like a tag, not markup of the page
+            if link is not None:
+                link.text += child.content
+            else:
+                spans.append(Span(child.content))
         # images and other inline HTML carry no reading
     lines.append(Inline(clean_spans(spans), line))
     return [inl for inl in lines if inl.spans]
