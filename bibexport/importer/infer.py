@@ -252,6 +252,14 @@ class _Walker:
             self.blocks(item.children, depth + 1, None)
             self.st.line_section = saved
             return
+        if (
+            item.children and not item.inline.links and _is_sessiony(text) and len(text) <= 100
+            and any(_has_links(c) for c in item.children)
+        ):  # "<li>Lecture 3: Recurrent LMs … readings …</li>": a list of lectures, each a session
+            when = find_when(text)
+            self.start(_leftover(text, when) if when else clean_title(text), item.line, when)
+            self.blocks(item.children, depth + 1, None)
+            return
         reading = self.line(item.inline, depth, under, allow_title=True, has_children=bool(item.children))
         if item.children:
             self.blocks(item.children, depth + 1, reading)
@@ -296,6 +304,8 @@ class _Walker:
         if kind is not None:
             self.st.other = kind == "other"
             self.label_depth = depth
+            if kind == "neutral":
+                kind = None
         if self.st.other:
             label = inl.outside if len(inl.outside.split()) <= 4 else ""
             for span in inl.links:  # "Lecture:", "Lab:", "Assignment:" and their lists: course material
@@ -679,6 +689,8 @@ def _label_kind(text: str) -> str | None:
         return _section_of(m.group(1)) or "reading"
     if all(w in _OTHER_LABELS or w in ("and", "the", "of", "for", "in", "class") for w in words):
         return "other"
+    if not text[m.end() :].strip():
+        return "neutral"  # "Lecture Notes:" alone: a label of its own, which ends the one before
     return None
 
 

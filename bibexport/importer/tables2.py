@@ -42,7 +42,7 @@ def _labelled(t: Table) -> bool:
     """Some cell introduces readings with a label ("Optional Readings:") inside another column."""
     from bibexport.importer.infer import _label_kind
 
-    return any(_label_kind(part.text) not in (None, "other") for r in t.rows for c in r.cells for part in c)
+    return any(_label_kind(part.text) not in (None, "other", "neutral") for r in t.rows for c in r.cells for part in c)
 
 
 def _roles(t: Table) -> list[str]:
@@ -137,7 +137,7 @@ def _other_cell(w: _Walker, cell: list[Inline], role: str, line: int) -> None:
     for part in cell:
         kind = _label_kind(part.text)
         if kind is not None:
-            reading = None if kind == "other" else ("further" if kind == "further" else "required")
+            reading = None if kind in ("other", "neutral") else ("further" if kind == "further" else "required")
         elif re.fullmatch(r"(?i)\W*(optional|required|further|recommended)\s+readings?\W*", part.text):
             reading = "further" if not part.text.lower().strip(" *:").startswith("required") else "required"
             continue
