@@ -72,7 +72,7 @@ _TITLE_TAIL = re.compile(r"\s*\(([^()]*(?:\d|\b[A-Z]{2,}\b|[Ss]ections?|[Cc]hapt
 
 def split_link_title(text: str) -> tuple[str, str]:
     """ "Flush+Reload: … (USENIX Sec '14, Sections 1-3)" → (title, "USENIX Sec '14, Sections 1-3")."""
-    title = link_title(text)
+    title = link_title(_TAIL_MARK.sub("", text))
     m = _TITLE_TAIL.search(title)
     if m and len(title[: m.start()].split()) >= 3:
         return title[: m.start()].rstrip(" .,:"), m.group(1).strip()
@@ -236,7 +236,7 @@ def text_fields(spans: list[Span]) -> Fields:
         before, after = text[: m.start()], text[m.end() :]
         t = tail_fields(after)
         return Fields(clean_title(m.group(1)), head_authors(before), t.venue, _year(after) or t.year, t.note)
-    ems = [s for s in spans if s.em and len(s.text.split()) >= 2]
+    ems = [s for s in spans if s.em and s.text.strip()]
     if ems:
         em = max(ems, key=lambda s: len(s.text))
         i = spans.index(em)
@@ -245,7 +245,7 @@ def text_fields(spans: list[Span]) -> Fields:
         venue_only = re.fullmatch(r"[\s,.;:()]*((19|20)\d\d[a-z]?)?[\s,.;:()]*", after) and head_authors(before)
         if venue_only:  # "Tremblay & Dick, *Brain and Language*, 2016": the emphasis is the journal
             return Fields(clean_title(text), head_authors(before), clean_title(em.text), _year(after))
-        if head_authors(before) or not before.strip(_EDGES):
+        if (head_authors(before) or not before.strip(_EDGES)) and len(em.text.split()) >= 2:
             t = tail_fields(after)
             return Fields(clean_title(em.text), head_authors(before), t.venue, t.year, t.note)
     cite = _citation_title(text)
@@ -370,6 +370,9 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
         if own:
             title, note = split_link_title(span.text)
             found = Found(title, [span, *pending], note=note, by_link=True, guessed=id(span) not in ids)
+            inside = _TAIL_MARK.search(span.text)  # "[OSTEP Chapter 2 (required)](…)"
+            if inside:
+                found.section = section_word(inside.group("w"))
             m = _END_MARK.search(between)
             if m and readings:
                 found.section = section_word(m.group("w") or m.group("w2") or m.group("w3"))
@@ -384,7 +387,7 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
         readings[0].section = readings[0].section or lead
         readings[-1].section = tail or readings[-1].section
         if len(readings) == 1:
-            readings[0].section = lead or tail
+            readings[0].section = lead or tail or readings[0].section
     before = "".join(s.text for s in kept[:first_i] if s.url is None)
     after = "".join(s.text for s in kept[last_i + 1 :] if s.url is None)
     if len(readings) == 1:

@@ -92,6 +92,8 @@ class _Walker:
         self.st = _State()
         self.dropped: list[int] = []
         self.level = _session_level(doc.blocks)
+        if doc.front.get("__format__") == "text" and sum(isinstance(b, Heading) for b in doc.blocks) < 2:
+            self.level = None  # a plain-text list's one title line carries no sessions
         self.heading_sessions = self.level is not None
         self.header_seen = False  # a session was opened by a "read on:" / dated line
         self.label_depth = 0  # the depth of the last "Label:" line
@@ -214,7 +216,8 @@ class _Walker:
             return
         if self.level is not None and h.level == self.level or (self.level is None and _is_sessiony(text)):
             when = find_when(text)
-            self.start(_leftover(text, when), h.line, when)
+            self.start(_leftover(text, when) or text, h.line, when)
+            self.st.awaiting_name = False  # a heading names its session, even "## 2024-02-06"
             for span in links:
                 self._skip(span, h.line, skip_reason(span.url or "", span.text) or SkipReason.LOGISTICS)
             return
@@ -502,8 +505,9 @@ class _Walker:
             elif not found.venue and text and not _META_LABEL.match(text) and not inl.links:
                 found.venue = text.rstrip(" ,")
             found.links.extend(inl.links)
-        year = re.search(r"\((19[5-9]\d|20[0-4]\d)\)|\b(19[5-9]\d|20[0-4]\d)\)", " ".join(x.text for x in lines))
-        found.year = int(year.group(1) or year.group(2)) if year else None
+        rest = " ".join(x.outside for x in lines[i:] if not _META_LABEL.match(x.text) or "(" in x.text)
+        year = re.search(r"\b(19[5-9]\d|20[0-4]\d)\b", rest)
+        found.year = int(year.group(1)) if year else None
         reading = self.add(found, lines[0].line, None)
         self.dropped.extend(inl.line for inl in lines[1:] if not inl.links)
         self.st.open_reading = None
@@ -579,7 +583,7 @@ class _Walker:
     def finish(self) -> ImportedCourse:
         term = term_year(
             [self.course.title, *(str(v) for v in self.doc.front.values() if isinstance(v, (str, int))),
-             *(s.s.name for s in self.sessions)]
+             *(s.s.name for s in self.sessions), *_page_texts(self.doc.blocks)]
         )
         explicit = any(not s.implicit for s in self.sessions)
         if not self.doc_is_text and any(r.links for s in self.sessions for r in s.s.readings):
@@ -660,6 +664,13 @@ class _Walker:
 
 
 # ---------------------------------------------------------------------- pure helpers
+
+
+def _page_texts(blocks: list[Block]) -> list[str]:
+    """Headings and the first paragraphs of a page: where "Fall 2025" is written when it is written."""
+    texts = [b.inline.text for b in blocks if isinstance(b, Heading)]
+    paras = [b for b in blocks if isinstance(b, Para)][:30]
+    return texts + [inl.text for p in paras for inl in p.lines]
 
 
 def _section_of(text: str) -> Section | None:

@@ -117,6 +117,14 @@ def read_text_tree(text: str, source: str) -> Document:
             no += 1
             stack.clear()
             continue
+        if (
+            not blocks and first == 1 + next(i for i, x in enumerate(raw) if x.strip()) and no < len(raw)
+            and not raw[no].strip() and not _BULLET.match(stripped) and "://" not in stripped
+            and len(stripped) <= 100 and not re.match(r"(?i)^read\s+on\b", stripped)
+            and not re.search(r"\d{4}|\b(week|session|lecture|class)\s*\d", stripped, re.IGNORECASE)
+        ):  # the first line, set off by a blank line: the list's title
+            blocks.append(Heading(1, Inline(text_spans(stripped), first)))
+            continue
         group = [stripped]
         while no < len(raw) and (
             _continues(group[-1], raw[no].strip()) or (_open_bracket(" ".join(group)) and raw[no].strip())
