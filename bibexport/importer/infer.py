@@ -97,6 +97,7 @@ class _Walker:
         self.heading_sessions = self.level is not None
         self.header_seen = False  # a session was opened by a "read on:" / dated line
         self.label_depth = 0  # the depth of the last "Label:" line
+        self.titled_next = False  # the line being placed is followed by a bare link (its title?)
         for url, line, text in doc.stray:
             self._skip(Span(text, url), line, skip_reason(url, text) or SkipReason.LOGISTICS)
 
@@ -282,7 +283,9 @@ class _Walker:
             )
             allow = self.doc_is_text or titled or depth > 0 or self.st.line_section is not None or bool(
                 self.st.heading_sections)
+            self.titled_next = bool(titled)
             self.line(inl, depth, under, allow_title=allow)
+            self.titled_next = False
 
     @property
     def doc_is_text(self) -> bool:
@@ -302,6 +305,10 @@ class _Walker:
         if not re.search(r"\w", text) and not inl.links:
             return None
         kind = _label_kind(text)
+        if inl.line in self.doc.label_lines and not inl.links and kind is None:
+            kind = "other"  # "{: .label} Remote Communication": a lecture's badge; its links are its material
+        elif kind is None and not inl.links and _section_of(text):
+            kind = "neutral"  # "*Required Reading*" ends a "Lecture:" block
         if self.st.other and depth < self.label_depth:
             self.st.other = False
         if kind is not None:
@@ -451,6 +458,11 @@ class _Walker:
         if is_date_only(text):
             self.dropped.append(no)
             return None
+        if text.rstrip().endswith(":") and self.titled_next and self.doc_is_text and looks_like_title(text):
+            # "ISSTA tool paper on TSTL:" over the address of the paper: its title
+            reading = self.add(Found(clean_title(text.rstrip(": "))), no, None)
+            self.st.open_reading = reading
+            return reading
         if text.rstrip().endswith(":") and not has_children:
             self.unplaced(no, text, "a label, not a title")
             return None
@@ -563,6 +575,20 @@ class _Walker:
             term = clean_title(entry.term.text)
             section = _section_of(term)
             when = find_when(term)
+            if entry.term.line in self.doc.label_lines and not section:
+                # "{: .label} Remote Communication" with its slides under it: a lecture's material
+                saved_other, saved_depth = self.st.other, self.label_depth
+                self.st.other, self.label_depth = True, depth
+                self.line(entry.term, depth, None, allow_title=False)
+                self.blocks(entry.body, depth + 1)
+                self.st.other, self.label_depth = saved_other, saved_depth
+                continue
+            if re.match(r"^[*+-]\s", entry.term.text):  # a list item the parser took for a term
+                bullet = entry.term.spans[0]
+                entry.term.spans[0] = Span(re.sub(r"^[*+-]\s+", "", bullet.text), bullet.url, bullet.em)
+                reading = self.line(entry.term, depth + 1, None, allow_title=True)
+                self.blocks(entry.body, depth + 1, reading)
+                continue
             if section:
                 saved = self.st.line_section
                 self.st.line_section = section
@@ -647,6 +673,8 @@ class _Walker:
         for reading in session.readings:
             keys = [_norm_url(link.url) for link in reading.links] or [reading.title.casefold()]
             earlier = next((by_key[k] for k in keys if k in by_key), None)
+            if earlier is not None and not _same_title(earlier.title, reading.title):
+                earlier = None  # one address, two parts of it ("Sections 1-6", "Sections 7-10"): both kept
             if earlier is None or earlier is reading:
                 for k in keys:
                     by_key.setdefault(k, reading)
@@ -836,6 +864,14 @@ def _starts_with_bare_link(block: Block) -> bool:
     if isinstance(block, Para) and block.lines:
         return _bare_line(block.lines[0])
     return False
+
+
+def _same_title(a: str, b: str) -> bool:
+    """Titles of one work: equal once case and punctuation go, one the start of the other, or one an address."""
+    na, nb = (re.sub(r"[^a-z0-9]+", "", t.casefold()) for t in (a, b))
+    if "://" in a or "://" in b or not na or not nb:
+        return True
+    return na == nb or na.startswith(nb) or nb.startswith(na) or len(na) < 12 or len(nb) < 12
 
 
 def _norm_url(url: str) -> str:

@@ -304,5 +304,6 @@ def read_markdown_tree(text: str, source: str) -> Document:
     builder = _Builder(_MD.parse(clean), source)
     blocks = builder.build()
     title = ""
+    labels = {i + 1 for i, line in enumerate(clean.split("\n")) if re.search(r"\{:\s*\.label\b", line)}
     return Document(blocks, source, front=builder.front, title=title, stray=builder.stray,
-                    front_text=builder.front_text)
+                    front_text=builder.front_text, label_lines=labels)

@@ -111,6 +111,11 @@ def read_text_tree(text: str, source: str) -> Document:
             no = end
             stack.clear()
             continue
+        banner = re.fullmatch(r"([=#*~-])\1{2,}\s*(.*?)\s*\1{3,}", stripped)
+        if banner and banner.group(2):  # "============= TSTL Papers =========="
+            blocks.append(Heading(2, Inline(text_spans(banner.group(2)), first)))
+            stack.clear()
+            continue
         if no < len(raw) and re.fullmatch(r"(=+|-{3,})", raw[no].strip()) and not _BULLET.match(stripped):
             level = 1 if raw[no].strip().startswith("=") else 2  # a setext heading: "Title" over "====="
             blocks.append(Heading(level, Inline(text_spans(stripped), first)))

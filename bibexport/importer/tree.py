@@ -139,6 +139,8 @@ class Document:
     stray: list[tuple[str, int, str]] = field(default_factory=list)
     #: The front matter as written (Markdown), for a schedule kept there as data.
     front_text: str = ""
+    #: Lines marked as a label badge (kramdown "{: .label}"): a lecture's topic, what hangs under it is material.
+    label_lines: set[int] = field(default_factory=set)
 
 
 # kramdown attribute lists ("{: .label .label-purple }") and Liquid template tags ("{% include x %}", "{{ page.x }}"):
