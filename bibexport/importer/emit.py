@@ -12,20 +12,21 @@ from bibexport.importer.model import ImportedCourse, ImportedReading
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
+_TOML_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f\ud800-\udfff]')
+
+
+def _toml_escape(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch in _TOML_ESCAPES:
+        return _TOML_ESCAPES[ch]
+    if 0xD800 <= ord(ch) <= 0xDFFF:
+        return "\ufffd"
+    return f"\\u{ord(ch):04X}"
+
+
 def _toml_string(text: str) -> str:
     """A TOML basic string; control characters are escaped and lone surrogates replaced."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[ch])
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04X}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + _TOML_SPECIAL.sub(_toml_escape, text) + '"'
 
 
 def _slugs(names: list[str]) -> list[str]:
