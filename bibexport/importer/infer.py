@@ -799,20 +799,29 @@ def _is_sessiony(text: str) -> bool:
     return bool(_SESSION_WORD.match(text)) or (find_when(text) is not None and len(text) <= 120)
 
 
+_FURTHER_HEADING = re.compile(
+    r"(?i)\b(optional|further|additional|more|recommended|supplementa\w*|background|extra|related|suggested|other)"
+    r"\b(\s+[\w-]+)?\s+(readings?|reads|papers?|materials?|resources|references|literature|texts)\b"
+)
+_REQUIRED_HEADING = re.compile(
+    r"(?i)\b(required|core|mandatory|assigned|main|essential|key)\b(\s+[\w-]+)?\s+"
+    r"(readings?|reads|papers?|materials?|texts)\b"
+)
+
+
 def _section_heading(text: str) -> Section | None:
-    """ "Optional Additional Readings", "Further reading (not required)": a heading that names a section."""
+    """ "Optional Additional Readings", "Further reading (not required)", "Background": a heading that names a
+    section (the marker word right before what it marks; a topic such as "Related-work search, reading, and
+    sensemaking" is none)."""
     words = re.findall(r"[a-z]+", text.lower())
-    if not words or len(words) > 6:
+    if not words or len(words) > 7:
         return None
-    further = {"optional", "further", "additional", "more", "recommended", "supplementary", "supplemental",
-               "background", "extra", "related", "suggested"}
-    if words[-1] in ("reading", "readings", "papers", "material", "materials", "resources", "references") or (
-        words[0] in further
-    ):
-        if set(words) & further:
-            return "further"
-        if set(words) & {"required", "core", "mandatory", "assigned", "main"}:
-            return "required"
+    if _FURTHER_HEADING.search(text) or (len(words) <= 2 and words[0] in (
+            "optional", "further", "additional", "recommended", "supplementary", "supplemental", "background",
+            "extra", "suggested")):
+        return "further"
+    if _REQUIRED_HEADING.search(text):
+        return "required"
     return None
 
 
