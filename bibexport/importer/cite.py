@@ -235,7 +235,7 @@ def text_fields(spans: list[Span]) -> Fields:
     if m and len(m.group(1).split()) >= 2:
         before, after = text[: m.start()], text[m.end() :]
         t = tail_fields(after)
-        return Fields(clean_title(m.group(1)), head_authors(before), t.venue, _year(after) or t.year, t.note)
+        return Fields(clean_title(m.group(1)), head_authors(before), t.venue, _year(after) or _year(before), t.note)
     ems = [s for s in spans if s.em and s.text.strip()]
     if ems:
         em = max(ems, key=lambda s: len(s.text))
@@ -247,7 +247,7 @@ def text_fields(spans: list[Span]) -> Fields:
             return Fields(clean_title(text), head_authors(before), clean_title(em.text), _year(after))
         if (head_authors(before) or not before.strip(_EDGES)) and len(em.text.split()) >= 2:
             t = tail_fields(after)
-            return Fields(clean_title(em.text), head_authors(before), t.venue, t.year, t.note)
+            return Fields(clean_title(em.text), head_authors(before), t.venue, t.year or _year(before), t.note)
     cite = _citation_title(text)
     if cite:
         rest = text[len(cite) :].strip(" .")

@@ -138,6 +138,8 @@ class _Reader:
                 target.append(self.table(node))
             elif name == "dl":
                 target.append(self.deflist(node, depth))
+            elif name == "p" and _all_bold(node):  # <p><strong>Framing the field</strong></p>: a heading
+                target.append(Heading(7, Inline(clean_spans([Span(node.get_text(" ", strip=True))]), self.line(node))))
             elif name in ("p", "pre", "summary", "figcaption", "caption"):
                 lines = self.inline(node)
                 if lines:
@@ -253,6 +255,17 @@ class _Reader:
                 else:
                     entries.append(DefEntry(Inline([], self.line(child)), body))
         return DefList(entries, self.line(dl))
+
+
+def _all_bold(p: Tag) -> bool:
+    """A paragraph that is one bold phrase, short, and no label."""
+    kids = [c for c in p.children if not (isinstance(c, NavigableString) and not str(c).strip())]
+    if len(kids) != 1 or not isinstance(kids[0], Tag) or kids[0].name.lower() not in ("strong", "b"):
+        return False
+    if kids[0].find("a"):
+        return False
+    text = kids[0].get_text(" ", strip=True)
+    return 0 < len(text) <= 80 and not text.endswith(":")
 
 
 def _int(value: object) -> int:

@@ -614,7 +614,9 @@ class _Walker:
         explicit = any(not s.implicit for s in self.sessions)
         if not self.doc_is_text and any(r.links for s in self.sessions for r in s.s.readings):
             for session in self.sessions:  # bullet points of a "Project" or "Goals" section are no readings
-                if session.s.readings and not session.marked and not any(r.links for r in session.s.readings):
+                if session.s.readings and not session.marked and not any(
+                    r.links or r.year for r in session.s.readings
+                ):
                     for reading in session.s.readings:
                         self.dropped.append(reading.line)
                     session.s.readings = []

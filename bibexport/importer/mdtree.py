@@ -86,6 +86,18 @@ def _inline_lines(tok: Token, first_line: int) -> list[Inline]:
     return [inl for inl in lines if inl.spans]
 
 
+def _all_bold(tok: Token) -> bool:
+    """A paragraph that is one bold phrase, short, and no label ("**Required Readings:**" is a label)."""
+    kids = [c for c in tok.children or [] if not (c.type == "text" and not c.content.strip())]
+    if len(kids) < 3 or kids[0].type != "strong_open" or kids[-1].type != "strong_close":
+        return False
+    inner = kids[1:-1]
+    if any(c.type in ("strong_open", "strong_close", "link_open", "softbreak", "hardbreak") for c in inner):
+        return False
+    text = "".join(c.content for c in inner).strip()
+    return 0 < len(text) <= 80 and not text.endswith(":")
+
+
 def _line(tok: Token) -> int:
     return tok.map[0] + 1 if tok.map else 0
 
@@ -126,7 +138,12 @@ class _Builder:
             out.append(Heading(int(tok.tag[1]), Inline(clean_spans(spans), _line(tok))))
             return i + 3
         if kind == "paragraph_open":
-            lines = _inline_lines(self.tokens[i + 1], _line(tok))
+            inline = self.tokens[i + 1]
+            if _all_bold(inline):  # "**Framing the field**" alone on its line: a heading in all but name
+                lines = _inline_lines(inline, _line(tok))
+                out.append(Heading(7, Inline(clean_spans([Span(" ".join(x.text for x in lines))]), _line(tok))))
+                return i + 3
+            lines = _inline_lines(inline, _line(tok))
             if lines:
                 out.append(Para(lines))
             return i + 3
