@@ -35,7 +35,19 @@ def markdown_links(text: str) -> int:
     from mdit_py_plugins.front_matter import front_matter_plugin
 
     md = MarkdownIt("commonmark", {"html": True}).enable("table").use(front_matter_plugin).use(deflist_plugin)
-    return html_links(md.render(text))
+    return html_links(md.render(_join_html_tables(text)))
+
+
+def _join_html_tables(text: str) -> str:
+    """A raw HTML table that a blank line splits is still one table to its author (and to the importer):
+    drop the blank lines between <table> and </table> before rendering."""
+    out, depth = [], 0
+    for line in text.split("\n"):
+        if depth > 0 and not line.strip():
+            continue
+        depth += len(re.findall(r"(?i)<table\b", line)) - len(re.findall(r"(?i)</table\s*>", line))
+        out.append(line.lstrip() if depth > 0 else line)
+    return "\n".join(out)
 
 
 _BARE = re.compile(r"(?i)(?<![\w/@.:-])(https?://|www\.|(?:[a-z0-9-]+\.)+(?:org|com|edu|net|io|ai)/)[^\s<>\"]*")

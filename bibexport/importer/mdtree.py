@@ -5,6 +5,7 @@ come from the tokens' source maps."""
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -110,6 +111,7 @@ class _Builder:
         self.stray: list[tuple[str, int, str]] = []
         self.depth = 0
         self.front_text = ""
+        self.lines: list[str] = []
 
     def build(self) -> list[Block]:
         blocks, _ = self.seq(0, None)
@@ -167,10 +169,19 @@ class _Builder:
                 return self.markdown_in_html(i, out)
             from bibexport.importer.htmltree import html_blocks
 
-            blocks, stray = html_blocks(tok.content, _line(tok) - 1)
+            content, j = tok.content, i + 1
+            end = _closing_line(self.lines, tok) if tok.level == 0 and tok.map else None
+            if end is not None:  # a table broken by a blank line: CommonMark ends the HTML block there
+                content = "\n".join(self.lines[tok.map[0] : end]) if tok.map else content
+                while j < len(self.tokens):
+                    at = self.tokens[j].map
+                    if at is not None and at[0] >= end:
+                        break
+                    j += 1
+            blocks, stray = html_blocks(content, _line(tok) - 1)
             out.extend(blocks)
             self.stray.extend(stray)
-            return i + 1
+            return j
         if kind == "blockquote_open":
             blocks, j = self.seq(i + 1, "blockquote_close")
             out.extend(blocks)
@@ -199,6 +210,7 @@ class _Builder:
             return i + 1
         sub = _Builder(_MD.parse(inner), self.source)
         sub.depth = self.depth + 1
+        sub.lines = inner.split("\n")
         blocks = sub.build()
         _shift(blocks, first - 1)
         self.stray.extend(sub.stray)
@@ -267,6 +279,26 @@ class _Builder:
         return i + 1
 
 
+_CONTAINERS = ("table", "ul", "ol", "dl")
+
+
+def _closing_line(lines: list[str], tok: Token) -> int | None:
+    """Where an HTML block that opens a table (or list) but does not close it really ends: the line after its
+    closing tag, when that is further down than the block (a blank line inside the table split it)."""
+    for tag in _CONTAINERS:
+        opened = len(re.findall(rf"(?i)<{tag}\b", tok.content))
+        closed = len(re.findall(rf"(?i)</{tag}\s*>", tok.content))
+        if opened > closed:
+            depth = opened - closed
+            assert tok.map is not None
+            for k in range(tok.map[1], len(lines)):
+                depth += len(re.findall(rf"(?i)<{tag}\b", lines[k])) - len(re.findall(rf"(?i)</{tag}\s*>", lines[k]))
+                if depth <= 0:
+                    return k + 1
+            return None
+    return None
+
+
 def _shift(blocks: list[Block], by: int) -> None:
     """Move the line numbers of blocks parsed from a part of the document to where that part starts."""
     for block in blocks:
@@ -318,9 +350,22 @@ def read_markdown_tree(text: str, source: str) -> Document:
     from bibexport.importer.texttree import lines_of
 
     clean = "\n".join(lines_of(text))
+    toml_front: dict[str, Any] = {}
+    m = re.match(r"(?s)\A\s*\+\+\+\n(.*?)\n\+\+\+[ \t]*(\n|\Z)", clean)
+    if m:  # Hugo's TOML front matter: read for its title, blanked so line numbers stay
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        try:
+            toml_front = tomllib.loads(m.group(1))
+        except tomllib.TOMLDecodeError:
+            toml_front = {}
+        clean = "\n" * m.group(0).count("\n") + clean[m.end() :]
     builder = _Builder(_MD.parse(clean), source)
+    builder.lines = clean.split("\n")
     blocks = builder.build()
     title = ""
     labels = {i + 1 for i, line in enumerate(clean.split("\n")) if re.search(r"\{:\s*\.label\b", line)}
-    return Document(blocks, source, front=builder.front, title=title, stray=builder.stray,
+    return Document(blocks, source, front=builder.front or toml_front, title=title, stray=builder.stray,
                     front_text=builder.front_text, label_lines=labels)
