@@ -298,6 +298,11 @@ def parse_line(inline: Inline) -> LineParse:
         return result  # "[Talk title](youtube…). Speaker et al." : the text around a skipped link is its citation
     if not links and result.skipped and len(result.outside.split()) <= 4:
         return result  # "Guest Lecture [TBA]()", "Week 3 [slides](…)": what the skipped link was for
+    if links and len(result.outside.split()) >= 12 and all(is_nickname(sp.text) for sp in links) and not re.search(
+        r"[“\"]|\b(19|20)\d\d\b", result.outside
+    ):  # "In the first part of this lab, you'll experiment with [AI Dungeon](…)": a link in prose
+        result.skipped.extend((sp, SkipReason.MATERIAL) for sp in links)
+        return result
     nicks = [sp for sp in links if not generic(sp.text) and is_nickname(sp.text)]
     if len(nicks) >= 2 and len({sp.url for sp in nicks}) == len(nicks) and not re.search(
         r"[^\W\d_]{3,}", re.sub(r"(?i)\b(and|or|also|see)\b", "", result.outside)

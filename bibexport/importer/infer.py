@@ -56,7 +56,7 @@ _DUE = re.compile(r"(?i)\b(due|deadline|no class|holiday|spring break|fall break
 _LOGISTICS_HEADING = re.compile(
     r"(?i)^\W*(course )?(instructors?|staff|teaching (assistants?|staff|team)|tas?|contacts?|office hours|logistics|"
     r"grading|policies|policy|prerequisites|announcements?|faq|about|acknowledg\w*|honor code|"
-    r"academic integrity|accommodations?|communication)\W*$"
+    r"academic integrity|accommodations?|communication|(lab |assignment )?instructions)\W*$"
 )
 _ASIDE = re.compile(r"(?i)^(please|note|see|check|submit|bring|make sure|remember|we will|you will|you should|"
                     r"this week|there (is|are|will)|if you|due|tbd)\b")
@@ -98,6 +98,7 @@ class _Walker:
         self.header_seen = False  # a session was opened by a "read on:" / dated line
         self.label_depth = 0  # the depth of the last "Label:" line
         self.titled_next = False  # the line being placed is followed by a bare link (its title?)
+        self.in_item = False
         for url, line, text in doc.stray:
             self._skip(Span(text, url), line, skip_reason(url, text) or SkipReason.LOGISTICS)
 
@@ -264,7 +265,9 @@ class _Walker:
             self.start(_leftover(text, when) if when else clean_title(text), item.line, when)
             self.blocks(item.children, depth + 1, None)
             return
+        self.in_item = True  # a numbered or bulleted line is an entry of its own, no continuation of the one above
         reading = self.line(item.inline, depth, under, allow_title=True, has_children=bool(item.children))
+        self.in_item = False
         if item.children:
             self.blocks(item.children, depth + 1, reading)
 
@@ -530,7 +533,7 @@ class _Walker:
         """A line of a citation written over several lines under its title ("Li B, Dewey CN",
         "BMC Bioinformatics. 2011 Aug 4;12:323.", "Volume 96, Issue 456"): kept as the reading's authors or venue."""
         reading = self.st.open_reading
-        if reading is None or reading.links or reading is not self.st.last_reading:
+        if reading is None or reading.links or reading is not self.st.last_reading or self.in_item:
             return False
         if not reading.authors and _author_list(text):
             reading.authors = text.rstrip(" .")
@@ -753,8 +756,10 @@ def _author_list(text: str) -> bool:
     particles = {"van", "von", "der", "de", "la", "le", "du", "di", "da", "dos", "del", "den", "ter"}
     for part in parts:
         words = part.replace(".", ". ").split()
-        if not 1 <= len(words) <= 5 or re.fullmatch(r"(?i)et\.?\s*al\.?|others", part):
+        if re.fullmatch(r"(?i)et\.?\s*al\.?|others", part):
             continue
+        if not 1 <= len(words) <= 5:
+            return False
         if not all(w[0].isupper() or w.lower() in particles for w in words):
             return False
     return len(text) <= 400

@@ -43,7 +43,13 @@ _KINDS: tuple[tuple[SkipReason, frozenset[str]], ...] = (
 _NEUTRAL = frozenset(["the", "a", "an", "and", "or", "of", "for", "in", "on", "to", "my", "our", "here", "link", "links", "pdf", "html", "online", "live", "official", "course", "class", "week", "session", "day", "part", "see", "optional", "required", "full", "draft", "google", "intro", "introduction", "available", "via", "page", "posted"])
 
 
+_TALK = re.compile(r"(?i)^(presented by|talk by|(previous|last|past|earlier)\b.{0,30}\b(lecture|class|session|"
+                   r"recording|video|talk))\b")
+
+
 def _kind(label: str) -> SkipReason | None:
+    if _TALK.match(label.strip()):
+        return SkipReason.RECORDING  # "Previous class lecture on Sept 9", "Presented by …": a talk's recording
     words = re.findall(r"[a-z]+", label.lower())
     if not words or len(words) > 6:
         return None
