@@ -304,8 +304,9 @@ def parse_line(inline: Inline) -> LineParse:
         result.skipped.extend((sp, SkipReason.MATERIAL) for sp in links)
         return result
     nicks = [sp for sp in links if not generic(sp.text) and is_nickname(sp.text)]
+    badge_free = re.sub(r"(?i)[^,;]*\b(due|deadline|released?|submit\w*)\b[^,;]*", "", result.outside)
     if len(nicks) >= 2 and len({sp.url for sp in nicks}) == len(nicks) and not re.search(
-        r"[^\W\d_]{3,}", re.sub(r"(?i)\b(and|or|also|see)\b", "", result.outside)
+        r"[^\W\d_]{3,}", re.sub(r"(?i)\b(and|or|also|see)\b", "", badge_free)
     ):  # "[HJI](…), [DeepReach](…), [ISAACS](…)": one reading per name
         for sp in links:
             if nicks and sp is not nicks[0] and not (not generic(sp.text) and is_nickname(sp.text)):
@@ -369,9 +370,8 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
         if span.url is None:
             between += span.text
             continue
-        own = id(span) in ids or (
-            several and readings and not generic(span.text) and not _AUTHOR_NICK.match(span.text.strip())
-        )
+        short_name = not generic(span.text) and not _AUTHOR_NICK.match(span.text.strip())
+        own = id(span) in ids or (short_name and (several or readings or any(id(t) in ids for t in kept[kept.index(span):])))
         if own:
             title, note = split_link_title(span.text)
             found = Found(title, [span, *pending], note=note, by_link=True, guessed=id(span) not in ids)

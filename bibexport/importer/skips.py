@@ -79,7 +79,8 @@ def skip_reason(url: str, text: str = "", *, short_text: bool | None = None) -> 
     for reason, rx in _HOSTS:
         if rx.search(host):
             return reason
+    titled = len(re.findall(r"[^\W\d_]{2,}", label)) >= 4  # "Artificial Intelligence: a modern approach"
     for reason, rx in _PATHS:
-        if rx.search(where):
+        if rx.search(where) and (reason is SkipReason.FORM or not titled):
             return reason
     return _kind(label) if label and short_text is not False else None
