@@ -107,7 +107,7 @@ def clean_title(text: str) -> str:
 
 _LABEL = re.compile(r"^[\s*_]*([A-Za-z][\w-]*(?:[\s/-]+[\w-]+){0,6}(?:\s*\([^()]{0,60}\))?)[\s*_]*[:：][\s*_]*")
 _LABEL_WORDS = frozenset(
-    ["pre", "post", "lecture", "lectures", "reading", "readings", "read", "paper", "papers", "required", "optional", "background", "discussion", "presentation", "presentations", "presenter", "textbook", "book", "article", "articles", "blog", "main", "primary", "supplementary", "further", "additional", "recommended", "review", "choose", "one", "two", "any", "to", "and", "or", "of", "before", "after", "class", "video", "watch", "skim", "listen", "podcast", "case", "study", "studies", "other", "resources", "resource", "reference", "references", "in", "the", "for", "tutorial", "assigned", "core", "key", "suggested", "extra", "related", "more", "material", "materials", "also", "see", "from", "this", "week", "session", "discussed", "discuss", "lead", "student", "students", "report", "reports", "summary", "overview", "intro", "introduction", "chapter", "chapters", "seminal", "classic", "foundational", "note", "notes", "a", "an", "your", "at", "least", "pick"]
+    ["pre", "post", "lecture", "lectures", "reading", "readings", "read", "paper", "papers", "required", "optional", "background", "discussion", "presentation", "presentations", "presenter", "textbook", "book", "article", "articles", "blog", "main", "primary", "supplementary", "further", "additional", "recommended", "review", "choose", "one", "two", "any", "to", "and", "or", "of", "before", "after", "class", "video", "watch", "skim", "listen", "podcast", "case", "study", "studies", "other", "resources", "resource", "reference", "references", "in", "the", "for", "tutorial", "assigned", "core", "key", "suggested", "extra", "related", "more", "material", "materials", "also", "see", "from", "this", "week", "session", "discussed", "discuss", "lead", "student", "students", "report", "reports", "summary", "overview", "intro", "introduction", "seminal", "classic", "foundational", "note", "notes", "a", "an", "your", "at", "least", "pick"]
 )
 
 
@@ -253,6 +253,10 @@ def text_fields(spans: list[Span]) -> Fields:
         rest = text[len(cite) :].strip(" .")
         parts = re.split(r"(?<![A-Z])\.\s+", rest, maxsplit=1)
         t = tail_fields(parts[1]) if len(parts) > 1 else Fields()
+        inside = re.search(r",\s+in\s+(?=[A-Z])", cite)  # "Chapter 1: Graphical Excellence, in The Visual …"
+        if inside and len(cite[: inside.start()].split()) >= 2:
+            return Fields(clean_title(cite[: inside.start()]), parts[0].strip(" ."), cite[inside.end() :].strip(),
+                          _year(rest), t.note)
         return Fields(clean_title(cite), parts[0].strip(" ."), t.venue, _year(rest), t.note)
     m = re.match(r"^(?P<a>[^().]{3,300}?)\s*\((?P<y>(19|20)\d\d)[a-z]?\)\.?\s+(?P<t>[^.?!]{8,}[.?!])\s*(?P<v>.*)$", text)
     if m and _looks_like_authors(m.group("a")):
