@@ -591,9 +591,13 @@ def test_plain_text_lines_are_never_lost_silently(body: list[str]) -> None:
     got = [r["title"] for s in doc["sessions"] for role in ("required", "further") for r in s.get(role, [])]
     summary = " ".join(m.message for m in result.messages if m.message.startswith("left out"))
     said = {m.line for m in result.messages}
+    from bibexport.importer.texttree import _continues
+
+    previous = ""
     for no, line in enumerate(_INVISIBLE.sub("", text).splitlines(), 1):
         content = " ".join(_strip_bullet(line.strip()).split())
-        if no <= 4 or not re.search(r"\w", content):
+        wrapped, previous = _continues(previous, line.strip()), line.strip()
+        if no <= 4 or not re.search(r"\w", content) or wrapped:  # a wrapped line goes with the one above
             continue
         placed = (
             # Markdown drops "\:" escapes; emphasis marks are removed from titles on purpose (issue 11)

@@ -232,7 +232,7 @@ def text_fields(spans: list[Span]) -> Fields:
         text = re.sub(r"[(\[]\s*[,;:]?\s*[)\]]", " ", text)
     text = _NUMBERING.sub("", text).strip()
     m = re.search(r"[“\"]([^”\"]{4,}?)[,.]?[”\"]", text)
-    if m and len(m.group(1).split()) >= 2:
+    if m and len(m.group(1).split()) >= 3:
         before, after = text[: m.start()], text[m.end() :]
         t = tail_fields(after)
         return Fields(clean_title(m.group(1)), head_authors(before), t.venue, _year(after) or _year(before), t.note)

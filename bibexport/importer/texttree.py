@@ -142,7 +142,9 @@ def read_text_tree(text: str, source: str) -> Document:
             group[0] = stripped[bullet.end() :]
         while stack and stack[-1][0] >= indent and not (stack[-1][0] == indent and not bullet):
             stack.pop()
-        if len(group) > 1 and not any(_URLISH.match(w) or "://" in w for w in group) and not bullet:
+        joined = " ".join(group)
+        prose = len(joined) > 300 or (len(joined.split()) >= 14 and joined.rstrip()[-1:] in ".!")
+        if len(group) > 1 and not any(_URLISH.match(w) or "://" in w for w in group) and not bullet and prose:
             block: Block = Para([Inline(text_spans(g), first + i) for i, g in enumerate(group)])
         else:
             inline = Inline(text_spans(" ".join(group)), first)
