@@ -298,6 +298,10 @@ def parse_line(inline: Inline) -> LineParse:
             kept.append(span)
     result.outside = " ".join("".join(s.text for s in kept if s.url is None).split())
     links = [s for s in kept if s.url is not None]
+    if result.skipped and links and all(generic(s.text) and s.text.strip() for s in links):
+        reason = result.skipped[0][1]  # "[Slides](…) ([PDF](…))": the PDF of what was skipped
+        result.skipped.extend((s, reason) for s in links)
+        return result
     if not links and any(not is_nickname(sp.text) and looks_like_title(sp.text) for sp, _ in result.skipped):
         return result  # "[Talk title](youtube…). Speaker et al." : the text around a skipped link is its citation
     if not links and result.skipped and len(result.outside.split()) <= 4:

@@ -59,6 +59,7 @@ _LOGISTICS_HEADING = re.compile(
     r"academic integrity|accommodations?|communication|(lab |assignment )?instructions)\W*$"
 )
 _ASIDE = re.compile(r"(?i)^(please|note|see|check|submit|bring|make sure|remember|we will|you will|you should|"
+                    r"presented by|taught by|led by|instructors?:|"
                     r"this week|there (is|are|will)|if you|due|tbd)\b")
 
 
@@ -713,7 +714,7 @@ def _section_of(text: str) -> Section | None:
 
 
 _OTHER_LABELS = frozenset(
-    ["lecture", "lectures", "lab", "labs", "assignment", "assignments", "homework", "hw", "learning", "objectives", "objective", "goals", "goal", "slides", "video", "videos", "recording", "due", "deadline", "deadlines", "announcements", "announcement", "topics", "topic", "agenda", "outline", "exercise", "exercises", "project", "projects", "quiz", "quizzes", "exam", "exams", "activity", "activities", "in-class", "logistics", "questions", "tasks", "todo", "summary", "instructor", "instructors", "ta", "tas", "location", "time", "room", "office", "hours", "notes", "lecture-notes", "what", "when", "where", "overview", "keywords", "key", "concepts", "tools", "software", "demo", "demos", "discussion", "prompt", "prompts", "deliverable", "deliverables", "submission", "code"]
+    ["lecture", "lectures", "lab", "labs", "assignment", "assignments", "homework", "hw", "learning", "objectives", "objective", "goals", "goal", "slides", "video", "videos", "recording", "due", "deadline", "deadlines", "announcements", "announcement", "topics", "topic", "agenda", "outline", "exercise", "exercises", "project", "projects", "quiz", "quizzes", "exam", "exams", "activity", "activities", "in-class", "logistics", "questions", "tasks", "todo", "summary", "instructor", "instructors", "ta", "tas", "location", "time", "room", "office", "hours", "what", "when", "where", "overview", "keywords", "key", "concepts", "tools", "software", "demo", "demos", "discussion", "prompt", "prompts", "deliverable", "deliverables", "submission", "code"]
 )
 _READING_LABELS = frozenset(
     ["reading", "readings", "paper", "papers", "required", "optional", "further", "references", "reference", "bibliography", "literature", "articles", "article", "book", "books", "chapter", "chapters", "texts", "text", "read"]
@@ -787,6 +788,8 @@ def _citation(inl: Inline) -> Found | None:
         return None
     if "(" in found.authors or len(found.authors) > 300 or _is_prose(found.title):
         return None
+    if _PROSE_START.match(found.title) or len(found.title.split()) > 20:
+        return None  # "LMs - Part 1: *We start with LMs and …*": a description, not a title
     return found
 
 
