@@ -218,7 +218,8 @@ def tail_fields(text: str) -> Fields:
 def head_authors(text: str) -> str:
     """Text before a titled link when it names authors ("Ori Ram, Yoav Levine, …", "Christiano et al.,")."""
     t = _NUMBERING.sub("", text).strip(_EDGES + ".")
-    t = re.sub(r"\s*\(?\b(19|20)\d\d\b\)?\s*$", "", t).strip(_EDGES + ".")
+    t = re.sub(r"\s*\(?\b(19|20)\d\d[a-z]?\b\)?\s*$", "", t).strip(_EDGES + ".")
+    t = re.sub(r"(?i)\s*\((eds?|editors?)\.?\)\s*$", "", t).strip(_EDGES + ".")  # "Knight, A. (Eds.)"
     if t and (_ETAL.search(t) or _looks_like_authors(t)) and len(t) <= 400:
         return t
     return ""
@@ -242,7 +243,7 @@ def text_fields(spans: list[Span]) -> Fields:
         i = spans.index(em)
         before = "".join(s.text for s in spans[:i])
         after = "".join(s.text for s in spans[i + 1 :])
-        venue_only = re.fullmatch(r"[\s,.;:()]*((19|20)\d\d[a-z]?)?[\s,.;:()]*", after) and head_authors(before)
+        venue_only = re.fullmatch(r"[\s,.;:()]*((19|20)\d\d[a-z]?)[\s,.;:()]*", after) and head_authors(before)
         if venue_only:  # "Tremblay & Dick, *Brain and Language*, 2016": the emphasis is the journal
             return Fields(clean_title(text), head_authors(before), clean_title(em.text), _year(after))
         if (head_authors(before) or not before.strip(_EDGES)) and len(em.text.split()) >= 2:
