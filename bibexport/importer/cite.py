@@ -282,8 +282,23 @@ def text_fields(spans: list[Span]) -> Fields:
 
 def parse_line(inline: Inline) -> LineParse:
     """The readings one line names, the links that are no reading, and the line's own section marker."""
+    marked: dict[int, Section] = {}
+    result = _parse_line(inline, marked)
+    for found in result.readings:
+        for link in found.links:
+            if id(link) in marked and found.section is None:
+                found.section = marked[id(link)]
+    return result
+
+
+def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
     spans, lead, tail = _strip_markers(inline.spans)
     result = LineParse([], [], lead or tail)
+    for span in spans:  # "[Optional: ATHENA++](…)": the marker inside the link marks that link's reading
+        m = _LEAD_PAREN.match(span.text) or _LEAD_MARK.match(span.text) if span.url is not None else None
+        if m and span.text[m.end() :].strip():
+            marked[id(span)] = section_word(m.group("w"))
+            span.text = span.text[m.end() :]
     kept: list[Span] = []
     short = len(inline.outside.split()) <= 4
     result_label = inline.outside

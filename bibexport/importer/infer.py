@@ -449,7 +449,10 @@ class _Walker:
             last.authors = last.authors or text[3:].strip()
             self.dropped.append(no)
             return None
-        if text[0] in _QUOTES or _is_prose(text) or _EMAIL.search(text) or _ASIDE.match(text) or _DUE.search(text):
+        if (
+            text[0] in _QUOTES or _is_prose(text) or _EMAIL.search(text) or _ASIDE.match(text) or _DUE.search(text)
+            or _question(text)
+        ):
             self.dropped.append(no)
             return None
         parent = under or self.st.last_reading
@@ -775,6 +778,16 @@ _VENUE = re.compile(
 
 def _venue_line(text: str) -> bool:
     return len(text) <= 200 and bool(_VENUE.search(text)) and not _is_prose(text)
+
+
+def _question(text: str) -> bool:
+    """ "What is the problem?", "Why is it hard? Why don't previous methods work?": a prompt, not a title
+    (a title that asks is in title case: "Are Emergent Abilities of Large Language Models a Mirage?")."""
+    words = text.split()
+    if not text.rstrip().endswith("?") or not re.match(r"(?i)^(what|why|how|when|where|who|which|whose)\b", text):
+        return False
+    capitalised = sum(1 for w in words[1:] if w[:1].isupper())
+    return capitalised <= max(1, len(words) // 4)
 
 
 def _citation(inl: Inline) -> Found | None:
