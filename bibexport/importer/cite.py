@@ -394,6 +394,14 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
         if span.url is None:
             between += span.text
             continue
+        named = _NUMBERING.sub("", re.sub(r"^\s*\(?[a-z]\)\s*", "", between)).strip(" ,;[](")
+        if id(span) not in ids and readings and len(named.split()) >= 3 and looks_like_title(named) and not (
+            _END_MARK.search(between)
+        ):  # "… (c) McCarthy's Programs with Common Sense [[tk](…)]": the text before a nickname is its title
+            label = span.text.strip(" []")
+            readings.append(Found(clean_title(named), [span], label="" if generic(label) else label, guessed=True))
+            between = ""
+            continue
         short_name = not generic(span.text) and not _AUTHOR_NICK.match(span.text.strip())
         own = id(span) in ids or (short_name and (several or readings or any(id(t) in ids for t in kept[kept.index(span):])))
         if own:
