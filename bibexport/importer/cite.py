@@ -167,6 +167,13 @@ def is_nickname(text: str) -> bool:
     return len(t.split()) <= 2
 
 
+def _nick_label(text: str) -> bool:
+    """A link text that is a name, not a title, even standing alone: one token ("GPT-2", "ANCE", "DPO"), a
+    bracketed name ("[ANCE]") or an author citation ("Radford et al.")."""
+    t = " ".join(text.split()).strip("*_ ")
+    return bool(t) and (" " not in t or bool(re.fullmatch(r"\[[^\]]{1,40}\]", t)) or bool(_ETAL.search(t)))
+
+
 def generic(text: str) -> bool:
     """A label that says nothing about the work ("pdf", "paper", "arXiv", an address)."""
     t = text.strip(" []()*_")
@@ -338,7 +345,8 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
         current: Found | None = None
         for sp in links:
             if not generic(sp.text) or current is None:
-                current = Found(link_title(sp.text), [sp], guessed=True, section=lead or tail)
+                label = link_title(sp.text) if _nick_label(sp.text) else ""
+                current = Found(link_title(sp.text), [sp], label, guessed=True, section=lead or tail)
                 result.readings.append(current)
             else:
                 current.links.append(sp)
@@ -353,8 +361,8 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
     aside = re.match(r"(?i)^(if|when|please|note|see|check|you|your|we|this|there|for more)\b", outside)
     if fields.title and looks_like_title(fields.title) and not _section_of(outside) and not aside:
         label = next((s.text.strip(" []") for s in links if not generic(s.text)), "")
-        found = Found(fields.title, links, label if label != fields.title else "", fields.authors,
-                      fields.year, fields.venue, fields.note, section=lead or tail)
+        found = Found(fields.title, links, label, fields.authors, fields.year, fields.venue, fields.note,
+                      section=lead or tail)
         result.readings.append(found)
     elif links and any(not generic(s.text) for s in links):
         first = next(s for s in links if not generic(s.text))
@@ -363,7 +371,9 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
         authors = head_authors(outside) if outside else ""
         if _ETAL.search(name) and not authors:
             authors = name
-        result.readings.append(Found(name, links, "", authors, f.year, "" if authors else f.venue,
+        # a nickname names no paper: kept as the label too, so the reading is resolved by its link only
+        result.readings.append(Found(name, links, name if _nick_label(first.text) else "", authors, f.year,
+                                     "" if authors else f.venue,
                                      "" if authors else f.note, guessed=True, section=lead or tail))
     else:
         result.loose = links
@@ -407,6 +417,8 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
         if own:
             title, note = split_link_title(span.text)
             found = Found(title, [span, *pending], note=note, by_link=True, guessed=id(span) not in ids)
+            if found.guessed and _nick_label(span.text):
+                found.label = title  # "[MCP Architecture](…)" among titled links: a name, resolved by its link
             inside = _TAIL_MARK.search(span.text)  # "[OSTEP Chapter 2 (required)](…)"
             if inside:
                 found.section = section_word(inside.group("w"))

@@ -65,7 +65,7 @@ def _course_reading(table: str, reading: ImportedReading) -> list[str]:
     else:  # one link per line, so every link has its own line number for `bibexport check`
         links_line = "links = [\n" + "".join(f"  {link},\n" for link in links) + "]"
     out = [f"[[sessions.{table}]]", f"title = {_toml_string(reading.title)}"]
-    if reading.label and reading.label != reading.title:
+    if reading.label:  # equal to the title when the list gives only a nickname: resolve by the link, not by it
         out.append(f"label = {_toml_string(reading.label)}")
     out.append(links_line)
     listed = _listed(reading)
