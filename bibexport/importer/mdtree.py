@@ -59,9 +59,7 @@ def _inline_lines(tok: Token, first_line: int) -> list[Inline]:
         elif kind == "link_close":
             link = None
         elif kind == "html_inline" and _A_OPEN.match(child.content):
-            m = _A_OPEN.match(child.content)
-            assert m is not None
-            link = Span("", next(g for g in m.groups() if g is not None))
+            link = Span("", _href(child.content))
             spans.append(link)
         elif kind == "html_inline" and re.match(r"(?i)^</a\s*>$", child.content):
             link = None
@@ -85,6 +83,15 @@ def _inline_lines(tok: Token, first_line: int) -> list[Inline]:
         # images and other inline HTML carry no reading
     lines.append(Inline(clean_spans(spans), line))
     return [inl for inl in lines if inl.spans]
+
+
+def _href(tag: str) -> str:
+    """The href of an inline ``<a …>`` tag, read by BeautifulSoup (entities and quoting as browsers do)."""
+    from bs4 import BeautifulSoup
+    from bs4.element import Tag
+
+    a = BeautifulSoup(tag, "html.parser").find("a")
+    return str(a.get("href") or "") if isinstance(a, Tag) else ""
 
 
 def _all_bold(tok: Token) -> bool:
