@@ -580,7 +580,7 @@ line_words = st.text(
 @settings(max_examples=150, deadline=None)
 def test_plain_text_lines_are_never_lost_silently(body: list[str]) -> None:
     from bibexport.importer.classify import _BOILERPLATE, _md_unescape, _section_of, _strip_bullet
-    from bibexport.importer.infer import _line_header
+    from bibexport.importer.lines import _line_header
     from bibexport.importer.texttree import _INVISIBLE
 
     text = HEADER.format(date="2024-02-08") + "\n".join(line.replace("\r", " ") for line in body) + "\n"
@@ -593,12 +593,13 @@ def test_plain_text_lines_are_never_lost_silently(body: list[str]) -> None:
     got = [r["title"] for s in doc["sessions"] for role in ("required", "further") for r in s.get(role, [])]
     summary = " ".join(m.message for m in result.messages if m.message.startswith("left out"))
     said = {m.line for m in result.messages}
-    from bibexport.importer.texttree import _continues
+    from bibexport.importer.texttree import _continues, _open_bracket
 
     previous = ""
     for no, line in enumerate(_INVISIBLE.sub("", text).splitlines(), 1):
         content = " ".join(_strip_bullet(line.strip()).split())
-        wrapped, previous = _continues(previous, line.strip()), line.strip()
+        wrapped = _continues(previous, line.strip()) or (_open_bracket(previous) and bool(line.strip()))
+        previous = f"{previous} {line.strip()}" if wrapped else line.strip()
         if no <= 4 or not re.search(r"\w", content) or wrapped:  # a wrapped line goes with the one above
             continue
         placed = (

@@ -40,7 +40,7 @@ def _cell_text(cell: list[Inline]) -> str:
 
 def _labelled(t: Table) -> bool:
     """Some cell introduces readings with a label ("Optional Readings:") inside another column."""
-    from bibexport.importer.infer import _label_kind
+    from bibexport.importer.lines import _label_kind
 
     return any(_label_kind(part.text) not in (None, "other", "neutral") for r in t.rows for c in r.cells for part in c)
 
@@ -118,7 +118,7 @@ def _schedule_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line:
                     w._skip(span, part.line or line, skip_reason(span.url or "", span.text)
                             or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL)
         return
-    from bibexport.importer.infer import _leftover
+    from bibexport.importer.lines import _leftover
 
     w.start(_clean_name(name) or _leftover(date_text, when) or date_text, line, when)
     for cell, role in zip(cells, roles):
@@ -131,7 +131,7 @@ def _schedule_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line:
 def _other_cell(w: _Walker, cell: list[Inline], role: str, line: int) -> None:
     """A cell of a column that holds no readings: its links are course material, except what follows a
     reading label inside it ("In-class lecture: … Optional Readings: [A](…), [B](…)")."""
-    from bibexport.importer.infer import _label_kind
+    from bibexport.importer.lines import _label_kind
 
     reading: Section | None = None
     for part in cell:
