@@ -245,11 +245,17 @@ def _norm_url(url: str) -> str:
 
 
 def _same_work(url: str, reading: ImportedReading) -> bool:
-    """The pdf of a reading's arXiv page, its code, its abstract page: the same work, not a new reading."""
-    new = _norm_url(url)
-    if re.search(r"(?i)github\.com|gitlab\.com|huggingface\.co|\.pdf$|/pdf/", url) and reading.links:
+    """The pdf of a reading's arXiv page, its code or model, its abstract page: the same work, not a new
+    reading."""
+    if not reading.links:
+        return False
+    new = re.sub(r"v\d+$", "", _norm_url(url))
+    if any(re.sub(r"v\d+$", "", _norm_url(link.url)) == new for link in reading.links):
         return True
-    return any(_norm_url(link.url).split("v")[0] == new.split("v")[0] for link in reading.links)
+    if re.search(r"(?i)//(www\.)?(github\.com|gitlab\.com|huggingface\.co)/", url):
+        return True  # its code, models or data
+    host = re.sub(r"(?i)^https?://(www\.)?", "", url).split("/")[0].lower()
+    return bool(re.search(r"(?i)\.pdf$", url)) and any(host in link.url.lower() for link in reading.links)
 
 
 def _session_level(blocks: list[Block]) -> int | None:
