@@ -595,18 +595,24 @@ def test_plain_text_lines_are_never_lost_silently(body: list[str]) -> None:
     said = {m.line for m in result.messages}
     from bibexport.importer.texttree import _continues, _open_bracket
 
-    previous = ""
+    # group wrapped lines with the line they continue (the importer reads them as one), then check each group
+    groups: list[tuple[int, str]] = []
     for no, line in enumerate(_INVISIBLE.sub("", text).splitlines(), 1):
-        content = " ".join(_strip_bullet(line.strip()).split())
-        wrapped = _continues(previous, line.strip()) or (_open_bracket(previous) and bool(line.strip()))
-        previous = f"{previous} {line.strip()}" if wrapped else line.strip()
-        if no <= 4 or not re.search(r"\w", content) or wrapped:  # a wrapped line goes with the one above
+        previous = groups[-1][1] if groups else ""
+        if groups and (_continues(previous, line.strip()) or (_open_bracket(previous) and line.strip())):
+            groups[-1] = (groups[-1][0], f"{previous} {line.strip()}")
+        else:
+            groups.append((no, line.strip()))
+    for no, line in groups:
+        content = " ".join(_strip_bullet(line).split())
+        if no <= 4 or not re.search(r"\w", content):
             continue
+        plain = re.sub(r"[*_]", "", content)
         placed = (
-            # Markdown drops "\:" escapes; emphasis marks are removed from titles on purpose (issue 11)
+            # Markdown drops "\:" escapes; emphasis marks and quotes around titles are removed on purpose
             any(
-                t and (t in content or t in _md_unescape(content) or re.sub(r"[*_]", "", t) in re.sub(r"[*_]", "", content)
-                       or _alnum(content) in _alnum(t))  # a line that continues the one above is part of its title
+                t and (t in content or t in _md_unescape(content) or re.sub(r"[*_]", "", t) in plain
+                       or _alnum(t) in _alnum(content))
                 for t in got
             )
             or no in said

@@ -279,7 +279,7 @@ def _session_level(blocks: list[Block]) -> int | None:
         text = clean_title(h.inline.text)
         if not holds.get(id(h)) or _section_of(text) or _section_heading(text):
             continue
-        if levels[h.level] == 1 and h.level == min(levels) and len(levels) > 1:
+        if levels[h.level] == 1 and h.level == min(levels) and (len(levels) > 1 or (h is headings[0] and h.level == 1)):
             continue  # the page's title
         score[h.level] += 2 if _is_sessiony(text) else 1
     if not score:

@@ -18,7 +18,7 @@ from bibexport.importer.dates import _DATE_LABELS, _MONTH, _MONTHS, _find_date
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+)?"
 _YEARLESS = (
-    re.compile(rf"(?i)(?<![\w/]){_WEEKDAY}(?P<mon>{_MONTH})\b\.?\s+{_DAY}(?![\d:])(?!\.?,?\s+\d{{4}})"),
+    re.compile(rf"(?i)(?<![\w/]){_WEEKDAY}(?P<mon>{_MONTH})\b\.?\s+{_DAY}(?!\d|:\d)(?!\.?,?\s+\d{{4}})"),
     re.compile(rf"(?i)(?<![\w/]){_WEEKDAY}{_DAY}(?:\s+of)?[\s-]+(?P<mon>{_MONTH})\b\.?(?![\s,-]*\d{{4}})"),
     # US month/day ("9/27", "1/30"): not a fraction in prose ("1/2 of"), not part of a longer number
     re.compile(r"(?<![\w/.])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\w/]|\.\d)"),
