@@ -134,7 +134,7 @@ def test_nickname_links_keep_the_title_outside_or_become_the_title() -> None:
     assert [(r.title, r.label) for r in readings] == [
         ("Language Models are Unsupervised Multitask Learners", "GPT-2"),
         ("ANCE", "ANCE"),  # a name only: the label says so, and the reading is resolved by its link
-        ("Dense retrieval baseline", ""),
+        ("Dense retrieval baseline", "paper"),  # the link text is kept as the list's name for it
     ]
 
 
@@ -154,6 +154,7 @@ def test_table_rows_with_br_and_required_markers() -> None:
         ("Geschwind, Science, 1970", "Science", 1970, "required", 2),
         ("Hagoort, Science, 2019", "Science", 2019, "further", 1),
     ]
+    assert all(r.label == r.title for r in session.readings)  # no title given: resolved by the DOI, not searched
     assert [k.reason for k in result.course.skipped] == [SkipReason.SLIDES]
 
 
@@ -191,7 +192,10 @@ def test_kramdown_definition_list_calendar() -> None:
     )
     result = imported(text, "week-02.md")
     readings = result.course.readings()
-    assert [(r.title, r.section) for r in readings] == [("OSTEP Chapter 2", "required"), ("OSTEP Chapter 6", "further")]
+    assert [(r.title, r.section, r.label) for r in readings] == [
+        ("OSTEP Chapter 2", "required", "OSTEP Chapter 2"),  # a chapter, not a title: resolved by its link
+        ("OSTEP Chapter 6", "further", "OSTEP Chapter 6"),
+    ]
     assert sorted(k.reason.name for k in result.course.skipped) == ["RECORDING", "SLIDES"]
 
 

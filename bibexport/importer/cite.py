@@ -171,6 +171,8 @@ def _nick_label(text: str) -> bool:
     """A link text that is a name, not a title, even standing alone: one token ("GPT-2", "ANCE", "DPO"), a
     bracketed name ("[ANCE]") or an author citation ("Radford et al.")."""
     t = " ".join(text.split()).strip("*_ ")
+    if len(t.split()) <= 4 and _CHAPTER_REF.search(t) and ":" not in t:
+        return True  # "OSTEP Chapter 2": a place in a book, not a title
     return bool(t) and (" " not in t or bool(re.fullmatch(r"\[[^\]]{1,40}\]", t)) or bool(_ETAL.search(t)))
 
 
@@ -197,6 +199,10 @@ class Fields:
     venue: str = ""
     year: int | None = None
     note: str = ""
+    nameless: bool = False  # "Tremblay & Dick, *Brain and Language*, 2016": the list names the paper, no title
+
+
+_CHAPTER_REF = re.compile(r"(?i)\b(ch|chap|chapter|chapters|sec|section|sections|pp|pages)\.?\s*\d")
 
 
 def _year(text: str) -> int | None:
@@ -252,7 +258,7 @@ def text_fields(spans: list[Span]) -> Fields:
         after = "".join(s.text for s in spans[i + 1 :])
         venue_only = re.fullmatch(r"[\s,.;:()]*((19|20)\d\d[a-z]?)[\s,.;:()]*", after) and head_authors(before)
         if venue_only:  # "Tremblay & Dick, *Brain and Language*, 2016": the emphasis is the journal
-            return Fields(clean_title(text), head_authors(before), clean_title(em.text), _year(after))
+            return Fields(clean_title(text), head_authors(before), clean_title(em.text), _year(after), nameless=True)
         if (head_authors(before) or not before.strip(_EDGES)) and len(em.text.split()) >= 2:
             t = tail_fields(after)
             return Fields(clean_title(em.text), head_authors(before), t.venue, t.year or _year(before), t.note)
@@ -358,9 +364,16 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
     text_spans = [s for s in kept if s.url is None]
     outside = result.outside.strip(_EDGES + ".")
     fields = text_fields(text_spans + [Span("", s.url) for s in links[:1]]) if outside else Fields()
-    aside = re.match(r"(?i)^(if|when|please|note|see|check|you|your|we|this|there|for more)\b", outside)
+    aside = re.match(r"(?i)^(if|when|please|note|see|check|you|your|we|this|there|for more)\b", outside) or (
+        re.fullmatch(r"\([^()]*\)", outside) and links  # "[Multi-View Composition](…) (Observable)": a note
+    )
     if fields.title and looks_like_title(fields.title) and not _section_of(outside) and not aside:
-        label = next((s.text.strip(" []") for s in links if not generic(s.text)), "")
+        # the list's name for it: its link text ("GPT-2", "paper", "blog post"), or the whole text when that
+        # text names the paper without a title ("Geschwind, *Science*, 1970", "OSTEP Chapter 2")
+        label = next((s.text.strip(" []") for s in links if s.text.strip(" []") and not _looks_like_url(s.text)), "")
+        if fields.nameless or (len(fields.title.split()) <= 4 and _CHAPTER_REF.search(fields.title)
+                               and ":" not in fields.title):
+            label = fields.title
         found = Found(fields.title, links, label, fields.authors, fields.year, fields.venue, fields.note,
                       section=lead or tail)
         result.readings.append(found)
@@ -417,7 +430,7 @@ def _titled_readings(kept: list[Span], titled: list[Span], result: LineParse, le
         if own:
             title, note = split_link_title(span.text)
             found = Found(title, [span, *pending], note=note, by_link=True, guessed=id(span) not in ids)
-            if found.guessed and _nick_label(span.text):
+            if (found.guessed or _CHAPTER_REF.search(title)) and _nick_label(span.text):
                 found.label = title  # "[MCP Architecture](…)" among titled links: a name, resolved by its link
             inside = _TAIL_MARK.search(span.text)  # "[OSTEP Chapter 2 (required)](…)"
             if inside:

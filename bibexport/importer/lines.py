@@ -171,7 +171,7 @@ def _section_heading(text: str) -> Section | None:
     words = re.findall(r"[a-z]+", text.lower())
     if not words or len(words) > 7:
         return None
-    if _FURTHER_HEADING.search(text) or (len(words) <= 2 and words[0] in (
+    if _FURTHER_HEADING.search(text) or (len(words) <= 2 and not re.search(r"\d", text) and words[0] in (
             "optional", "further", "additional", "recommended", "supplementary", "supplemental", "background",
             "extra", "suggested")):
         return "further"
