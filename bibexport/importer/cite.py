@@ -256,6 +256,12 @@ def text_fields(spans: list[Span]) -> Fields:
         i = spans.index(em)
         before = "".join(s.text for s in spans[:i])
         after = "".join(s.text for s in spans[i + 1 :])
+        container = re.search(r",?\s+in:?\s*$", before)
+        if container and len(before[: container.start()].split()) >= 2:  # "Chapter 2: X, in *The Book*. Tufte."
+            t = tail_fields(after)
+            authors = re.split(r"(?<![A-Z])\.\s+", after.strip(" ."), maxsplit=1)[0].strip(" .")
+            return Fields(clean_title(before[: container.start()]), authors if _looks_like_authors(authors) else "",
+                          clean_title(em.text), _year(after), "")
         venue_only = re.fullmatch(r"[\s,.;:()]*((19|20)\d\d[a-z]?)[\s,.;:()]*", after) and head_authors(before)
         if venue_only:  # "Tremblay & Dick, *Brain and Language*, 2016": the emphasis is the journal
             return Fields(clean_title(text), head_authors(before), clean_title(em.text), _year(after), nameless=True)

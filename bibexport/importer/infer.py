@@ -362,6 +362,7 @@ class _Walker:
                 target is not None
                 and not found.by_link
                 and found.guessed
+                and bool(found.label)
                 and target.line < inl.line
                 and not target.links
             ):  # "Title" then "- [GPT-2](…)": the nickname link is the waiting title's

@@ -79,7 +79,9 @@ def skip_reason(url: str, text: str = "", *, short_text: bool | None = None) -> 
     for reason, rx in _HOSTS:
         if rx.search(host):
             return reason
-    titled = len(re.findall(r"[^\W\d_]{2,}", label)) >= 4  # "Artificial Intelligence: a modern approach"
+    # a titled link elsewhere ("Artificial Intelligence: a modern approach" under someone's /slides/) is a reading;
+    # under the course site's own /slides/ (a relative link) it is the course's slides
+    titled = len(re.findall(r"[^\W\d_]{2,}", label)) >= 4 and "//" in raw
     for reason, rx in _PATHS:
         if rx.search(where) and (reason is SkipReason.FORM or not titled):
             return reason
