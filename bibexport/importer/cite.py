@@ -287,12 +287,12 @@ def text_fields(spans: list[Span]) -> Fields:
         t = tail_fields(". ".join(parts[2:]))
         return Fields(clean_title(parts[1]), parts[0].strip(), t.venue, t.year or _year(text), t.note)
     title, note = text, ""
-    m = re.search(r",\s+in\s+(?=[A-Z])", title)
-    if m and len(title[: m.start()].split()) >= 2:  # "Chapter 1: Graphical Excellence, in The Visual Display …"
-        container = title[m.end() :]
-        parts = re.split(r"(?<![A-Z])\.\s+", container, maxsplit=1)
-        return Fields(clean_title(title[: m.start()]), parts[1].strip(" .") if len(parts) > 1 else "",
-                      parts[0].strip(" ."), _year(container))
+    inside = re.search(r",\s+in\s+(?=[A-Z])", title)
+    if inside and len(title[: inside.start()].split()) >= 2:  # "Chapter 1: Graphical Excellence, in The Visual …"
+        book = title[inside.end() :]
+        pieces = re.split(r"(?<![A-Z])\.\s+", book, maxsplit=1)
+        return Fields(clean_title(title[: inside.start()]), pieces[1].strip(" .") if len(pieces) > 1 else "",
+                      pieces[0].strip(" ."), _year(book))
     m = re.search(r"\s*\(([^()]{1,60})\)\s*$", title)
     if m and not re.fullmatch(r"\s*(19|20)\d\d\s*", m.group(1)) and len(title[: m.start()].split()) >= 2:
         title, note = title[: m.start()], m.group(1).strip()
