@@ -282,3 +282,14 @@ def test_html_links_that_are_no_readings(page: str, reason: SkipReason) -> None:
     result = imported(page, "p.html")
     assert [k.reason for k in result.course.skipped] == [reason]
     assert [r.title for r in result.course.readings()] == ["A Real Paper Title"]
+
+
+def test_weekday_dates_in_headings_take_the_year_of_the_term() -> None:
+    text = (
+        "# Seminar, Fall 2023\n\n## Tuesday, Aug 29: Introduction\n"
+        "- [Attention Is All You Need](https://arxiv.org/abs/1706.03762)\n"
+        "## Thursday, Jan 11: Wrap-up\n- [Scaling Laws for Neural Language Models](https://arxiv.org/abs/2001.08361)\n"
+    )
+    first, last = imported(text, "s.md").course.sessions
+    assert (first.name, first.date) == ("Introduction", dt.date(2023, 8, 29))
+    assert (last.name, last.date) == ("Wrap-up", dt.date(2024, 1, 11))  # a fall term's January is the next year
