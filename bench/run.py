@@ -8,7 +8,7 @@ Usage (from the repository root, after the README's set-up commands)::
     python bench/run.py --only arxiv,startup
 
 Every measured run is ``python -m bibexport …`` in a subprocess, with ``BIBEXPORT_*`` variables pointing at
-loopback mocks (bench/mock.py): nothing touches the internet, the user's cache or their lock directory.
+loopback mocks (bench/services.py): nothing touches the internet, the user's cache or their lock directory.
 Wall times include interpreter start-up, because that is what a user waits for.
 """
 
@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from unittest.mock import ArxivMock, WebHost, synthetic_title
+# bench/services.py: a module named "mock" was rewritten to unittest.mock by ruff (UP026), breaking the bench.
+from services import ArxivMock, WebHost, synthetic_title
 
 from bibexport.config import MAX_INPUT_BYTES
 
@@ -154,6 +155,29 @@ def bench_arxiv(b: Bench, sizes: list[int], latency: float, factor: float) -> li
                             f"floor {floor} calls (≥ {wall_floor:.2f} s of waiting)",
                             "ok" if ok else f"MISS{_err(run)}"))
     return rows
+
+
+def bench_titles(b: Bench, n: int, latency: float, factor: float) -> list[Row]:
+    """Cold build of N readings with a title and no link: arXiv title searches made vs ceil(N/10)."""
+    delay = ARXIV_REAL_DELAY / factor
+    folder = b.scratch / f"titles-{n}"
+    folder.mkdir()
+    ids = [f"2402.{10000 + i:05d}" for i in range(n)]
+    write_sessions(folder / "sessions.toml", [(synthetic_title(i), []) for i in ids], "title bench",
+                   keep_preprints=True)
+    with ArxivMock(latency) as mock:
+        env = {**mock.env(), "BIBEXPORT_ARXIV_DELAY": f"{delay:g}"}
+        run = b.bibexport(["build", "-c", "sessions.toml", "-o", "out", "-f", "bib", "--no-cache"], env, folder)
+        calls = mock.counts().get("api", 0)
+    resolved = _count_resolved(folder / "sessions.lock.json")
+    floor = math.ceil(n / 10)
+    # One request per title (the baseline before batching) at arXiv's real 3 s interval:
+    baseline = (n - 1) * ARXIV_REAL_DELAY
+    ok = run.code == 0 and calls <= floor and resolved == n
+    return [Row("arXiv title search (no links)", f"N={n}",
+                f"{calls} arXiv calls, {run.seconds:.2f} s, {resolved}/{n} resolved",
+                f"target ≤ ceil(N/10) = {floor} calls; one call per title was {n} calls ≈ {baseline / 60:.1f} min "
+                f"at the real 3 s interval", "ok" if ok else f"MISS{_err(run)}")]
 
 
 def bench_venues(b: Bench, n: int, latency: float, factor: float) -> list[Row]:
@@ -428,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         if "arxiv" in only:
             rows += bench_arxiv(b, [10, 100] if args.quick else [10, 100, 1000], args.arxiv_latency,
                                 args.delay_factor)
+            rows += bench_titles(b, 30 if args.quick else 300, args.arxiv_latency, args.delay_factor)
             rows += bench_venues(b, 20 if args.quick else 100, args.arxiv_latency, args.delay_factor)
         if "warm" in only:
             sizes = [30, 100, 300] if args.quick else [100, 1000, 10000]

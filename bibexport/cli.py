@@ -36,7 +36,10 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="bibexport")
+@click.version_option(
+    __version__, prog_name="bibexport",
+    message="%(prog)s %(version)s: course reading lists to BibTeX, CSL-JSON and reference lists "
+            "(not the CTAN bibexport script)")
 def cli() -> None:
     """Turn a course reading list (sessions.toml) into BibTeX, CSL-JSON and formatted reference lists."""
 
@@ -52,12 +55,13 @@ def _stderr_progress() -> Any:
 
 
 def _split_formats(values: Sequence[str]) -> list[str]:
-    from bibexport.emitters import DEFAULT_FORMATS, FORMATS
+    from bibexport.emitters import ALIASES, DEFAULT_FORMATS, FORMATS, canonical_format
 
-    names = [v.strip() for value in values for v in value.split(",") if v.strip()] or list(DEFAULT_FORMATS)
+    names = [canonical_format(v) for value in values for v in value.split(",") if v.strip()] or list(DEFAULT_FORMATS)
     for name in names:
         if name not in FORMATS:
-            raise click.BadParameter(f"unknown format {name!r}; choose from {', '.join(FORMATS)}", param_hint="--format")
+            known = ", ".join([*FORMATS, *ALIASES])
+            raise click.BadParameter(f"unknown format {name!r}; choose from {known}", param_hint="--format")
     return list(dict.fromkeys(names))
 
 
@@ -74,17 +78,22 @@ def _split_formats(values: Sequence[str]) -> list[str]:
                    "Default: bib,csl-json,md.")
 @click.option("--style", default=None, help="Citation style for md/html/txt (CSL id, .csl path, or pybtex:NAME).")
 @click.option("--fragment", is_flag=True, help="HTML without the page around it, to paste into a site.")
+@click.option("--heading-level", type=click.IntRange(1, 6), default=1, show_default=True,
+              help="Level of the top heading in md and html, to paste a list under a heading of your notes.")
 @click.option("--strict", is_flag=True, help="Exit with code 5 when any reading stays unresolved.")
 @click.option("--no-cache", is_flag=True, help="Do not use the on-disk caches (HTTP responses, rendered references).")
 @click.option("--keep-preprints", is_flag=True, help="Cite arXiv preprints as preprints, never their published venue.")
 def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, ...], formats: tuple[str, ...],
-          style: str | None, fragment: bool, strict: bool, no_cache: bool, keep_preprints: bool) -> None:
+          style: str | None, fragment: bool, heading_level: int, strict: bool, no_cache: bool,
+          keep_preprints: bool) -> None:
     """Resolve new readings and write readings.bib/.json/.md for the course and for each session."""
     from bibexport import config, lockfile, pipeline
     from bibexport.emitters import FORMATS, RenderOptions
     from bibexport.fsio import atomic_write, run_lock, write_tree
 
     fmts = _split_formats(formats)
+    if refresh and offline:
+        raise click.UsageError("--refresh asks the sources again and --offline forbids the network; give one of them")
     course = config.load_course(config_path, env=os.environ)
     if keep_preprints:
         from dataclasses import replace
@@ -94,6 +103,7 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
     with run_lock(lock_path):
         old = lockfile.load(lock_path)
         wanted = pipeline.select_refresh(refresh)
+        _check_refresh(refresh, course, old)
         todo = [r for r in course.readings() if pipeline.needs_network(r, old, wanted)]
         todo = list({r.fingerprint: r for r in todo}.values())
         lock = old
@@ -113,22 +123,50 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
         else:
             lock = pipeline.update_lock(course, old, {}, dt.date.today())
         assembly = pipeline.assemble(course, lock)
-        lock = pipeline.pin_keys(lock, assembly.keys)
+        lock = pipeline.pin_keys(lock, assembly.keys, assembly.provisional)
         from bibexport import rendercache
 
         cache = rendercache.for_build(fmts, enabled=not no_cache)
-        opts = RenderOptions(style=style or course.style or "apa", fragment=fragment, cache=cache)
+        from bibexport.emitters.styles import style_from_file
+
+        course_style = style_from_file(course.style, config_path.parent) if course.style else ""
+        opts = RenderOptions(style=style or course_style or "apa", fragment=fragment, cache=cache,
+                             heading_level=heading_level)
         files = _render_all(assembly.bibliography, fmts, out_dir, opts, FORMATS)
-        write_tree(out_dir, files)  # out/ is swapped in whole: old or new tree, even after kill -9
+        # out/ is swapped in whole (old or new tree, even after kill -9), with the manifest of what bibexport wrote
+        tree = write_tree(out_dir, files, _ledger(assembly.bibliography, fmts, out_dir, FORMATS, config_path))
         if lock != old or not lock_path.exists():  # a warm build changes nothing: skip serialising it again
             atomic_write(lock_path, lockfile.dumps(lock))  # last: a kill before it leaves the old lockfile
         rendercache.save(cache)  # only after a successful build
     _report(course, lock, offline and bool(todo), config_path)
+    _report_renamed_keys(course, assembly.renamed, config_path)
+    _report_from_list(assembly.bibliography, config_path)
     _report_undated(assembly.bibliography, config_path)
+    _report_links(course, config_path)
+    _report_tree(tree, fmts, out_dir, FORMATS)
     click.echo(f"wrote {len(files)} files to {out_dir}/ and updated {lock_path}")
     unresolved = [e for e in lock.entries if e.status != "resolved"]
     if strict and unresolved:
         sys.exit(ExitCode.STRICT)
+
+
+def _check_refresh(patterns: tuple[str, ...], course: Any, lock: Any) -> None:
+    """A ``--refresh`` pattern that matches no reading is a usage error (a typo would silently refresh nothing):
+    say so, with the citation keys that come close."""
+    import difflib
+
+    from bibexport import pipeline
+
+    readings = course.readings()
+    keys = sorted({e.key for e in lock.entries if e.key})
+    for pattern in dict.fromkeys(p for p in patterns if p and p != "*"):
+        matches = pipeline.select_refresh([pattern])
+        if any(matches(r, lock.get(r.fingerprint)) for r in readings):
+            continue
+        near = difflib.get_close_matches(pattern, keys, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(near)}?" if near else (
+            "; give a citation key, a link or part of a title (keys are in out/readings.bib)")
+        raise click.BadParameter(f"{pattern!r} matches no reading of {course.path}{hint}", param_hint="--refresh")
 
 
 def _render_all(bib: Any, fmts: list[str], out_dir: Path, opts: Any, formats: Any) -> dict[Path, str]:
@@ -139,6 +177,58 @@ def _render_all(bib: Any, fmts: list[str], out_dir: Path, opts: Any, formats: An
         for sb in bib.sessions:
             files[out_dir / sb.session.slug / fmt.filename] = fmt.render(bib, sb, opts)
     return files
+
+
+def _ledger(bib: Any, fmts: list[str], out_dir: Path, formats: Any, config_path: Path) -> Any:
+    """What the manifest records: for each file, a digest of the data it is made from (the session's entries,
+    or the whole course's), and the files of the formats not asked for, which are kept and checked for staleness."""
+    import hashlib
+    import json
+
+    from bibexport.fsio import Ledger
+
+    def digest(data: object) -> str:
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+
+    def data_of(sb: Any) -> object:
+        return [sb.session.slug, sb.session.name, sb.session.heading_date,
+                [[e.key, e.resolved, e.record.to_dict()] for e in sb.required],
+                [[e.key, e.resolved, e.record.to_dict()] for e in sb.further]]
+
+    stamp_of = {sb.session.slug: digest(data_of(sb)) for sb in bib.sessions}
+    course = digest([bib.course.title, list(bib.course.keep_case), [data_of(sb) for sb in bib.sessions]])
+    stamps: dict[Path, str] = {}
+    others: dict[Path, str] = {}
+    for name, fmt in formats.items():
+        target = stamps if name in fmts else others
+        target[out_dir / fmt.filename] = course
+        for slug, stamp in stamp_of.items():
+            target[out_dir / slug / fmt.filename] = stamp
+    # The reading list as seen from out/ ("../sessions.toml"): the same wherever the course folder is moved.
+    owner = Path(os.path.relpath(config_path.resolve(), out_dir.resolve())).as_posix()
+    return Ledger(stamps=stamps, others=others, owner=owner)
+
+
+def _report_tree(tree: Any, fmts: list[str], out_dir: Path, formats: Any) -> None:
+    """Say what the build removed from out/ and which files of formats not asked for are older than the data."""
+    for folder in tree.removed_dirs:
+        click.echo(f"  removed: {folder}/ (bibexport wrote it; nothing of this course goes there now)", err=True)
+    for path in tree.removed:
+        if not any(folder in path.parents for folder in tree.removed_dirs):
+            click.echo(f"  removed: {path} (bibexport wrote it and no longer does)", err=True)
+    for path in tree.left:
+        click.echo(f"  warning: {path} was written by an earlier build and edited since; bibexport no longer "
+                   "writes it and left it in place (delete it if it is not yours)", err=True)
+    by_format: dict[str, list[Path]] = {}
+    names = {fmt.filename: name for name, fmt in formats.items()}
+    for path in tree.stale:
+        by_format.setdefault(names.get(path.name, path.name), []).append(path)
+    for name, paths in by_format.items():
+        shown = ", ".join(map(str, paths[:3])) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        verb = "is" if len(paths) == 1 else "are"
+        click.echo(f"  stale: {shown} {verb} from an earlier build (the readings changed since); run with "
+                   f"-f {','.join([*fmts, name])} to update, or delete {'it' if len(paths) == 1 else 'them'}",
+                   err=True)
 
 
 def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) -> None:
@@ -166,18 +256,66 @@ def _report(course: Any, lock: Any, offline_missing: bool, config_path: Path) ->
                        f"(also on line {line}); it is built once", err=True)
 
 
-def _report_undated(bib: Any, config_path: Path) -> None:
-    """One warning per work with no date: BibTeX styles such as plainnat warn "empty year" for it."""
+def _report_renamed_keys(course: Any, renamed: dict[str, tuple[str, str]], config_path: Path) -> None:
+    """One line per provisional key replaced by the real key of the work it resolved to (issue 12, part 5)."""
     seen: set[str] = set()
+    for r in course.readings():
+        if r.fingerprint in renamed and r.fingerprint not in seen:
+            seen.add(r.fingerprint)
+            old, new = renamed[r.fingerprint]
+            click.echo(f"  key {old} → {new}: {config_path}:{r.line} {r.title!r} resolved; its provisional key "
+                       "is replaced, and the new one is pinned", err=True)
+
+
+def _by_reading(bib: Any) -> Any:
+    """Each assembled entry with the reading it came from, session by session (required, then further)."""
     for sb in bib.sessions:
         readings = [r for r in sb.session.readings if r.role == "required"]
         readings += [r for r in sb.session.readings if r.role == "further"]
-        for reading, e in zip(readings, sb.required + sb.further):
-            if e.record.issued or e.key in seen:
+        yield from zip(readings, sb.required + sb.further)
+
+
+def _report_from_list(bib: Any, config_path: Path) -> None:
+    """Say which fields of an unresolved entry come from the reading list (``listed``), not from a source."""
+    from bibexport.pipeline import listed_fields
+
+    seen: set[str] = set()
+    for reading, e in _by_reading(bib):
+        fields = listed_fields(e.record)
+        if e.resolved or not fields or e.key in seen:
+            continue
+        seen.add(e.key)
+        click.echo(f"  from the list: {config_path}:{reading.line} {e.key}: {', '.join(fields)} as the reading list "
+                   "gives them (listed), not from a source", err=True)
+
+
+def _report_links(course: Any, config_path: Path) -> None:
+    """Malformed links (no scheme, trailing punctuation, ...) as ``check`` finds them, with the link to write:
+    the build still uses them, but a ``.bib`` with ``url = {arxiv.org/abs/...}`` is no working link."""
+    from bibexport.linkcheck_lint import lint_url
+
+    for reading in course.readings():
+        for i, url in enumerate(reading.links):
+            issues = lint_url(url)
+            if not issues:
                 continue
-            seen.add(e.key)
-            click.echo(f"  warning: {config_path}:{reading.line} {e.key}: no date known; add year = ... to the "
-                       "reading (BibTeX styles such as plainnat warn on an empty year)", err=True)
+            line = reading.link_lines[i] if i < len(reading.link_lines) else reading.line
+            where = f"{config_path}:{line or reading.line}"
+            fix = next((issue.fix for issue in issues if issue.fix), "")
+            problems = "; ".join(issue.message for issue in issues)
+            advice = f"; write {fix}" if fix else ""
+            click.echo(f"  warning: {where} {reading.title!r}: link {url!r}: {problems}{advice}", err=True)
+
+
+def _report_undated(bib: Any, config_path: Path) -> None:
+    """One warning per work with no date: BibTeX styles such as plainnat warn "empty year" for it."""
+    seen: set[str] = set()
+    for reading, e in _by_reading(bib):
+        if e.record.issued or e.key in seen:
+            continue
+        seen.add(e.key)
+        click.echo(f"  warning: {config_path}:{reading.line} {e.key}: no date known; add year = ... to the "
+                   "reading (BibTeX styles such as plainnat warn on an empty year)", err=True)
 
 
 @cli.command("import")
@@ -250,11 +388,13 @@ def import_cmd(source_arg: str, output: Path | None, fmt: str, force: bool, upda
 
 
 @cli.command()
-@click.argument("items", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json"]), default="bibtex", show_default=True)
+@click.argument("items", nargs=-1, required=True, metavar="URL_OR_ID...")
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "bib", "csl-json", "json"], case_sensitive=False),
+              default="bibtex", show_default=True)
 @click.option("--no-cache", is_flag=True, help="Do not use the on-disk HTTP cache.")
 def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
-    """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web)."""
+    """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web).  Exit 2 when an
+    argument is no link or id, 5 when one could not be resolved (not found, or its source unreachable)."""
     from bibexport import config, pipeline
     from bibexport.emitters import bibtex, csljson
     from bibexport.http import make_http
@@ -263,9 +403,15 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
 
     course = Course(sessions=(), endpoints=config.apply_env(Course(sessions=()).endpoints, os.environ))
     readings = [Reading(title="", links=(item,)) for item in items]
+    targets = [pipeline.plan(r) for r in readings]
+    unknown = [t.reading.links[0] for t in targets if t.primary is None and not t.fallbacks]
+    if unknown:  # a bad argument (exit 2), told apart from a link that could not be resolved (exit 5)
+        raise click.BadParameter(
+            f"not a link or identifier: {', '.join(map(repr, unknown))} (give an http(s) link, arXiv:ID, "
+            "doi:10.…, or an OpenReview link)", param_hint="URL_OR_ID")
     http = make_http(course.endpoints, cache=not no_cache)
     try:
-        results = pipeline.resolve_readings([pipeline.plan(r) for r in readings], http, course)
+        results = pipeline.resolve_readings(targets, http, course)
     finally:
         http.close()
     records = []
@@ -280,7 +426,8 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     keys = assign_keys([(i, rec, "") for i, rec in records], {})
     pairs = [(keys[i], rec) for i, rec in records]
     if pairs:
-        click.echo(bibtex.emit(pairs) if fmt == "bibtex" else csljson.emit(pairs), nl=False)
+        as_bib = fmt.lower() in ("bibtex", "bib")
+        click.echo(bibtex.emit(pairs) if as_bib else csljson.emit(pairs), nl=False)
     if failed:
         sys.exit(ExitCode.STRICT)
 

@@ -22,7 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from bibexport.errors import InputError, Problem
-from bibexport.model import CSL_TYPES, ROLES, Course, Endpoints, Overrides, Reading, Session
+from bibexport.model import CSL_TYPES, ROLES, Course, Endpoints, Listed, Overrides, Reading, Session
 
 #: Inputs larger than this are refused: surely the wrong file (10,000 readings with notes take about 1.5 MB, and
 #: build with the render cache filled in seconds; bench/run.py).
@@ -44,8 +44,11 @@ BIBTEX_TYPES = {
     "unpublished": "manuscript",
 }
 COURSE_KEYS = ("title", "style", "keep_preprints", "keep_case", "exclude", "endpoints")
-SESSION_KEYS = ("slug", "name", "date", "required", "further")
-READING_KEYS = ("title", "links", "key", "authors", "year", "venue", "type", "note", "prefer", "keep_preprint")
+SESSION_KEYS = ("slug", "name", "date", "when", "required", "further")
+READING_KEYS = ("title", "links", "key", "authors", "year", "venue", "type", "note", "prefer", "keep_preprint",
+                "label", "listed")
+#: Keys of a reading's ``listed = {...}``: what the reading list itself says (see :class:`~bibexport.model.Listed`).
+LISTED_KEYS = tuple(f.name for f in fields(Listed))
 ENDPOINT_KEYS = tuple(f.name for f in fields(Endpoints))
 #: Environment variables that override endpoints (they win over sessions.toml).
 ENV_ENDPOINTS = {
@@ -190,7 +193,7 @@ def parse_course(text: str, path: str = "sessions.toml", env: Mapping[str, str] 
     sessions_data = data.get("sessions", [])
     if not isinstance(sessions_data, list) or not sessions_data:
         chk.problem(0 if isinstance(sessions_data, list) else loc.value_line(loc.tables[0], "sessions"),
-                    "no sessions", 'add a session: [[sessions]] with slug, name and date')
+                    "no sessions", 'add a session: [[sessions]] with slug and name')
         sessions_data = []
     sessions = _sessions(sessions_data, chk)
     exclude = course_data.get("exclude", [])
@@ -215,11 +218,26 @@ def parse_course(text: str, path: str = "sessions.toml", env: Mapping[str, str] 
         keep_case = []
     title = chk.string(course_data, "title", course_table, "[course]")
     style = chk.string(course_data, "style", course_table, "[course]")
+    if style:
+        _check_style(style, path, chk, loc.value_line(course_table, "style"))
     if chk.problems:
         raise InputError(chk.problems)
     return Course(sessions=tuple(sessions), title=title, style=style, keep_preprints=keep,
                   keep_case=tuple(w.strip() for w in keep_case),
                   exclude=tuple(exclude), endpoints=endpoints, path=path)
+
+
+def _check_style(style: str, path: str, chk: _Checker, line: int) -> None:
+    """``style = "..."`` in ``[course]`` must name a style that exists: a typo there is an input error of
+    sessions.toml (exit 3, with its line and the near names), like any other, not a usage error of the command."""
+    from bibexport.emitters.styles import StyleError, resolve_style, style_from_file
+
+    try:
+        resolve_style(style_from_file(style, Path(path).parent))
+    except StyleError as exc:
+        hint = ("did you mean: " + ", ".join(exc.suggestions) + "?") if exc.suggestions else \
+            "a CSL style id (apa, ieee, …), a .csl file beside sessions.toml, course-notes or pybtex:plain"
+        chk.problem(line, f"style {style!r} in [course]: {exc.reason}", hint)
 
 
 def _deepest_line(text: str) -> int:
@@ -307,6 +325,7 @@ def _sessions(items: list[Any], chk: _Checker) -> list[Session]:
         what = f"session '{slug}'" if slug else what
         name = chk.string(item, "name", table, what, required=True)
         date = _date(item, table, what, chk)
+        when = chk.string(item, "when", table, what)
         readings: list[Reading] = []
         for role in ROLES:
             entries = item.get(role, [])
@@ -319,15 +338,15 @@ def _sessions(items: list[Any], chk: _Checker) -> list[Session]:
                 reading = _reading(entry, role, slug, rtable, f"{what}, {role} reading {j + 1}", chk)
                 if reading is not None:
                     readings.append(reading)
-        sessions.append(Session(slug=slug, name=name, date=date, readings=tuple(readings), line=line))
+        sessions.append(Session(slug=slug, name=name, date=date, readings=tuple(readings), line=line, when=when))
     return sessions
 
 
 def _date(item: Mapping[str, Any], table: _Table | None, what: str, chk: _Checker) -> dt.date | None:
+    """The session's date: optional (many published lists have none), but a TOML date when given."""
     value = item.get("date")
     line = chk.loc.value_line(table, "date")
     if value is None:
-        chk.problem(table.line if table else 0, f"{what} has no 'date'", "add date = 2024-02-08 (a TOML date, no quotes)")
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -339,7 +358,8 @@ def _date(item: Mapping[str, Any], table: _Table | None, what: str, chk: _Checke
             parsed = dt.date.fromisoformat(value.strip())
             hint = f"remove the quotes: date = {parsed.isoformat()}"
         except ValueError:
-            pass
+            if re.search(r"[^\W\d_]", value):  # words ("Tuesday, Aug 29"): a date the list gave without a year
+                hint += f', or keep the text as written: when = "{value.strip()}"'
     chk.problem(line, f"'date' in {what} is not a date: {value!r}", hint)
     return None
 
@@ -371,7 +391,40 @@ def _reading(entry: Any, role: str, slug: str, table: _Table | None, what: str, 
             link_lines.append(chk.loc.value_line(table, "links", link))
     overrides = _overrides(entry, table, what, chk)
     return Reading(title=title, links=tuple(links), role=role, session=slug, line=line,  # type: ignore[arg-type]
-                   link_lines=tuple(link_lines), overrides=overrides)
+                   link_lines=tuple(link_lines), overrides=overrides, label=chk.string(entry, "label", table, what),
+                   listed=_listed(entry, table, what, chk))
+
+
+def _listed(entry: Mapping[str, Any], table: _Table | None, what: str, chk: _Checker) -> Listed:
+    """``listed = { authors = "...", year = 2019, venue = "...", note = "..." }``: what the list itself says."""
+    data = entry.get("listed")
+    if data is None:
+        return Listed()
+    sub = _subtable(chk.loc, table, "listed")
+    line = chk.loc.value_line(sub or table, "listed")
+    if not isinstance(data, dict):
+        chk.problem(line, f"'listed' in {what} must be a table, not {_type(data)}",
+                    'write listed = { authors = "...", year = 2019, venue = "...", note = "..." }')
+        return Listed()
+    inner = sub or _Table(table.name if table else "", line, {k: line for k in data}, line)
+    chk.unknown_keys(data, LISTED_KEYS, inner, f"'listed' of {what}")
+    year = data.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 2200):
+        chk.problem(chk.loc.value_line(inner, "year"), f"'year' in 'listed' of {what} must be a year like 2023, "
+                    f"not {year!r}", "write year = 2019 (a number, no quotes)")
+        year = None
+    texts = {k: chk.string(data, k, inner, f"'listed' of {what}") for k in ("authors", "venue", "note")}
+    return Listed(year=year, **texts)
+
+
+def _subtable(loc: _Locator, table: _Table | None, key: str) -> _Table | None:
+    """The ``[table.key]`` header right after ``table`` (the multi-line way to write an inline table)."""
+    if table is None or key in table.keys:
+        return None
+    nxt = loc.nth(f"{table.name}.{key}", 0, after=table.line)
+    if nxt is None or nxt.line != table.last_line + 1 or nxt.line <= table.line:
+        return None
+    return nxt
 
 
 def _overrides(entry: Mapping[str, Any], table: _Table | None, what: str, chk: _Checker) -> Overrides:

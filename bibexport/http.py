@@ -3,12 +3,18 @@
 Every request bibexport makes goes through :class:`Http`, which adds what a polite, robust client needs:
 
 * a User-Agent naming the tool and where to find it;
-* (connect, read) timeouts;
+* (connect, read) timeouts, and a total time limit for each attempt (``max_request_time``): a server sending
+  one byte every few seconds never trips a per-read timeout, so each attempt runs in a worker thread that the
+  caller stops waiting for at the limit; optionally a time limit for the whole run (``run_time``: no request
+  runs, and no retry waits, past it);
 * bounded retries with exponential backoff on connection errors, timeouts, 429 and 5xx, honouring
   ``Retry-After`` (seconds or an HTTP-date) up to a cap;
 * a per-host minimum interval between request starts, with one request at a time to such hosts
   (arXiv's terms of use: "no more than one request every three seconds … a single connection at a time");
 * a cap on the response size (the body is streamed and reading stops past the cap);
+* redirects checked hop by hop: none to a non-http(s) scheme, and none from a public host to a loopback,
+  private, link-local or unspecified address (a course page's link must not reach the machine's own services
+  or a cloud metadata endpoint); a request whose first URL is private (a mirror, a test server) is not limited;
 * optionally, an on-disk cache (requests-cache, sqlite in the user cache dir).
 
 ``requests`` is imported lazily so that ``bibexport --help`` stays fast.
@@ -18,13 +24,17 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import ipaddress
+import math
+import re
+import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from bibexport import PROJECT_URL, __version__
 from bibexport.errors import NetworkError
@@ -40,6 +50,8 @@ CACHE_EXPIRE_SECONDS = 24 * 3600
 #: Default politeness interval for OpenReview hosts (no published limit; guest limits are low).
 OPENREVIEW_INTERVAL = 1.0
 _CHUNK = 64 * 1024
+#: Retry-After values above this (a billion seconds, ~32 years) are read as this: "never", but a finite number.
+MAX_RETRY_AFTER_SEEN = 1e9
 
 
 def default_user_agent() -> str:
@@ -58,19 +70,115 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not text:
         return None
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
         pass
+    else:  # "nan" means nothing; "1e400" (infinite) or 10**17 mean "never": kept finite, for the message
+        return None if math.isnan(seconds) else min(max(0.0, seconds), MAX_RETRY_AFTER_SEEN)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
     if when.tzinfo is None:  # HTTP-dates are GMT by definition
         when = when.replace(tzinfo=timezone.utc)
     current = datetime.now(timezone.utc).timestamp() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    try:
+        return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER_SEEN)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+# -- redirect safety ----------------------------------------------------------------------------------------
+
+#: Legacy IPv4 spellings that resolvers accept without DNS ("2130706433", "127.1", "0x7f.0.0.1").
+_NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
+
+
+class RedirectRefused(Exception):
+    """A redirect the client will not follow; ``str()`` says which and why."""
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The addresses ``host`` stands for: itself when it is a literal address (no DNS), else what DNS says
+    (nothing when it cannot be resolved: then the request itself fails)."""
+    bare = host.strip("[]").split("%", 1)[0]
+    try:
+        return [ipaddress.ip_address(bare)]
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.fullmatch(bare):
+        with contextlib.suppress(OSError):
+            return [ipaddress.IPv4Address(socket.inet_aton(bare))]
+    try:
+        infos = socket.getaddrinfo(bare, None, type=socket.SOCK_STREAM)
+    except Exception:  # noqa: BLE001 - no such name, no network, a sandbox refusing look-ups: nothing known,
+        return []  # and the request itself cannot reach an address DNS does not give
+    out = []
+    for info in infos:
+        with contextlib.suppress(ValueError):
+            out.append(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+    return out
+
+
+def address_kind(host: str) -> str | None:
+    """``"loopback"``, ``"link-local"``, ``"unspecified"`` or ``"private"`` when ``host`` is or resolves to
+    such an address (any of its addresses), None when it is public."""
+    for address in _addresses(host):
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+        if address.is_unspecified:
+            return "unspecified"
+        if address.is_loopback:
+            return "loopback"
+        if address.is_link_local:
+            return "link-local"
+        if address.is_private or not address.is_global or address.is_multicast:
+            return "private"
+    return None
+
+
+def redirect_refusal(source: str, target: str) -> str | None:
+    """Why a redirect from URL ``source`` to URL ``target`` must not be followed, or None when it may be.
+
+    Refused: any scheme but http(s); and, from a public host, any loopback, private (RFC 1918, unique local),
+    link-local (169.254/16, fe80::/10) or unspecified address.  A private source (a mirror, an intranet page,
+    a test server) may redirect to private addresses: it is inside already.
+    """
+    parts = urlsplit(target)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"redirect to a non-http(s) link refused: {target}"
+    if address_kind(urlsplit(source).hostname or "") is not None:
+        return None
+    kind = address_kind(parts.hostname or "")
+    return f"redirect to a private address refused: {target} is {kind}" if kind else None
+
+
+def _check_redirect(session: requests.Session, response: requests.Response) -> None:
+    """Raise RedirectRefused when ``response`` is a redirect that must not be followed."""
+    location = session.get_redirect_target(response)
+    if location:
+        reason = redirect_refusal(response.url, urljoin(response.url, location))
+        if reason:
+            raise RedirectRefused(reason)
+
+
+def _guarded_session_class(base: type[Any]) -> Any:
+    """``base`` with every redirect hop checked by :func:`redirect_refusal` before it is followed."""
+
+    class Guarded(base):  # type: ignore[misc]  # a class computed at run time
+        def resolve_redirects(self, resp: Any, req: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            if kwargs.get("yield_requests"):  # requests only peeks at the next hop (allow_redirects=False)
+                yield from super().resolve_redirects(resp, req, *args, **kwargs)
+                return
+            _check_redirect(self, resp)
+            for hop in super().resolve_redirects(resp, req, *args, **kwargs):
+                _check_redirect(self, hop)  # before the generator goes on to follow this hop's Location
+                yield hop
+
+    Guarded.__name__ = Guarded.__qualname__ = f"Guarded{base.__name__}"
+    return Guarded
 
 
 def _host_key(url: str) -> str:
@@ -93,6 +201,11 @@ class Http:
     ``min_interval`` maps a host (``netloc``, e.g. ``export.arxiv.org`` or ``127.0.0.1:8000``) to the minimum
     number of seconds between the starts of two requests to it; requests to such a host are also serialised
     (one at a time, across threads).  ``sleep`` and ``clock`` are injectable so tests need not wait.
+
+    ``max_request_time`` bounds one attempt from the first byte sent to the last byte read (default: three
+    timeouts: connecting, the headers, the body); ``run_time`` (seconds from now, by ``clock``) is a deadline
+    for every request of this client: an attempt still running then is stopped, and a retry whose wait would
+    end after it is not made.
     """
 
     def __init__(
@@ -107,6 +220,8 @@ class Http:
         user_agent: str | None = None,
         max_retry_after: float = 60.0,
         max_redirects: int = 10,
+        max_request_time: float | None = None,
+        run_time: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -119,8 +234,11 @@ class Http:
         self.user_agent = user_agent or default_user_agent()
         self.max_retry_after = max_retry_after
         self.max_redirects = max_redirects
+        self.max_request_time = 3 * timeout if max_request_time is None else max_request_time
+        self.run_time = run_time
         self._sleep = sleep
         self._clock = clock
+        self.deadline = None if run_time is None else clock() + run_time
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
@@ -155,7 +273,13 @@ class Http:
         for attempt in range(self.retries + 1):
             if attempt:
                 assert last is not None
-                self._sleep(last.wait if last.wait is not None else self.backoff * 2 ** (attempt - 1))
+                wait = last.wait if last.wait is not None else self.backoff * 2 ** (attempt - 1)
+                if self.deadline is not None and self._clock() + wait >= self.deadline:
+                    asked = f"the server asks to wait {wait:.0f} s" if last.wait is not None else \
+                        f"a retry in {wait:g} s would end"
+                    raise NetworkError(url, f"{last.reason}; {asked}, past the run's time limit "
+                                            f"({self.run_time:g} s)", status=last.status, kind="unavailable")
+                self._sleep(wait)
             try:
                 return self._attempt(method, url, params, headers, allow_redirects, data, json)
             except _Retry as exc:
@@ -202,7 +326,7 @@ class Http:
             import requests_cache
 
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            session = requests_cache.CachedSession(
+            session = _guarded_session_class(requests_cache.CachedSession)(
                 str(self.cache_dir / "http-cache"),
                 backend="sqlite",
                 expire_after=CACHE_EXPIRE_SECONDS,
@@ -210,7 +334,7 @@ class Http:
                 allowable_codes=(200,),  # never cache errors, rate limits or not-founds
             )
         else:
-            session = requests.Session()
+            session = _guarded_session_class(requests.Session)()
         session.headers["User-Agent"] = self.user_agent
         session.max_redirects = self.max_redirects
         return session
@@ -268,6 +392,42 @@ class Http:
 
     def _send(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool,
               data: bytes | None, json: Any) -> tuple[Response, bool]:
+        """One attempt, bounded in total time: it runs in a worker thread, and past the limit the caller stops
+        waiting and tells the worker to stop reading (it does within one read timeout)."""
+        limit, by_run = self.max_request_time, False
+        if self.deadline is not None:
+            left = self.deadline - self._clock()
+            if left <= 0:
+                raise NetworkError(url, f"not asked: the run reached its time limit ({self.run_time:g} s)",
+                                   kind="unavailable")
+            if left < limit:
+                limit, by_run = left, True
+        stop = threading.Event()
+        done = threading.Event()
+        outcome: list[Any] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self._send_now(method, url, params, headers, allow_redirects, data, json, stop))
+            except BaseException as exc:  # noqa: BLE001 - handed over to the waiting thread, which raises it
+                outcome.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="bibexport-http", daemon=True).start()
+        if not done.wait(limit):
+            stop.set()
+            if by_run:
+                raise NetworkError(url, f"timed out: no complete answer before the run's time limit "
+                                        f"({self.run_time:g} s)", kind="unavailable")
+            raise _Retry(f"timed out: no complete answer within {limit:g} s")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result  # type: ignore[no-any-return]
+
+    def _send_now(self, method: str, url: str, params: Any, headers: Any, allow_redirects: bool,
+                  data: bytes | None, json: Any, stop: threading.Event) -> tuple[Response, bool]:
         import requests
 
         session = self._session_for_requests()
@@ -276,9 +436,13 @@ class Http:
                 method, url, params=params, headers=dict(headers or {}), allow_redirects=allow_redirects,
                 data=data, json=json, timeout=(self.timeout, self.timeout), stream=True,
             )
+        except RedirectRefused as exc:
+            raise NetworkError(url, str(exc), kind="unavailable") from None
         except requests.TooManyRedirects as exc:
             raise NetworkError(url, f"too many redirects ({exc})", kind="unavailable") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
+            if _is_dns_failure(exc):  # the name did not resolve: asking again in 1, 2, 4 s will not change that
+                raise NetworkError(url, f"connection failed: {_short(exc)}", kind="unavailable") from None
             raise _Retry(f"connection failed: {_short(exc)}") from None
         except requests.RequestException as exc:  # invalid URL, schema...: retrying cannot help
             raise NetworkError(url, f"request failed: {_short(exc)}", kind="unavailable") from None
@@ -287,15 +451,16 @@ class Http:
             if status == 429 or status >= 500:
                 wait = parse_retry_after(resp.headers.get("Retry-After"))
                 raise _Retry(f"HTTP {status}", status=status, wait=wait)
-            body = self._read_capped(resp, url)
+            body = self._read_capped(resp, url, stop)
         finally:
             resp.close()
         headers_out = requests.structures.CaseInsensitiveDict(resp.headers)
         response = Response(status=status, content=body, headers=headers_out, url=str(resp.url))
         return response, bool(getattr(resp, "from_cache", False))
 
-    def _read_capped(self, resp: requests.Response, url: str) -> bytes:
+    def _read_capped(self, resp: requests.Response, url: str, stop: threading.Event | None = None) -> bytes:
         import requests
+        import urllib3
 
         too_big = f"response larger than {self.max_bytes} bytes"
         declared = resp.headers.get("Content-Length", "")
@@ -304,14 +469,48 @@ class Http:
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            for chunk in _chunks(resp):
+                if stop is not None and stop.is_set():  # the caller gave up waiting: stop reading
+                    raise _Retry("timed out")
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise NetworkError(url, too_big, status=resp.status_code, kind="unavailable")
                 chunks.append(chunk)
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Retry(f"reading the response failed: {_short(exc)}") from None
         return b"".join(chunks)
+
+
+def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    """The body, piece by piece, each piece as soon as it arrives (``read1``: at most one read from the socket),
+    so that a stop request is seen within one read timeout; ``iter_content`` would wait for 64 KiB."""
+    read1 = getattr(getattr(resp, "raw", None), "read1", None)
+    if getattr(resp, "from_cache", False) or read1 is None:  # a cached body is in memory already
+        yield from resp.iter_content(_CHUNK)
+        return
+    while True:
+        chunk = read1(_CHUNK, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    """Whether a connection failed because the host name could not be resolved (``socket.gaierror``, wrapped by
+    urllib3 as ``NameResolutionError`` inside requests' ``ConnectionError``).  Such a failure is not retried: a
+    missing name or an absent network does not come back within the seconds a retry waits."""
+    stack: list[object] = [exc]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) or type(current).__name__ == "NameResolutionError":
+            return True
+        stack += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return False
 
 
 def _short(exc: BaseException) -> str:
@@ -339,7 +538,7 @@ def make_http(endpoints: Endpoints, *, cache: bool = True, cache_dir: Path | Non
             directory = Path(platformdirs.user_cache_dir("bibexport"))
     retries, backoff = _retry_env()
     return Http(timeout=endpoints.timeout, min_interval=intervals, cache_dir=directory, retries=retries,
-                backoff=backoff)
+                backoff=backoff, max_request_time=request_time_env())
 
 
 def _retry_env() -> tuple[int, float]:
@@ -353,3 +552,15 @@ def _retry_env() -> tuple[int, float]:
     with contextlib.suppress(KeyError, ValueError):
         backoff = max(0.0, float(os.environ["BIBEXPORT_BACKOFF"]))
     return retries, backoff
+
+
+def request_time_env() -> float | None:
+    """``BIBEXPORT_MAX_REQUEST_TIME``: seconds one attempt of one request may take in all (default: three
+    timeouts).  Unset, not a number or not positive: the default."""
+    import os
+
+    try:
+        seconds = float(os.environ["BIBEXPORT_MAX_REQUEST_TIME"])
+    except (KeyError, ValueError):
+        return None
+    return seconds if seconds > 0 and math.isfinite(seconds) else None

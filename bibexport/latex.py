@@ -4,7 +4,9 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
 
 **Characters** (:func:`encode_text`)
   * Text is NFC-normalised; runs of white space (including newlines and no-break spaces) become one space;
-    other control and unassigned/surrogate characters are dropped (they cannot be typeset).
+    control, unassigned, surrogate, private-use and *format* characters (Unicode category Cf: U+200B, U+200E,
+    U+202E, U+2060, the soft hyphen, the BOM) and U+FFFD are dropped: they are invisible or carry nothing, and
+    pdflatex stops on them ("Unicode character … not set up").
   * ``\\ { } % & # _ $ ~ ^ < > |`` are escaped.  ``{`` and ``}`` become ``{\\textbraceleft}`` and
     ``{\\textbraceright}`` — *not* ``\\{`` — because BibTeX counts braces even after a backslash, so an
     unbalanced ``{`` in a title would otherwise break the whole .bib.  ``< > |`` use their ``\\text…``
@@ -16,14 +18,26 @@ Both BibTeX (8-bit, brace-counting) and biber must read what we write, so the ru
     table also has ``\\Alpha``, ``\\yen``, ``\\mathbb`` or text-mode ``\\neg``, which fail).  Modifier
     letters (ʻokina, ʹ) stay letters instead of becoming quotes, and ``ï`` is ``{\\"{i}}``, not
     ``{\\"\\i}`` (biber turns the latter into ı + U+0308).
-  * Characters with no safe spelling (CJK, most symbols) stay UTF-8: biber reads them natively, BibTeX passes
-    them through, and typesetting them is the document's business (CJK package, or XeLaTeX/LuaLaTeX).
+  * A few symbols real lists carry that latexcodec cannot spell get a plain-LaTeX one (``∙`` → ``$\\bullet$``,
+    ``★`` → ``$\\star$``, :data:`_SYMBOLS`).
+  * *Letters* (and marks) with no safe spelling (CJK, rare Latin letters) stay UTF-8: biber reads them natively,
+    BibTeX passes them through, and typesetting them is the document's business (CJK package, or
+    XeLaTeX/LuaLaTeX).  Any *other* character with no spelling (emoji, symbols, CJK punctuation) is written in
+    :data:`GUARD`: XeLaTeX and LuaLaTeX print it, pdflatex prints it when the document declared it for inputenc
+    and ``?`` otherwise — it never stops pdflatex.  This beats dropping it (XeLaTeX users keep ``🦜``) and
+    beats raw UTF-8 (pdflatex's default set-up stops on it).  Names and natbib's ``key`` leave such symbols out
+    (natbib expands labels inside ``\\csname``; biber builds initials from a name's first character).
   * Round trip (tested with hypothesis): decoding the output gives :func:`normalize_text` of the input, as
     typeset — up to compatibility forms (``ﬁ`` is written ``fi``) and TeX's ligatures (``--`` is a dash).
 
 **Math** (titles only): arXiv titles carry TeX math such as ``$\\mathcal{O}(n)$``.  A ``$…$`` span is kept
-verbatim, wrapped in braces so no style changes its case, only when it is unambiguous TeX math: it contains a
-command, ``^`` or ``_``, its braces balance, and it has none of ``% # &``.  Any other ``$`` is a dollar sign.
+verbatim, wrapped in braces so no style changes its case, only when it is unambiguous, *well-formed* TeX math
+built from an allow-list (:class:`_MathParser`): it contains a command, ``^`` or ``_``; its characters are ASCII
+letters, digits and ``+-=()[]<>,.;:!?'|/*{}^_`` only (no active ``~`` or non-ASCII byte, no ``# % & @``); its
+commands are plain-LaTeX math commands, each with its arguments; braces balance for BibTeX (which counts
+``\\{`` too) and for TeX; ``^``/``_`` have an argument and occur once per nucleus; ``\\left``/``\\right`` pair up.
+No ``^^`` is ever kept (TeX's ``^^5c`` is a backslash), so no spelling of ``\\input``, ``\\csname`` or
+``\\catcode`` gets through.  Any other ``$`` is a dollar sign, and the span's text is escaped like any text.
 
 **Case protection** (:func:`protect_title`).  Sentence-case styles (BibTeX's ``change.case$``, biblatex's
 ``\\MakeSentenceCase``) lower-case every unbraced letter after the first (BibTeX also keeps the first letter
@@ -35,8 +49,19 @@ after ``": "``).  We brace a word — or a part of a hyphenated/slashed word —
      version (``{Mistral} {7B}``, ``{Llama} 2``, ``{Phi}-2``);
   3. the title is in *sentence case* (most significant words are lower case) and the word is capitalised
      although it does not start the title or a sentence/subtitle: then the capital marks a proper noun
-     (``… with {Python}``).  In a Title-Case title a capital says nothing, so nothing more is braced —
-     except the words a caller lists in ``keep_case`` (a course's own proper nouns: "Claude", "Pile").
+     (``… with {Python}``).  In a Title-Case title a capital says little, so nothing more is braced —
+     except the words a caller lists in ``keep_case`` (a course's own proper nouns: "Claude", "Pile"), and:
+  4. (BibTeX only) the *name* of the work in a Title-Case title: the words before the first ``": "`` (or the
+     whole title when it has no colon), when there are at most four of them and the first is not a verb
+     form in *-ing*.  arXiv and publishers write names in Title Case and descriptions after the colon:
+     "The Pile: An 800GB Dataset of …", "The Flan Collection: Designing …", "Direct Preference
+     Optimization: Your Language Model …", "Mixtral of Experts", "LMSys Chatbot Arena Leaderboard".  The
+     name's capitals are the authors' (``The {Pile}``, ``The {Flan} {Collection}``); the description's are
+     only Title Case, which a sentence-case style may lower.  A head that describes rather than names
+     ("Evaluating Large Language Models: A Survey", "Aligning …", "Leveraging …") starts with an -ing verb;
+     a long one ("Holistic Evaluation of Text-To-Image Models") is a description too.  So plainnat prints
+     "The Pile: An 800GB dataset of diverse text …" as the authors name their dataset, without bracing
+     every word.  CSL-JSON titles are left as they were: CSL styles do not lower-case titles.
 
 This mirrors Better BibTeX (brace what a case change would damage, and trust sentence-case capitals) while
 staying safe for arXiv's Title-Case titles, which Better BibTeX would over-protect.
@@ -102,11 +127,28 @@ _STOPWORDS = _words(
 )
 
 
+#: Unicode categories that never reach the .bib: controls, surrogates, unassigned, private use, and format
+#: characters (U+200B zero width space, U+200E/U+202E direction marks, U+2060, soft hyphen, BOM): invisible,
+#: and pdflatex stops on them ("Unicode character … not set up").  U+FFFD (a decoding failure) goes too.
+_DROPPED = frozenset(("Cc", "Cs", "Cn", "Co", "Cf"))
+#: Symbols real lists carry that latexcodec has no spelling for, spelled with plain-LaTeX math.
+_SYMBOLS = {"\u2219": "$\\bullet$", "\u22c5": "$\\cdot$", "\u2605": "$\\star$", "\u22c6": "$\\star$",
+            "\u2212": "$-$", "\u2010": "-", "\u2011": "-", "\u2192": "$\\rightarrow$",
+            "\u2190": "$\\leftarrow$"}
+#: A character with no spelling that is not a letter (a symbol, an emoji, CJK punctuation): printed by XeLaTeX
+#: and LuaLaTeX (``\\Umathcode`` exists), by pdflatex when the document declared it for inputenc (the ``u8:``
+#: macro exists), and else as ``?`` — never the "not set up" error that stops pdflatex.  TeX skips the branch it
+#: does not take without expanding it, so the raw bytes are harmless there.
+GUARD = "{{\\ifdefined\\Umathcode {0}\\else\\ifcsname u8:\\detokenize{{{0}}}\\endcsname {0}\\else ?\\fi\\fi}}"
+
+
 def normalize_text(text: str) -> str:
-    """The text that :func:`encode_text` actually encodes: NFC, white space collapsed, controls dropped."""
+    """The text that :func:`encode_text` actually encodes: NFC, white space collapsed, controls, format and
+    private-use characters and U+FFFD dropped."""
     if not (text.isascii() and text.isprintable()):  # printable ASCII is already NFC and has no controls
         text = unicodedata.normalize("NFC", text)
-        text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Cn"))
+        text = "".join(ch for ch in text if ch.isspace() or (unicodedata.category(ch) not in _DROPPED
+                                                               and ch != "\ufffd"))
     return _SPACE.sub(" ", text).strip()
 
 
@@ -120,12 +162,14 @@ def _encode_char(ch: str) -> str:
         return ASCII_ESCAPES[ch]
     if ch.isascii() or unicodedata.category(ch) == "Lm":
         return ch  # modifier letters (ʻokina, ʹ) are letters; latexcodec would turn them into quotes
+    if ch in _SYMBOLS:
+        return "{" + _SYMBOLS[ch] + "}"
     try:
         latex = codecs.encode(ch, "latex").decode("ascii")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        return ch  # no LaTeX spelling (CJK, …): keep UTF-8
+        return _unspelled(ch)  # no LaTeX spelling (CJK, emoji, …)
     if latex == ch or not latex or latex.endswith("{}") or "?" in latex:  # U+FFFD is "????" there
-        return ch  # a spacing accent on nothing ("¯" → \\={}): UTF-8 is clearer, and inputenc knows it
+        return _unspelled(ch)  # a spacing accent on nothing ("¯" → \\={}): UTF-8 is clearer
     if latex.isalnum():  # ligatures such as "ﬁ" → "fi" need no braces
         return latex
     if latex not in ("\\i", "\\j"):
@@ -133,8 +177,19 @@ def _encode_char(ch: str) -> str:
         # pdflatex cannot typeset.  \"{i} is the modern spelling and decodes to ï.
         latex = _DOTLESS.sub(r"{\1}", latex)
     if not _is_safe(latex):
-        return ch  # latexcodec's spelling needs a package or is math-only in text: UTF-8 fails no worse
+        return _unspelled(ch)  # latexcodec's spelling needs a package or is math-only in text
     return "{" + latex.strip() + "}"
+
+
+def _unspelled(ch: str) -> str:
+    """A character without a plain-LaTeX spelling: letters and marks (CJK names, other scripts) stay UTF-8 —
+    setting up their script is the document's business — and anything else is :data:`GUARD`-ed."""
+    return ch if unicodedata.category(ch)[0] in "LM" else GUARD.format(ch)
+
+
+def is_guarded(ch: str) -> bool:
+    """True when ``ch`` is written through :data:`GUARD` (biber cannot take it as a name's initial)."""
+    return len(ch) == 1 and _encode_char(ch).startswith("{\\ifdefined")
 
 
 def _is_safe(latex: str) -> bool:
@@ -151,35 +206,147 @@ def _encode_normalized(text: str) -> str:
     return "".join(_encode_char(ch) for ch in text)
 
 
+#: TeX's text fonts typeset "?`" as "¿" and "!`" as "¡": other characters than those written, unlike the dash and
+#: quote ligatures, which typeset what the text means.  An empty group between them breaks the ligature.
+_SPANISH_LIGATURES = re.compile(r"([?!])`")
+
+
 def encode_text(text: str) -> str:
     """Escape Unicode ``text`` for a BibTeX field: ASCII where LaTeX has a spelling, balanced braces always."""
-    return _encode_normalized(normalize_text(text))
+    encoded = _encode_normalized(normalize_text(text))
+    return _SPANISH_LIGATURES.sub(r"\1{}`", encoded) if "`" in encoded else encoded
 
 
 #: Commands a ``$…$`` span from a remote title may keep: plain-LaTeX math only.  Anything else (``\\input``,
-#: ``\\def``, ``\\write18``, an undefined macro) makes the span text, escaped: a title must never run TeX.
-_MATH_COMMANDS = _SAFE_MATH | _words(
-    r"""frac sqrt mathcal mathrm mathbf mathit mathsf mathtt log exp min max sup inf lim arg det dim ker Pr
-    sin cos tan to mapsto ldots cdots dots le ge ne ll gg hat tilde bar vec dot widehat widetilde overline
-    prime left right mid langle rangle lbrace rbrace star dagger propto equiv top bot oplus otimes mathbin
-    varepsilon vartheta varrho varsigma eta quad qquad colon"""
-) | frozenset("{},;!|: ")
+#: ``\\def``, ``\\csname``, ``\\catcode``, an undefined macro) makes the span text, escaped: a title must never
+#: run TeX.  The value is how many arguments the command takes (a span is math only if each one has them).
+_MATH_ARITY: dict[str, int] = {cmd: 0 for cmd in _SAFE_MATH | _words(
+    r"""log exp min max sup inf lim arg det dim ker Pr sin cos tan to mapsto ldots cdots dots le ge ne ll gg
+    prime mid langle rangle lbrace rbrace star dagger propto equiv top bot oplus otimes varepsilon vartheta
+    varrho varsigma quad qquad colon left right"""
+)} | {cmd: 1 for cmd in _words(
+    r"""sqrt mathcal mathrm mathbf mathit mathsf mathtt hat tilde bar vec dot widehat widetilde overline mathbin
+    not"""
+)} | {"frac": 2} | {sym: 0 for sym in ",;!:| {}"}
+#: The only characters a kept span may hold besides commands: no active character (``~``, and under inputenc
+#: every non-ASCII byte), no ``# % & " @``, nothing TeX could read as a parameter, comment or catcode trick.
+_MATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-=()[]<>,.;:!?'|/*{}^_")
+#: What may follow ``\\left`` and ``\\right``.
+_DELIMITERS = frozenset(["(", ")", "[", "]", "|", "/", ".", "<", ">", "\\{", "\\}", "\\|", "\\langle",
+                         "\\rangle", "\\lbrace", "\\rbrace"])
+_MATH_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|.", re.DOTALL)
+_MAX_GROUP_DEPTH = 20  # deeper nesting is no title's math; it also bounds the checker's recursion
 
 
-def _is_math(span: str) -> bool:
-    body = span[1:-1]
-    if not _MATH_SIGNAL.search(body) or any(c in body for c in "%#&"):
-        return False
-    if any(cmd not in _MATH_COMMANDS for cmd in _COMMAND.findall(body)):
-        return False
+class _MathParser:
+    """Recursive-descent check that a span is well-formed TeX math built only from the allow-list: braces
+    balance, every command has its arguments, ``^``/``_`` each have an argument and occur at most once per
+    nucleus, ``\\left``/``\\right`` pair up with delimiters.  Anything TeX would stop on is rejected."""
+
+    def __init__(self, body: str) -> None:
+        self.tokens = _MATH_TOKEN.findall(body)
+        self.pos = 0
+
+    def _peek(self) -> str:
+        while self.pos < len(self.tokens) and self.tokens[self.pos] == " ":
+            self.pos += 1  # TeX skips spaces in math mode
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else ""
+
+    def _arg(self, depth: int) -> bool:
+        """One argument: a group, a character, or a command without arguments."""
+        tok = self._peek()
+        self.pos += 1
+        if tok == "{":
+            return self.list("}", depth + 1)
+        if tok.startswith("\\"):
+            return _MATH_ARITY.get(tok[1:]) == 0 and tok not in ("\\left", "\\right", "\\{", "\\}")
+        return tok != "" and tok not in "^_{}'"
+
+    def _command(self, tok: str, depth: int) -> bool:
+        name = tok[1:]
+        self.pos += 1
+        if name in ("left", "right"):
+            return self._peek() in _DELIMITERS and self._skip()
+        if name == "sqrt" and self._peek() == "[":
+            self.pos += 1
+            if not self.list("]", depth + 1):
+                return False
+        return all(self._arg(depth) for _ in range(_MATH_ARITY[name]))
+
+    def _skip(self) -> bool:
+        self.pos += 1
+        return True
+
+    def list(self, end: str, depth: int) -> bool:
+        """Parse a math list up to ``end`` (``"}"``, ``"]"``, or ``""`` for the end of the span)."""
+        if depth > _MAX_GROUP_DEPTH:
+            return False
+        sup = sub = ""  # what set the current nucleus's superscript ("^" or "'") / subscript
+        lefts = 0
+        while True:
+            tok = self._peek()
+            if tok == end:
+                self.pos += 1
+                return lefts == 0
+            if tok == "" or tok == "}":
+                return False  # end of span inside a group, or an unmatched "}"
+            prev = self.tokens[self.pos - 1] if self.pos else ""
+            if tok == "^":
+                if sup == "^" or (sup == "'" and prev != "'"):
+                    return False  # double superscript (a prime absorbs only a "^" right after it)
+                self.pos += 1
+                sup = "^"
+                if not self._arg(depth):
+                    return False
+            elif tok == "_":
+                if sub:
+                    return False
+                self.pos += 1
+                sub = "_"
+                if not self._arg(depth):
+                    return False
+            elif tok == "'":
+                if sup == "^" or (sup == "'" and prev != "'"):
+                    return False
+                self.pos += 1
+                sup = "'"
+            else:
+                sup = sub = ""  # a new nucleus
+                if tok == "{":
+                    self.pos += 1
+                    if not self.list("}", depth + 1):
+                        return False
+                elif tok.startswith("\\"):
+                    if tok[1:] not in _MATH_ARITY:
+                        return False
+                    lefts += tok == "\\left"
+                    lefts -= tok == "\\right"
+                    if lefts < 0 or not self._command(tok, depth):
+                        return False
+                elif tok in _MATH_CHARS:
+                    self.pos += 1
+                else:
+                    return False
+
+
+def _bibtex_balanced(text: str) -> bool:
+    """BibTeX's view: it counts every brace, even ``\\{``."""
     depth = 0
-    for i, ch in enumerate(body):
-        if ch in "{}" and i > 0 and body[i - 1] == "\\":
-            continue
+    for ch in text:
         depth += 1 if ch == "{" else -1 if ch == "}" else 0
         if depth < 0:
             return False
-    return depth == 0 and not body.endswith("\\")
+    return depth == 0
+
+
+def _is_math(span: str) -> bool:
+    """True when ``span`` (``$…$``) is well-formed math of allowed commands only (see :class:`_MathParser`)."""
+    body = span[1:-1]
+    if not _MATH_SIGNAL.search(body) or "^^" in body or not _bibtex_balanced(body):
+        return False  # "^^" is TeX's hex spelling of any character ("^^5c" is a backslash): never kept
+    if any(ch not in _MATH_CHARS and ch != "\\" for ch in body):
+        return False
+    return _MathParser(body).list("", 0)
 
 
 def split_math(text: str) -> list[tuple[str, bool]]:
@@ -273,7 +440,7 @@ def protect_title(title: str, keep_case: Collection[str] = ()) -> str:
 
     ``keep_case`` lists words the rules cannot recognise as proper nouns in a Title-Case title ("Claude",
     "Pile"); they are braced wherever they occur as a word or part of a hyphenated word."""
-    return _protect(title, keep_case, _encode_normalized, _brace, math=True)
+    return _protect(title, keep_case, _encode_normalized, _brace, math=True, name_head=True)
 
 
 def nocase_title(title: str, keep_case: Collection[str] = ()) -> str:
@@ -297,12 +464,27 @@ def _nocase_title(title: str, keep_case: frozenset[str]) -> str:
     return marked if "<span" in marked else title  # nothing to protect: the text exactly as it came
 
 
+#: Rule 4: a Title-Case title's name (before the first colon, or the whole title) has at most this many words.
+_NAME_MAX_WORDS = 4
+_GERUND = re.compile(r"^[A-Za-z]{2,}ing$")
+
+
+def _name_words(words: list[str]) -> int:
+    """Rule 4: how many leading words of a Title-Case title name the work (0: none)."""
+    head = next((i + 1 for i, w in enumerate(words) if w.endswith(":")), len(words))
+    if not words or head > _NAME_MAX_WORDS:
+        return 0
+    first = _WORD_CORE.match(words[0])
+    return 0 if first is not None and _GERUND.match(first.group("core")) else head
+
+
 def _protect(title: str, keep_case: Collection[str], encode: Callable[[str], str], wrap: Callable[[str], str],
-             *, math: bool) -> str:
+             *, math: bool, name_head: bool = False) -> str:
     text = normalize_text(title)
     pieces = split_math(text) if math else [(text, False)]
     words = [w for piece, is_math in pieces if not is_math for w in piece.split(" ") if w]
     sentence_case = _is_sentence_case(words)
+    named = _name_words(words) if name_head and not sentence_case else 0
     out: list[str] = []
     word_index = 0
     for k, (piece, is_math) in enumerate(pieces):
@@ -319,7 +501,7 @@ def _protect(title: str, keep_case: Collection[str], encode: Callable[[str], str
             glued = (j == 0 and k > 0) or (j == len(tokens) - 1 and k < len(pieces) - 1)
             nxt = next((t for t in tokens[j + 1 :] if t), "")
             starts_sentence = word_index == 0 or words[word_index - 1].endswith(_SENTENCE_END)
-            out.append(_protect_word(token, nxt, sentence_case and not starts_sentence, glued, keep_case, encode,
-                                     wrap))
+            proper = (sentence_case or word_index < named) and not starts_sentence
+            out.append(_protect_word(token, nxt, proper, glued, keep_case, encode, wrap))
             word_index += 1
     return "".join(out)

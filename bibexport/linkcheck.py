@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bibexport.errors import ExitCode, NetworkError
+from bibexport.http import redirect_refusal
 from bibexport.linkcheck_lint import (
     ERROR,
     OPENREVIEW_ID,
@@ -51,6 +52,7 @@ __all__ = [
     "ERROR",
     "EXCLUDED",
     "FAILURE_MAX_AGE",
+    "NETWORK_DOWN_AFTER",
     "OK",
     "OPENREVIEW_ID",
     "UNCHECKED",
@@ -66,6 +68,7 @@ __all__ = [
     "Report",
     "Result",
     "ResultCache",
+    "cache_key",
     "classify",
     "default_cache_path",
     "duplicate_key",
@@ -102,6 +105,16 @@ class Finding:
     title: str = ""  # the paper's title, when an API named it
     version: int = 0  # the latest arXiv version, when the arXiv API answered
     venue: str = ""  # the venue OpenReview names, when the paper is accepted
+    #: Why no HTTP answer came, when none did: "dns", "refused" or "connect" (another connection failure), or
+    #: "skipped" (not tried: the network looked unavailable).  Not cached: it only matters within one run.
+    cause: str = ""
+
+
+#: Causes of a finding that say nothing about the link when no host at all could be reached.
+_NO_NETWORK_CAUSES = frozenset({"dns", "refused", "connect", "skipped"})
+#: After this many hosts failed to connect while none answered, the network is taken to be down and the
+#: remaining web links are not tried (each would wait out its own DNS or connect failure).
+NETWORK_DOWN_AFTER = 3
 
 
 @dataclass(frozen=True)
@@ -112,8 +125,9 @@ class Result:
     verdict: str
     reason: str = ""
     issues: tuple[Issue, ...] = ()
-    via: str = ""
+    via: str = ""  # "network": not verified because no host could be reached in this run
     cached: bool = False
+    from_lock: bool = False  # ok only because the lockfile resolved this very id (the API was not reached)
 
     @property
     def fix(self) -> str:
@@ -129,6 +143,10 @@ class Report:
     path: str = "sessions.toml"
     offline: bool = False
     course: Course | None = field(default=None, compare=False, repr=False)
+    #: No host could be reached (every one asked failed to resolve or connect): the links that needed the
+    #: network are ``unverifiable`` (via "network"), not ``broken``.
+    network_unavailable: bool = False
+    hosts_tried: int = 0
 
     def count(self, verdict: str) -> int:
         """How many links got ``verdict``."""
@@ -185,13 +203,17 @@ class CheckOptions:
 
 def make_check_http(endpoints: Endpoints, options: CheckOptions) -> Any:
     """An :class:`bibexport.http.Http` with the check's timeout and retries and the resolvers' politeness
-    intervals (arXiv API ≥ ``arxiv_delay`` apart, OpenReview ≤ 1 s), without the response cache."""
+    intervals (arXiv API ≥ ``arxiv_delay`` apart, OpenReview ≤ 1 s), without the response cache; no request
+    runs past ``max_time`` (counted from now)."""
     from bibexport import http
 
     polite = http.make_http(endpoints, cache=False).min_interval
+    # run_time: a request still running at --max-time is stopped (a slow-loris server would otherwise keep
+    # the run going long after the time limit, one byte at a time).
     return http.Http(timeout=options.timeout, retries=options.retries, backoff=options.backoff,
                      max_retry_after=options.max_retry_after, max_redirects=options.max_redirects,
-                     max_bytes=options.max_bytes, min_interval=polite)
+                     max_bytes=options.max_bytes, min_interval=polite, max_request_time=http.request_time_env(),
+                     run_time=options.max_time)
 
 
 def probe_connection(url: str, timeout: float) -> str | None:
@@ -251,7 +273,7 @@ class Checker:
 
     def __init__(self, http: Any, endpoints: Endpoints, options: CheckOptions = CheckOptions(),
                  probe: Probe = probe_connection, clock: Callable[[], float] = time.monotonic) -> None:
-        self.http = http
+        self.http = _Watched(http, self._saw)
         self.endpoints = endpoints
         self.options = options
         self.probe = probe
@@ -259,6 +281,27 @@ class Checker:
         self._slots: dict[str, threading.Semaphore] = {}
         self._slots_lock = threading.Lock()
         self._deadline = 0.0
+        #: host (netloc) → True once it answered anything (any HTTP status), False while it only failed.
+        self.hosts: dict[str, bool] = {}
+
+    def _saw(self, url: str, answered: bool) -> None:
+        host = urlsplit(url).netloc.lower()
+        with self._slots_lock:
+            self.hosts[host] = self.hosts.get(host, False) or answered
+
+    @property
+    def network_down(self) -> bool:
+        """True when no host answered and at least two failed to connect: the machine has no network (or no
+        DNS), which says nothing about the links.  One dead host among live ones is not this; neither is a
+        single host, which may simply be dead."""
+        with self._slots_lock:
+            failed = sum(1 for ok in self.hosts.values() if not ok)
+            return failed >= 2 and not any(self.hosts.values())
+
+    def _looks_down(self) -> bool:
+        with self._slots_lock:
+            failed = sum(1 for ok in self.hosts.values() if not ok)
+            return failed >= NETWORK_DOWN_AFTER and not any(self.hosts.values())
 
     def check(self, urls: Iterable[str]) -> dict[str, Finding]:
         """One Finding per distinct URL."""
@@ -269,6 +312,13 @@ class Checker:
         for url, doi in groups.pop("doi").items():  # a bare DOI is checked at the DOI resolver
             groups["web"][url] = f"{self.endpoints.doi_resolver.rstrip('/')}/{doi}"
         self._deadline = self.clock() + self.options.max_time
+        out = self._run(groups)
+        skipped = {u: groups["web"][u] for u, f in out.items() if f.cause == "skipped"}
+        if skipped and not self.network_down:  # a host answered after all: check what was held back
+            out.update(self._run({"arxiv": {}, "openreview": {}, "web": skipped}))
+        return out
+
+    def _run(self, groups: dict[str, dict[str, str]]) -> dict[str, Finding]:
         out: dict[str, Finding] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool:
             jobs = []
@@ -277,11 +327,16 @@ class Checker:
             if groups["openreview"]:
                 jobs.append(pool.submit(self._guarded, self.check_openreview, groups["openreview"]))
             for url, target in _interleave_hosts(groups["web"]):
-                jobs.append(pool.submit(self._guarded, lambda g: {k: self.check_web(v) for k, v in g.items()},
-                                        {url: target}))
+                jobs.append(pool.submit(self._guarded, self._check_web_group, {url: target}))
             for job in jobs:
                 out.update(job.result())
         return out
+
+    def _check_web_group(self, group: dict[str, str]) -> dict[str, Finding]:
+        if self._looks_down():  # every host so far failed to connect: the next would too
+            return {url: Finding(UNVERIFIABLE, "not checked: no host could be reached", cause="skipped")
+                    for url in group}
+        return {url: self.check_web(target) for url, target in group.items()}
 
     def _guarded(self, fn: Callable[[dict[str, str]], dict[str, Finding]], group: dict[str, str]) -> dict[str, Finding]:
         if self.clock() > self._deadline:
@@ -343,13 +398,19 @@ class Checker:
         for api in hosts:
             try:
                 response = self.http.get(f"{api.rstrip('/')}/notes", params={"id": ident})
-                notes = response.json().get("notes") if response.status == 200 else None
+                body = response.json() if response.status == 200 else None
             except NetworkError as exc:
                 return Finding(UNVERIFIABLE, f"OpenReview API unavailable: {exc.reason}", via="openreview")
-            except (ValueError, AttributeError):
-                return Finding(UNVERIFIABLE, "OpenReview API sent something that is not JSON", via="openreview")
+            except ValueError as exc:  # BadJson: malformed, non-standard or absurdly nested
+                return Finding(UNVERIFIABLE, f"OpenReview API sent an unreadable answer: {exc}", via="openreview")
+            notes = body.get("notes") if isinstance(body, dict) else None
+            if response.status == 200 and not isinstance(notes, list):
+                return Finding(UNVERIFIABLE, "OpenReview API sent an answer without a list of notes", via="openreview")
             if notes:
-                content = notes[0].get("content", {})
+                content = notes[0].get("content") if isinstance(notes[0], dict) else None
+                if not isinstance(content, dict):
+                    return Finding(UNVERIFIABLE, "OpenReview sent a note whose content is not an object",
+                                   via="openreview")
                 venueid = content.get("venueid", "")
                 venueid = venueid.get("value", "") if isinstance(venueid, dict) else venueid
                 title = content.get("title", "")
@@ -380,10 +441,11 @@ class Checker:
             location = response.headers.get("Location")
             if response.status not in _REDIRECTS or not location:
                 break
-            current = urljoin(current, location)
+            previous, current = current, urljoin(current, location)
             chain.append((response.status, current))
-            if urlsplit(current).scheme not in ("http", "https"):
-                return Finding(UNVERIFIABLE, f"redirects to a non-http link {current}", via="http")
+            refused = redirect_refusal(previous, current)  # never to file:, nor from a public host to a private one
+            if refused:
+                return Finding(UNVERIFIABLE, refused, via="http")
         else:
             return Finding(UNVERIFIABLE, f"more than {self.options.max_redirects} redirects (a loop?)", via="http")
         finding = status_finding(response.status)
@@ -427,12 +489,13 @@ class Checker:
             why = self.probe(url, self.options.timeout)
             host = urlsplit(url).hostname
             if why == "dns":
-                return Finding(BROKEN, f"the host {host} does not exist (DNS)", via="http")
+                return Finding(BROKEN, f"the host {host} does not exist (DNS)", via="http", cause="dns")
             if why == "refused":
-                return Finding(BROKEN, f"connection refused by {urlsplit(url).netloc}", via="http")
+                return Finding(BROKEN, f"connection refused by {urlsplit(url).netloc}", via="http", cause="refused")
             if "timed out" in exc.reason.lower() or "timeout" in exc.reason.lower():
                 return Finding(UNVERIFIABLE, f"no answer within {self.options.timeout:g} s "
                                              f"({self.options.retries + 1} attempts)", via="http")
+            return Finding(UNVERIFIABLE, exc.reason, via="http", cause="connect")
         return Finding(UNVERIFIABLE, exc.reason, via="http")
 
 
@@ -492,6 +555,35 @@ def _outcome_finding(outcome: Any, via: str, missing: str) -> Finding:
     if outcome.kind in (NOT_FOUND, INVALID):
         return Finding(BROKEN, outcome.reason or f"{outcome.identifier} not found", via=via)
     return Finding(UNVERIFIABLE, outcome.reason or outcome.kind, via=via)
+
+
+class _Watched:
+    """An HTTP client passing requests through and telling ``saw(url, answered)`` whether the host answered
+    (any response or HTTP status) or failed without one, so the checker can tell "no network" from dead links."""
+
+    def __init__(self, http: Any, saw: Callable[[str, bool], None]) -> None:
+        self.http = http
+        self.saw = saw
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        """Pass the request on, noting whether the host answered."""
+        return self._watch(url, lambda: self.http.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        """Pass the GET on, noting whether the host answered."""
+        return self._watch(url, lambda: self.http.get(url, **kwargs))
+
+    def _watch(self, url: str, send: Callable[[], Any]) -> Any:
+        try:
+            response = send()
+        except NetworkError as exc:
+            self.saw(url, exc.status is not None)
+            raise
+        self.saw(url, True)
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.http, name)
 
 
 class _Recording:
@@ -566,7 +658,7 @@ class ResultCache:
             doc = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(doc, dict) and doc.get("bibexport_linkcheck") == self.VERSION:
                 self.entries = {k: v for k, v in doc.get("results", {}).items() if isinstance(v, dict)}
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):  # RecursionError: nested absurdly deep
             self.entries = {}
 
     def get(self, url: str) -> Finding | None:
@@ -635,22 +727,44 @@ def run_check(course: Course, checker: Checker | None, *, excludes: Sequence[str
         else:
             online[i] = warnings
     urls = list(dict.fromkeys(links[i].url for i in online))
-    cached = {u: f for u in urls if cache is not None and (f := cache.get(u)) is not None}
+    endpoints = checker.endpoints if checker is not None else Endpoints()
+    keys = {u: cache_key(u, endpoints) for u in urls}
+    cached = {u: f for u in urls if cache is not None and (f := cache.get(keys[u])) is not None}
     fresh = checker.check([u for u in urls if u not in cached]) if checker is not None and urls else {}
-    if cache is not None:
+    down = checker is not None and bool(fresh) and checker.network_down
+    if cache is not None and not down:  # what a run without a network found says nothing about the links
         for url, finding in fresh.items():
             if finding.via:  # not "skipped: time limit reached"
-                cache.put(url, finding)
+                cache.put(keys[url], finding)
     for i, warnings in online.items():
         link = links[i]
         finding = cached.get(link.url) or fresh[link.url]
+        vouched = False
         if finding.verdict == UNVERIFIABLE and lock is not None:
-            finding = _lockfile_evidence(link, finding, lock)
+            evidence = _lockfile_evidence(link, finding, lock)
+            vouched, finding = evidence.verdict == OK, evidence
+        if down and link.url in fresh and finding.verdict != OK and (
+                finding.cause in _NO_NETWORK_CAUSES or finding.verdict == UNVERIFIABLE):
+            finding = Finding(UNVERIFIABLE, "not checked: the network is unavailable (no host could be reached)",
+                              via="network")
         mismatch = title_mismatch(link, finding.title)
         changed = drift_since_lock(link, finding, lock) if lock is not None else ()
         results[i] = Result(link, finding.verdict, finding.reason, finding.issues + mismatch + changed + warnings,
-                            finding.via, cached=link.url in cached)
-    return Report(tuple(r for r in results if r is not None), course.path, offline=checker is None, course=course)
+                            finding.via, cached=link.url in cached, from_lock=vouched)
+    return Report(tuple(r for r in results if r is not None), course.path, offline=checker is None, course=course,
+                  network_unavailable=down, hosts_tried=len(checker.hosts) if down and checker is not None else 0)
+
+
+def cache_key(url: str, endpoints: Endpoints) -> str:
+    """The results-cache key of a link: the link itself when it is fetched, the link and the endpoint asked
+    when an API answers for it (``… via https://export.arxiv.org/api/query``).  What one arXiv API or DOI
+    resolver said (or that it was down) says nothing about another: pointing ``BIBEXPORT_ARXIV_API`` at a mirror
+    must not reuse "export.arxiv.org unavailable"."""
+    kind, _ = classify(url)
+    asked = {"arxiv": endpoints.arxiv_api,
+             "openreview": f"{endpoints.openreview_api} {endpoints.openreview_api_v1}",
+             "doi": endpoints.doi_resolver}.get(kind, "")
+    return f"{url} via {asked}" if asked else url
 
 
 def _lockfile_evidence(link: Link, finding: Finding, lock: Any) -> Finding:

@@ -28,10 +28,33 @@ def summary(report: Report) -> str:
         text += f"; {report.warnings} warning{'s' if report.warnings != 1 else ''}"
     if report.offline:
         text += " (--offline: links were linted, not fetched)"
+    if report.network_unavailable:
+        text += "\n" + network_note(report)
     return text
 
 
+def network_note(report: Report) -> str:
+    """One sentence for a run without a network: what could not be checked and what only the lockfile vouches
+    for (``""`` when the network was there)."""
+    if not report.network_unavailable:
+        return ""
+    skipped = sum(1 for r in report.results if r.via == "network")
+    vouched = sum(1 for r in report.results if r.from_lock)
+    text = (f"network unavailable: none of the {report.hosts_tried} hosts tried could be reached (no DNS or no "
+            f"connection), so {skipped} link{'s' if skipped != 1 else ''} could not be checked")
+    if vouched:
+        text += (f"; {vouched} arXiv/OpenReview link{'s are' if vouched != 1 else ' is'} ok only because "
+                 "sessions.lock.json resolved them")
+    return text + "; run again with a network (or use --offline to lint only)."
+
+
+def _is_network(result: Result) -> bool:
+    return result.via == "network"
+
+
 def _worth_showing(result: Result, verbose: bool) -> bool:
+    if _is_network(result) and not verbose:  # said once, in the summary
+        return any(i.level == WARNING for i in result.issues)
     return verbose or result.verdict in (BROKEN, UNVERIFIABLE) or any(i.level == WARNING for i in result.issues)
 
 
@@ -75,6 +98,7 @@ def render_json(report: Report, verbose: bool = True) -> str:
     doc = {
         "file": report.path,
         "offline": report.offline,
+        "network": "unavailable" if report.network_unavailable else ("not used" if report.offline else "available"),
         "summary": {v: report.count(v) for v in VERDICTS} | {"warnings": report.warnings},
         "results": [
             {"url": r.link.url, "line": r.link.line, "session": r.link.session, "reading": r.link.reading,
@@ -115,7 +139,7 @@ def render_github(report: Report, verbose: bool = False) -> str:
         if r.verdict == BROKEN:
             lines.append(github_command("error", report.path, r.link.line, "broken link",
                                         _sentence(f"{r.link.url} ({r.link.reading}): {r.reason}") + fix))
-        elif r.verdict == UNVERIFIABLE:
+        elif r.verdict == UNVERIFIABLE and not _is_network(r):  # "no network" is said once, below
             lines.append(github_command("warning", report.path, r.link.line, "unverifiable link",
                                         f"{r.link.url} ({r.link.reading}): {r.reason}"))
         for issue in r.issues:
@@ -123,7 +147,9 @@ def render_github(report: Report, verbose: bool = False) -> str:
                 hint = f" Fix: write {issue.fix}" if issue.fix else ""
                 lines.append(github_command("warning", report.path, r.link.line, issue.code.replace("-", " "),
                                             _sentence(f"{r.link.url} ({r.link.reading}): {issue.message}") + hint))
-    lines.append(summary(report))
+    if report.network_unavailable:
+        lines.append(github_command("warning", report.path, 0, "no network", network_note(report)))
+    lines.append(summary(report).split("\n")[0])
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ with a particle, an organisation as a literal name) so nothing is lost or invent
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -197,6 +198,32 @@ class Overrides:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """What the reading list itself says about a reading beyond its title and links (``listed = {...}``).
+
+    Kept as written.  It never overrides resolved metadata: it fills an entry that cannot be resolved (authors,
+    year, venue; the report says so), guards a title search (a hit of another year or by other authors is
+    rejected), and its ``note`` ("sections 1-3") is the list's remark on the reading.
+    """
+
+    authors: str = ""  # as the list wrote them: "Alec Radford, Jeffrey Wu, Rewon Child", "Radford et al."
+    year: int | None = None
+    venue: str = ""
+    note: str = ""
+
+    def is_empty(self) -> bool:
+        """True when the list gave nothing beyond title and links."""
+        return self == Listed()
+
+    @functools.cached_property
+    def persons(self) -> tuple[Person, ...]:
+        """``authors`` split into names the way the rest of bibexport splits them (``et al.`` dropped)."""
+        from bibexport.names import split_names
+
+        return split_names(self.authors)
+
+
+@dataclass(frozen=True)
 class Reading:
     """One entry of a session's reading list, as written in sessions.toml."""
 
@@ -207,28 +234,58 @@ class Reading:
     line: int = 0  # line of the reading's table in sessions.toml (0 when unknown)
     link_lines: tuple[int, ...] = ()  # line of each link, same order as ``links``
     overrides: Overrides = field(default_factory=Overrides)
+    label: str = ""  # the list's nickname for the reading ("GPT-2"); a title equal to it is never searched
+    listed: Listed = field(default_factory=Listed)
+
+    @property
+    def title_is_label(self) -> bool:
+        """True when the title is only the list's nickname for the reading, so no source will have it."""
+        from bibexport.resolvers.titles import titles_match
+
+        return bool(self.label) and titles_match(self.title, self.label)
 
     @functools.cached_property
     def fingerprint(self) -> str:
         """What the lockfile keys resolution on: a change of title or links means re-resolving.
 
+        So does a change of what decides whether a title search may run or accept its hit (``label``, and the
+        list's authors and year); each is in the payload only when set, so the fingerprints of readings without
+        them, and lockfiles written before these keys existed, stay as they were.
+
         Cached on the instance (frozen dataclasses keep a ``__dict__``; the value depends only on fields)."""
         import hashlib
         import json
 
-        payload = json.dumps({"title": self.title, "links": list(self.links)}, sort_keys=True)
+        data: dict[str, object] = {"title": self.title, "links": list(self.links)}
+        if self.label:
+            data["label"] = self.label
+        if self.listed.authors:
+            data["listed_authors"] = self.listed.authors
+        if self.listed.year is not None:
+            data["listed_year"] = self.listed.year
+        payload = json.dumps(data, sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class Session:
-    """A course session: slug (used for output folders), display name, date, readings in order."""
+    """A course session: slug (used for output folders), display name, date, readings in order.
+
+    ``date`` is optional (many published lists have none); ``when`` is the date as the list wrote it when it
+    could not be made a full date ("Tuesday, Aug 29"), shown as written.  Sessions keep their file order.
+    """
 
     slug: str
     name: str
-    date: Any = None  # datetime.date
+    date: dt.date | None = None
     readings: tuple[Reading, ...] = ()
     line: int = 0
+    when: str = ""
+
+    @property
+    def heading_date(self) -> str:
+        """The date to show beside the session's name: ``when`` as written, else the ISO date, else ""."""
+        return self.when or (self.date.isoformat() if self.date is not None else "")
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from bibexport import resolvers
-from bibexport.keys import assign_keys
+from bibexport.errors import InputError, Problem
+from bibexport.keys import KeyClash, KeyClashError, assign_keys
 from bibexport.lockfile import Lock, LockEntry, identity
 from bibexport.model import (
     Bibliography,
     Course,
     Entry,
+    Listed,
     Overrides,
     Person,
     Reading,
@@ -28,13 +30,14 @@ from bibexport.model import (
 )
 from bibexport.published import drift, upgrade_preprints
 from bibexport.resolvers.base import (
+    AMBIGUOUS,
     NOT_FOUND,
     RESOLVED,
     UNAVAILABLE,
     HttpClient,
     Outcome,
 )
-from bibexport.sources import batch, search_title
+from bibexport.sources import batch, search_titles
 
 #: Lockfile statuses that a plain (online) build retries; the others wait for ``--refresh``.
 RETRY_STATUSES = frozenset({UNAVAILABLE})
@@ -69,9 +72,11 @@ def plan(reading: Reading) -> Target:
                      key=lambda lk: resolvers.rank(lk.resolver))
     scholarly = [lk for lk in lookups if lk.resolver in resolvers.SCHOLARLY]
     pages = tuple(lk for lk in lookups if lk.resolver not in resolvers.SCHOLARLY)
+    # A title that is only the list's nickname ("GPT-2") names no paper: searching it could only find a wrong one.
+    searchable = not reading.title_is_label
     if scholarly:
-        return Target(reading, primary=scholarly[0], fallbacks=pages, title_search=True)
-    return Target(reading, fallbacks=pages, title_search=reading.overrides.prefer != "link")
+        return Target(reading, primary=scholarly[0], fallbacks=pages, title_search=searchable)
+    return Target(reading, fallbacks=pages, title_search=searchable and reading.overrides.prefer != "link")
 
 
 @dataclass(frozen=True)
@@ -124,15 +129,21 @@ def resolve_readings(
                     notes[fp].append(f"{out.identifier}: {out.reason or out.kind}")
 
     ask([(t, t.primary) for t in targets if t.primary is not None], "reading(s)")
-    for t in targets:
+    searching = [t for t in targets if unresolved(t) and t.title_search and t.reading.title.strip()]
+    if "arxiv" in down:
+        for t in searching:
+            notes[t.reading.fingerprint].append("arXiv title search skipped: arXiv is unavailable")
+            # Unavailable, not "not found": the next plain build asks again (RETRY_STATUSES).
+            outcomes.setdefault(t.reading.fingerprint, Outcome(f"reading:{t.reading.fingerprint}", kind=UNAVAILABLE,
+                                                               reason="arXiv is unavailable"))
+        searching = []
+    if searching:
+        progress(f"arxiv: title search for {len(searching)} reading(s)")
+    found_by_title = search_titles(
+        "arxiv", [(t.reading.title, t.reading.overrides.authors) for t in searching], http, course)
+    for t in searching:
         fp = t.reading.fingerprint
-        if not unresolved(t) or not t.title_search or not t.reading.title.strip():
-            continue
-        if "arxiv" in down:
-            notes[fp].append("arXiv title search skipped: arXiv is unavailable")
-            continue
-        progress(f"arxiv: title search for {t.reading.title!r}")
-        out = search_title("arxiv", t.reading.title, t.reading.overrides.authors, http, course)
+        out = guard_title_hit(t.reading, found_by_title[t.reading.title, tuple(t.reading.overrides.authors)])
         if out.kind == UNAVAILABLE:
             down.add("arxiv")
         if out.ok:
@@ -158,6 +169,20 @@ def resolve_readings(
     return results
 
 
+def guard_title_hit(reading: Reading, out: Outcome) -> Outcome:
+    """A title-search hit the reading list contradicts (another year, no shared author) becomes a rejection."""
+    from bibexport.resolvers.titles import listed_conflict
+
+    if not out.ok or out.record is None:
+        return out
+    why = listed_conflict(out.record, reading.listed.persons, reading.listed.year)
+    if not why:
+        return out
+    found = f"arXiv:{out.record.arxiv_id} " if out.record.arxiv_id else ""
+    return Outcome(out.identifier, AMBIGUOUS, source=out.source,
+                   reason=f"found {found}{out.record.title!r} but {why}: not taken")
+
+
 def work_identifier(outcome: Outcome) -> str:
     """The identity of the work an outcome found, whatever the way in (link, version, title search).
 
@@ -179,6 +204,8 @@ def title_warning(reading: Reading, record: Record) -> str:
     """A warning when the source's title is not the one sessions.toml gives (e.g. a renamed paper)."""
     from bibexport.resolvers.titles import titles_match
 
+    if reading.title_is_label:  # the list gave a nickname ("GPT-2"), not a title: the source's title is the title
+        return ""
     if record.title and not titles_match(reading.title, record.title):
         return f"title differs: sessions.toml says {reading.title!r}, the source says {record.title!r}"
     return ""
@@ -187,10 +214,12 @@ def title_warning(reading: Reading, record: Record) -> str:
 def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt.date) -> Lock:
     """The new lockfile: results of this run, entries kept from the old lock, in sessions.toml order.
 
-    A reading that failed this run keeps its last good record (a flaky source never erases metadata).
+    A reading that failed this run keeps its last good record (a flaky source never erases metadata), and so
+    does a reading whose title was edited (matched by its unchanged links) while its source cannot be asked.
     """
     entries: list[LockEntry] = []
     seen: set[str] = set()
+    moved = _moved_entries(course, old)
     for reading in course.readings():
         fp = reading.fingerprint
         if fp in seen:
@@ -198,6 +227,15 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
         seen.add(fp)
         previous = old.get(fp)
         result = results.get(fp)
+        before = moved.get(frozenset(reading.links)) if previous is None and reading.links else None
+        if before is not None and (result is None or not result.outcome.ok):
+            why = "offline" if result is None else result.outcome.reason or result.outcome.kind
+            warning = (f"kept: the reading changed since it was resolved and its record could not be refreshed "
+                       f"({why}); the next online build tries again")
+            mismatch = title_warning(reading, before.record) if before.record is not None else ""
+            entries.append(replace(before, fingerprint=fp, title=reading.title, links=reading.links, stale=True,
+                                   warnings=(warning, mismatch) if mismatch else (warning,)))
+            continue
         if result is None:
             if previous is not None:
                 entries.append(previous)
@@ -205,6 +243,7 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
                 entries.append(LockEntry(fp, reading.title, reading.links, status="unresolved",
                                          reason="not resolved yet (run `bibexport build` online)"))
             continue
+        previous = previous or before  # resolved again: the key stays pinned, drift is reported
         out = result.outcome
         if not out.ok and previous is not None and previous.status == RESOLVED:
             entries.append(replace(previous, warnings=(f"kept: {out.reason or out.kind}",)))
@@ -228,8 +267,23 @@ def update_lock(course: Course, old: Lock, results: dict[str, Result], today: dt
             source=out.source if out.ok else "", retrieved=today.isoformat() if out.ok else "",
             key=previous.key if previous else "", reason=reason,
             warnings=tuple(dict.fromkeys(warnings)), record=record if out.ok else None,
+            # Carried as it was: assemble() sees a provisional key whose reading has now resolved and replaces it.
+            key_provisional=previous.key_provisional if previous else False,
         ))
     return Lock.of(entries)
+
+
+def _moved_entries(course: Course, old: Lock) -> dict[frozenset[str], LockEntry]:
+    """Resolved entries of readings no longer in the course, by their links: a reading whose title was edited
+    is the same reading when its links are (ambiguous link sets are left out)."""
+    current = {r.fingerprint for r in course.readings()}
+    found: dict[frozenset[str], LockEntry | None] = {}
+    for e in old.entries:
+        if e.fingerprint in current or not e.links or e.status != RESOLVED or e.record is None:
+            continue
+        links = frozenset(e.links)
+        found[links] = None if links in found else e
+    return {links: e for links, e in found.items() if e is not None}
 
 
 def needs_network(reading: Reading, lock: Lock, refresh: Callable[[Reading, LockEntry | None], bool]) -> bool:
@@ -237,7 +291,7 @@ def needs_network(reading: Reading, lock: Lock, refresh: Callable[[Reading, Lock
     entry = lock.get(reading.fingerprint)
     if refresh(reading, entry):
         return True
-    return entry is None or entry.status in RETRY_STATUSES or entry.status == "unresolved"
+    return entry is None or entry.status in RETRY_STATUSES or entry.status == "unresolved" or entry.stale
 
 
 def unresolved_record(reading: Reading) -> Record:
@@ -245,6 +299,34 @@ def unresolved_record(reading: Reading) -> Record:
     url = reading.links[0] if reading.links else ""
     return Record(type="webpage" if url else "article", title=reading.title, url=url,
                   extra_urls=reading.links[1:], sources=(("title", "sessions.toml"),))
+
+
+#: Record fields the reading list's ``listed`` may fill, with the word the report uses for each.
+LISTED_FIELDS = {"authors": "authors", "issued": "year", "container_title": "venue", "note": "note"}
+#: The provenance recorded for a field that came from ``listed``.
+FROM_LIST = "list"
+
+
+def fill_from_list(record: Record, listed: Listed) -> Record:
+    """An unresolved reading's record with the empty fields the reading list gives (never over anything set).
+
+    Authors are split as everywhere else (:func:`bibexport.names.split_names`); the venue becomes the container.
+    Each field filled is marked ``list`` in ``sources``, which the build report names.
+    """
+    values: dict[str, object] = {"authors": listed.persons, "issued": (listed.year,) if listed.year else (),
+                                 "container_title": listed.venue, "note": listed.note}
+    changes = {name: value for name, value in values.items() if value and not getattr(record, name)}
+    if not changes:
+        return record
+    sources = dict(record.sources)
+    sources.update({name: FROM_LIST for name in changes})
+    return record.replace(**changes, sources=tuple(sorted(sources.items())))
+
+
+def listed_fields(record: Record) -> tuple[str, ...]:
+    """Which of a record's fields came from the reading list, in the report's words ("authors", "year", ...)."""
+    sources = dict(record.sources)
+    return tuple(word for name, word in LISTED_FIELDS.items() if sources.get(name) == FROM_LIST)
 
 
 def apply_overrides(record: Record, ov: Overrides) -> Record:
@@ -280,6 +362,10 @@ class Assembly:
 
     bibliography: Bibliography
     keys: dict[str, str] = field(default_factory=dict)  # fingerprint -> key
+    #: Fingerprints of the readings whose key is provisional: made while unresolved, not by hand.
+    provisional: frozenset[str] = frozenset()
+    #: fingerprint -> (provisional key, real key) for readings that resolved since their key was made.
+    renamed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def assemble(course: Course, lock: Lock) -> Assembly:
@@ -291,7 +377,8 @@ def assemble(course: Course, lock: Lock) -> Assembly:
             record, resolved, reason = entry.record, True, ""
             ident = identity(entry)
         else:
-            record = unresolved_record(reading)
+            # What the list says fills what nothing resolved; manual fields (below) still win over it.
+            record = fill_from_list(unresolved_record(reading), reading.listed)
             resolved = False
             reason = entry.reason if entry is not None and entry.reason else "not resolved"
             ident = f"reading:{reading.fingerprint}"
@@ -300,7 +387,10 @@ def assemble(course: Course, lock: Lock) -> Assembly:
     for reading in course.readings():
         ident, record, _, _ = per_reading[reading.fingerprint]
         items.append((ident, record, reading.overrides.key))
-    keys = assign_keys(items, lock.pinned_keys())
+    try:
+        keys = assign_keys(items, lock.pinned_keys())
+    except KeyClashError as exc:
+        raise InputError(_clash_problems(course, per_reading, exc.clashes)) from None
     sessions = []
     for session in course.sessions:
         parts: dict[str, list[Entry]] = {"required": [], "further": []}
@@ -309,12 +399,51 @@ def assemble(course: Course, lock: Lock) -> Assembly:
             parts[reading.role].append(Entry(keys[ident], record, resolved, reason))
         sessions.append(SessionBibliography(session, tuple(parts["required"]), tuple(parts["further"])))
     fp_keys = {r.fingerprint: keys[per_reading[r.fingerprint][0]] for r in course.readings()}
-    return Assembly(Bibliography(course, tuple(sessions)), fp_keys)
+    by_hand = {per_reading[r.fingerprint][0] for r in course.readings() if r.overrides.key}
+    provisional = frozenset(fp for fp, (ident, _, resolved, _) in per_reading.items()
+                            if not resolved and ident not in by_hand)
+    renamed: dict[str, tuple[str, str]] = {}
+    for fp, old in lock.provisional_keys().items():
+        # The reading resolved since its key was made from its title: it now has its real key (once; it is pinned
+        # from here on).  A hand key is the user's choice, not news.
+        if fp in fp_keys and fp not in provisional and per_reading[fp][0] not in by_hand and fp_keys[fp] != old:
+            renamed[fp] = (old, fp_keys[fp])
+    return Assembly(Bibliography(course, tuple(sessions)), fp_keys, provisional, renamed)
 
 
-def pin_keys(lock: Lock, keys: dict[str, str]) -> Lock:
-    """The lock with each entry's key set to the one assembled (so it stays pinned from now on)."""
-    return Lock.of([replace(e, key=keys.get(e.fingerprint, e.key)) for e in lock.entries])
+def _clash_problems(course: Course, per_reading: dict[str, tuple[str, Record, bool, str]],
+                    clashes: list[KeyClash]) -> list[Problem]:
+    """One problem per hand key that another work holds, at the line of the reading asking for it."""
+    def first(identity: str, key: str = "") -> Reading:
+        readings = [r for r in course.readings() if per_reading[r.fingerprint][0] == identity]
+        return next((r for r in readings if key and r.overrides.key == key), readings[0])
+
+    problems = []
+    for c in clashes:
+        claimant, holder = first(c.claimant, c.key), first(c.holder, "" if c.pinned else c.key)
+        other = f"the reading on line {holder.line} ({holder.title!r})"
+        if c.pinned:
+            message = f"citation key '{c.key}' is pinned in the lockfile to {other}; a pinned key never changes"
+            hint = "give this reading another key"
+        else:
+            message = f"citation key '{c.key}' is also the key of {other}"
+            hint = "give each reading its own key"
+        problems.append(Problem(course.path, claimant.line, message, hint))
+    return problems
+
+
+def pin_keys(lock: Lock, keys: dict[str, str], provisional: Collection[str] | None = None) -> Lock:
+    """The lock with each entry's key set to the one assembled (so it stays pinned from now on).
+
+    ``provisional`` (:attr:`Assembly.provisional`) names the readings whose key is provisional; the others' keys
+    are final.  ``None`` leaves every entry's mark as it is.
+    """
+    def mark(e: LockEntry) -> bool:
+        if provisional is None or e.fingerprint not in keys:
+            return e.key_provisional
+        return e.fingerprint in provisional
+
+    return Lock.of([replace(e, key=keys.get(e.fingerprint, e.key), key_provisional=mark(e)) for e in lock.entries])
 
 
 def select_refresh(patterns: Iterable[str]) -> Callable[[Reading, LockEntry | None], bool]:
@@ -328,7 +457,8 @@ def select_refresh(patterns: Iterable[str]) -> Callable[[Reading, LockEntry | No
     def wanted(reading: Reading, entry: LockEntry | None) -> bool:
         for p in pats:
             low = p.lower()
-            if (entry is not None and entry.key == p) or p in reading.links or low in reading.title.lower():
+            if (entry is not None and entry.key == p) or p in reading.links or low in reading.title.lower() or (
+                    reading.label and low in reading.label.lower()):
                 return True
             if entry is not None and entry.identifier and p in (entry.identifier, entry.identifier.split(":", 1)[-1]):
                 return True

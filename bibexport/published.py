@@ -3,6 +3,10 @@
 An arXiv paper is cited at its venue when the publisher DOI its authors gave arXiv says where it appeared, or
 when OpenReview lists an *accepted* paper with the same title and a shared author.  The venue's record wins
 (its title, author spellings and year), keeping the preprint's eprint; a title match alone never upgrades.
+
+A DOI's CSL-JSON (Crossref, DataCite) is also the one structured source of names at hand: family and given apart,
+as the person writes them.  Where it is known (the publisher DOI, or a DOI link on the reading) and the venue or
+the preprint gives names as display strings, each name it also has is taken from it (``Canton Ferrer, Cristian``).
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bibexport.model import Course, Reading, Record
+from bibexport import resolvers
+from bibexport.model import Course, Person, Reading, Record
+from bibexport.names import adopt_structured
 from bibexport.resolvers.base import RESOLVED, UNAVAILABLE, HttpClient, Outcome
+from bibexport.resolvers.titles import authors_overlap, title_similarity
 from bibexport.sources import batch, search_title
 
 
@@ -32,18 +39,25 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
     notes: dict[str, list[str]] = {}
     for reading, outcome in found:
         preprint = outcome.record
-        if not outcome.ok or preprint is None or not wants_upgrade(reading, preprint, course):
+        if not outcome.ok or preprint is None or not preprint.arxiv_id:
+            continue
+        if not wants_upgrade(reading, preprint, course):
+            # Kept as a preprint: no venue, but a known publisher DOI still spells the authors' names.
+            kept = _published_record(reading, preprint, http, course, progress, notes)
+            named = with_structured_names(preprint, kept.record.authors if kept and kept.record else ())
+            if named != preprint:
+                upgraded[reading.fingerprint] = replace(outcome, record=named)
             continue
         authors = [p.display for p in preprint.authors]
         progress(f"openreview: venue of {preprint.title!r}")
         hit: Outcome | None = None
         refused = False
-        if preprint.doi and not preprint.doi.lower().startswith("10.48550/"):
-            # The authors gave arXiv the publisher's DOI: the registration agency knows the venue.
-            progress(f"doi: {preprint.doi}")
-            by_doi = batch("doi", [preprint.doi], http, course).get(preprint.doi)
-            if by_doi is not None and by_doi.ok and by_doi.record is not None and by_doi.record.container_title:
-                hit = by_doi
+        # The authors gave arXiv the publisher's DOI (or the reading links it): the registration agency knows the
+        # venue, and sends family and given names apart (names as their people write them: issue 12, part 4).
+        published = _published_record(reading, preprint, http, course, progress, notes)
+        structured = published.record.authors if published and published.record else ()
+        if published is not None and published.record is not None and published.record.container_title:
+            hit = published
         for api in openreview_apis(preprint.year, course):
             if hit is not None:
                 break
@@ -57,6 +71,9 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
                 refused = True
                 break
         if hit is None or hit.record is None:
+            named = with_structured_names(preprint, structured)
+            if named != preprint:  # no venue, but the DOI's record spells the authors' names
+                upgraded[reading.fingerprint] = replace(outcome, record=named)
             if preprint.journal_ref:
                 # Free text ("Published in TMLR, 2023"): worth telling, not parsing into a venue.
                 notes.setdefault(reading.fingerprint, []).append(
@@ -68,12 +85,67 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
         venue = hit.record
         where = (f"openreview:{venue.openreview_id}" if venue.openreview_id
                  else f"doi:{venue.doi}" if venue.doi else hit.identifier)
-        merged = merge_published(preprint, venue)
+        # An OpenReview venue gives display strings: the DOI's structured names (when both are known) still win.
+        merged = with_structured_names(merge_published(preprint, venue), structured)
         upgraded[reading.fingerprint] = Outcome(
             outcome.identifier, RESOLVED, record=merged, source=outcome.source,
             warnings=outcome.warnings + hit.warnings
             + (f"published version: {venue.venue_short or venue.container_title} ({where})",))
     return upgraded, notes
+
+
+#: How alike (0..1, :func:`~bibexport.resolvers.titles.title_similarity`) the titles of a preprint and of a DOI the
+#: reading links must be for the DOI to be the same paper: venues retitle a little, a dataset or code DOI more.
+SAME_PAPER_TITLE = 0.8
+
+
+def _published_record(reading: Reading, preprint: Record, http: HttpClient, course: Course,
+                      progress: Callable[[str], None], notes: dict[str, list[str]]) -> Outcome | None:
+    """The answer (a CSL-JSON record) for the preprint's publisher DOI (:func:`published_doi`), when there is one and it names
+    one of arXiv's authors (else a note says why it was not taken)."""
+    doi = published_doi(reading, preprint)
+    if not doi:
+        return None
+    progress(f"doi: {doi}")
+    by_doi = batch("doi", [doi], http, course).get(doi)
+    if by_doi is None or not by_doi.ok or by_doi.record is None:
+        return None
+    why = ""
+    if not authors_overlap(preprint.authors, by_doi.record.authors):
+        why = "names none of arXiv's authors"
+    elif doi != preprint.doi and title_similarity(preprint.title, by_doi.record.title) < SAME_PAPER_TITLE:
+        # A DOI the reading links (not one arXiv's authors gave) may be the paper's code or data on Zenodo.
+        why = f"is titled {by_doi.record.title!r}"
+    if why:
+        notes.setdefault(reading.fingerprint, []).append(f"doi:{doi} {why}: not taken as the same paper")
+        return None
+    return by_doi
+
+
+def published_doi(reading: Reading, preprint: Record) -> str:
+    """The DOI of a preprint's published record: the one its authors gave arXiv, else a DOI link the reading has
+    beside its arXiv link (never arXiv's own 10.48550 DOI, which names the preprint)."""
+    if preprint.doi and not preprint.doi.lower().startswith("10.48550/"):
+        return preprint.doi
+    for link in reading.links:
+        found = resolvers.match(link)
+        if found is not None and found[0] == "doi" and not found[1].lower().startswith("10.48550/"):
+            return found[1]
+    return ""
+
+
+def with_structured_names(record: Record, structured: Sequence[Person]) -> Record:
+    """``record`` whose authors (display strings split by BibTeX's rule) take family and given names from
+    ``structured`` where it has the same person (:func:`bibexport.names.adopt_structured`); ``sources`` then
+    says the names come from ``doi``."""
+    if not structured:
+        return record
+    authors = adopt_structured(record.authors, structured)
+    if authors == record.authors:
+        return record
+    sources = dict(record.sources)
+    sources["authors"] = "doi"
+    return record.replace(authors=authors, sources=tuple(sorted(sources.items())))
 
 
 def openreview_apis(year: int | None, course: Course) -> tuple[str, ...]:

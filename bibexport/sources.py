@@ -1,10 +1,14 @@
-"""Asking a source through the registry: a batch of ids, or a title search.  Failures come back as Outcomes."""
+"""Asking a source through the registry: a batch of ids, or a title search.  Failures come back as Outcomes.
+
+This is the one way the pipeline asks a resolver, so every record a source returns is capped here
+(:func:`bibexport.limits.cap_outcome`: text length, author count, dates), with a warning per cut."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from bibexport import resolvers
+from bibexport.limits import cap_outcome
 from bibexport.model import Course
 from bibexport.resolvers.base import NOT_FOUND, UNAVAILABLE, HttpClient, Outcome
 
@@ -16,7 +20,20 @@ def search_title(name: str, title: str, authors: Sequence[str], http: HttpClient
     if search is None:
         return Outcome(f"title:{title}", kind=NOT_FOUND, reason=f"{name} cannot search by title")
     result: Outcome = search(title, authors, http, course.endpoints)
-    return result
+    return cap_outcome(result)
+
+
+def search_titles(
+    name: str, queries: Sequence[tuple[str, Sequence[str]]], http: HttpClient, course: Course
+) -> dict[tuple[str, tuple[str, ...]], Outcome]:
+    """Ask resolver ``name`` for many ``(title, authors)`` at once when it searches in batches, else one by one;
+    one Outcome per distinct ``(title, authors)``."""
+    module = __import__(f"bibexport.resolvers.{name}", fromlist=["search_titles"])
+    many = getattr(module, "search_titles", None)
+    if many is not None:
+        result: dict[tuple[str, tuple[str, ...]], Outcome] = many(queries, http, course.endpoints)
+        return result
+    return {(title, tuple(authors)): search_title(name, title, authors, http, course) for title, authors in queries}
 
 
 def batch(resolver_name: str, ids: Sequence[str], http: HttpClient, course: Course) -> dict[str, Outcome]:
@@ -26,4 +43,4 @@ def batch(resolver_name: str, ids: Sequence[str], http: HttpClient, course: Cour
         return {i: Outcome(f"{resolver_name}:{i}", kind=UNAVAILABLE, reason=f"no {resolver_name} resolver") for i in ids}
     unique = list(dict.fromkeys(ids))
     outcomes: dict[str, Outcome] = resolver.resolve(unique, http, course.endpoints)
-    return outcomes
+    return {i: cap_outcome(o) for i, o in outcomes.items()}

@@ -4,6 +4,11 @@
 or a Unix socket, and host names other than ``localhost`` are not resolved.  HTTP is replayed with
 ``responses`` (which never opens a socket) or served by a real server on 127.0.0.1.  A test that would reach
 the internet fails loudly with :class:`RealNetworkBlocked` (not an OSError, so no client retries it).
+
+Hypothesis runs **derandomized** by default (profile ``ci``): the same examples on every run and machine, no
+example database, so a property test never fails at random in CI.  Every failure found is kept as an explicit
+``@example`` beside its test.  ``pytest --hypothesis-profile=explore`` draws fresh random examples
+for a nightly-style hunt; what it finds becomes a new ``@example``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,11 @@ import socket
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, max_examples=1000, print_blob=True)
+settings.load_profile("ci")
 
 
 class RealNetworkBlocked(RuntimeError):

@@ -107,12 +107,14 @@ class _Handler(BaseHTTPRequestHandler):
             entries = self.server.reorder([e for e in (rec.entry(i) for i in ids) if e is not None])
             return self._send(200, rec.feed(entries, f"id_list={query['id_list']}"), "application/atom+xml")
         search = query.get("search_query", "")
-        match = re.match(r'^ti:"(.*)"$', search)
         entries = []
-        if match:
-            stem = rec.titles.get(_norm(match.group(1)))
-            if stem:
-                entries = [rec.arxiv[stem]]
+        # One title phrase, or several joined by OR (bibexport's batched title search), as arXiv reads them.
+        for phrase in re.split(r"\s+OR\s+", search):
+            match = re.match(r'^\(?ti:"(.*)"\)?$', phrase.strip())
+            stem = rec.titles.get(_norm(match.group(1))) if match else None
+            if stem and rec.arxiv[stem] not in entries:
+                entries.append(rec.arxiv[stem])
+        entries = self.server.reorder(entries)
         return self._send(200, rec.feed(entries, f"search_query={search}"), "application/atom+xml")
 
     def _notes(self, version: str, path: str, query: dict[str, str]) -> None:

@@ -8,13 +8,28 @@ import unicodedata
 
 import bibtexparser
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from pybtex.database.input.bibtex import Parser as PybtexParser  # direct: no plugin lookup
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from bibexport.emitters.bibtex import emit, entry_type_for, format_name, record_to_fields, verbatim
-from bibexport.latex import encode_text, normalize_text, protect_title, split_math
+from bibexport.emitters.bibtex import (
+    NAME_LEAD_DROPPED,
+    emit,
+    entry_type_for,
+    format_name,
+    record_to_fields,
+    verbatim,
+)
+from bibexport.latex import (
+    _SYMBOLS,
+    GUARD,
+    encode_text,
+    is_guarded,
+    normalize_text,
+    protect_title,
+    split_math,
+)
 from bibexport.model import Person, Record
 
 MISTRAL = Record(
@@ -185,11 +200,12 @@ def test_names(person: Person, expected: str) -> None:
     ("title", "expected"),
     [
         ("Mistral 7B", "{Mistral} {7B}"),
-        ("Mixtral of Experts", "Mixtral of Experts"),
+        # A short Title-Case title, or the head before its colon, names the work (issue 14, point 12).
+        ("Mixtral of Experts", "Mixtral of {Experts}"),
         ("OLMo: Accelerating the Science of Language Models", "{OLMo}: Accelerating the Science of Language Models"),
         ("Llama 2: Open Foundation and Fine-Tuned Chat Models", "{Llama} 2: Open Foundation and Fine-Tuned Chat Models"),
         ("The Pile: An 800GB Dataset of Diverse Text for Language Modeling",
-         "The Pile: An {800GB} Dataset of Diverse Text for Language Modeling"),
+         "The {Pile}: An {800GB} Dataset of Diverse Text for Language Modeling"),
         ("Leveraging Large Language Models for NLG Evaluation: Advances and Challenges",
          "Leveraging Large Language Models for {NLG} Evaluation: Advances and Challenges"),
         ("Holistic Evaluation of Text-To-Image Models", "Holistic Evaluation of Text-To-Image Models"),
@@ -231,10 +247,12 @@ def test_keep_case_braces_listed_proper_nouns_in_title_case_titles() -> None:
         ("unbalanced {", "unbalanced {\\textbraceleft}"),
         ("Lélio naïve Åsa ç ı ĭ", "L{\\'e}lio na{\\\"{i}}ve {\\AA}sa {\\c c} {\\i} {\\u{i}}"),
         ("α ≤ β, 5°", "{$\\alpha$} {$\\leq$} {$\\beta$}, 5{$^\\circ$}"),
-        ("Α ℝ ¢ ¥ ¯", "Α ℝ ¢ ¥ ¯"),  # latexcodec spells these with undefined or package-only commands
+        # latexcodec spells these with undefined or package-only commands: letters stay UTF-8, symbols guarded
+        ("Α ℝ ¢ ¥ ¯", "Α ℝ " + " ".join(GUARD.format(c) for c in "¢¥¯")),
         ("Timothe\u0301e", "Timoth{\\'e}e"),  # NFC first
         ("line\nbreak\t tab\x00", "line break tab"),
-        ("张伟 ½", "张伟 ½"),  # no LaTeX spelling: stays UTF-8
+        ("张伟 ½", "张伟 " + GUARD.format("½")),  # no LaTeX spelling: a letter stays UTF-8, a symbol is guarded
+        ("a\u200bb\u202e\ufffd ∙", "ab {$\\bullet$}"),  # format characters and U+FFFD dropped
     ],
 )
 def test_encode_text(text: str, expected: str) -> None:
@@ -279,7 +297,7 @@ def test_empty_input_gives_empty_text() -> None:
 
 def test_normalize_text_is_idempotent() -> None:
     text = " a\u00a0 b\n\nc\u200b "
-    assert normalize_text(normalize_text(text)) == normalize_text(text) == "a b c\u200b"
+    assert normalize_text(normalize_text(text)) == normalize_text(text) == "a b c"
 
 
 # --- Properties: whatever the text, the .bib parses back and decodes to the same text --------------------------
@@ -314,6 +332,7 @@ NONEMPTY = TEXT.filter(lambda s: normalize_text(s) != "")
 
 
 _MATH_SYMBOL = re.compile(r"\{(\$[^$]*\$)\}")
+_GUARDED = re.compile(re.escape(GUARD.format("\0")).replace("\0", "(.)", 1).replace("\0", r"\1"))
 
 
 def decode(latex: str) -> str:
@@ -321,6 +340,7 @@ def decode(latex: str) -> str:
 
     Single math symbols (``{$\\leq$}``, ``{$^\\circ$}``) are decoded by latexcodec's table, the inverse of the
     one that wrote them: pylatexenc reads ``$^\\circ$`` as "^∘"."""
+    latex = _GUARDED.sub(lambda m: m.group(1), latex)  # what XeLaTeX prints for a guarded symbol
     latex = _MATH_SYMBOL.sub(lambda m: codecs.decode(m.group(1), "ulatex"), latex)
     return as_typeset(_DECODER.latex_to_text(latex))
 
@@ -330,12 +350,16 @@ _TEX_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", 
                   ("`", "\u2018"), ("'", "\u2019"), ("\u2010", "-"))  # fmt: skip
 
 
+#: latex._SYMBOLS: each symbol as its spelling prints (∙ is written $\bullet$, which is •).
+_SPELLED_SYMBOLS = str.maketrans({k: codecs.decode(v, "ulatex") for k, v in _SYMBOLS.items()})
+
+
 def as_typeset(text: str) -> str:
     """The glyphs LaTeX prints for ``text``, up to Unicode compatibility (NFKC: the ligature "ﬁ" is "fi").
 
     This is the "same" of the round-trip property: the encoder writes ``ﬁ`` as ``fi`` and ``’`` as ``'``,
     and TeX prints ``--`` as an en dash, so equality is judged on what ends up on the page."""
-    out = unicodedata.normalize("NFKC", text)
+    out = unicodedata.normalize("NFKC", text.translate(_SPELLED_SYMBOLS))
     for ascii_run, glyph in _TEX_LIGATURES:
         out = out.replace(ascii_run, glyph)
     return out
@@ -368,8 +392,15 @@ def test_property_title_round_trips_through_parsers_and_decoder(title: str) -> N
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(family=NONEMPTY, given_name=TEXT, particle=st.sampled_from(["", "de las", "van der", "von"]))
+# Found by a random run: TeX typesets "?`" as "¿" (and "!`" as "¡") unless the ligature is broken.
+@example(family="?`", given_name="", particle="")
+@example(family="A", given_name="Wh!`", particle="von")
 def test_property_names_split_back_into_the_same_parts(family: str, given_name: str, particle: str) -> None:
     person = Person(family=family, given=given_name, particle=particle)
+    # The .bib drops TeX specials where a name part starts (biber's initials break on them) and guarded symbols.
+    family, given_name = ("".join(c for c in normalize_text(t) if not is_guarded(c)).lstrip(NAME_LEAD_DROPPED)
+                          for t in (family, given_name))
+    assume(family != "")
     text = emit([("k", Record(type="article", title="T", authors=(person, Person(literal=family))))])
     parsed = PybtexParser().parse_string(text).entries["k"].persons["author"]
     assert len(parsed) == 2

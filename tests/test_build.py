@@ -96,7 +96,9 @@ def test_build_against_replayed_services(course_dir: Path) -> None:
     assert sorted(id_lists[0]["id_list"].split(",")) == ["2101.00027v1", "2305.18290", "2310.06825"]
     assert id_lists[0]["max_results"] == "3"
     searches = [q["search_query"] for q in arxiv if q.get("search_query")]
-    assert len(searches) == 3  # Llama 2, the OpenReview reading whose note is missing, the unfindable one
+    # One batched title search (issue 12: ceil(T/10) calls) for Llama 2, the OpenReview reading whose note is
+    # missing, and the unfindable one.
+    assert len(searches) == 1 and searches[0].count('ti:"') == 3 and searches[0].count(" OR ") == 2
     assert "wrote" in proc.stdout and "out" in proc.stdout
     # Not a TTY (a CI log): one line saying what is resolved, then the summary; no progress redraws.
     assert "resolving 7 reading(s)" in proc.stderr and "\r" not in proc.stderr and "\033[" not in proc.stderr

@@ -118,7 +118,7 @@ def test_single_problems(edit: tuple[str, str], expected: str) -> None:
 
 def test_no_sessions() -> None:
     assert problems('[course]\ntitle = "x"\n') == [
-        "sessions.toml: no sessions (add a session: [[sessions]] with slug, name and date)"]
+        "sessions.toml: no sessions (add a session: [[sessions]] with slug and name)"]
 
 
 def test_endpoints_from_file_and_environment() -> None:
@@ -142,3 +142,95 @@ def test_bad_endpoint_values_are_problems() -> None:
     assert any("unknown key 'arxiv_ap'" in p and "did you mean 'arxiv_api'" in p for p in found)
     with pytest.raises(InputError, match="BIBEXPORT_ARXIV_DELAY"):
         parse_course(GOOD, env={"BIBEXPORT_ARXIV_DELAY": "-1"})
+
+
+UNDATED = """\
+[course]
+title = "CS 685 Fall 2023"
+
+[[sessions]]
+slug = "week-3-transformers"
+name = "Week 3: Transformers"
+when = "Tuesday, Aug 29"
+
+[[sessions.required]]
+title = "GPT-2"
+label = "GPT-2"
+links = ["https://cdn.openai.com/better-language-models/language_models_are_unsupervised_multitask_learners.pdf"]
+listed = { authors = "Alec Radford, Jeffrey Wu, and Rewon Child", year = 2019, venue = "OpenAI blog", note = "sections 1-3" }
+
+[[sessions]]
+slug = "week-4"
+name = "Week 4"
+
+[[sessions.further]]
+title = "Attention Is All You Need"
+"""
+
+
+def test_sessions_without_date_parse_with_when_label_and_listed() -> None:
+    course = parse_course(UNDATED)
+    first, second = course.sessions
+    assert (first.date, first.when, first.heading_date) == (None, "Tuesday, Aug 29", "Tuesday, Aug 29")
+    assert (second.date, second.when, second.heading_date) == (None, "", "")
+    gpt2 = first.readings[0]
+    assert gpt2.label == "GPT-2" and gpt2.title_is_label
+    assert (gpt2.listed.authors, gpt2.listed.year) == ("Alec Radford, Jeffrey Wu, and Rewon Child", 2019)
+    assert (gpt2.listed.venue, gpt2.listed.note) == ("OpenAI blog", "sections 1-3")
+    assert [(p.given, p.family) for p in gpt2.listed.persons] == [("Alec", "Radford"), ("Jeffrey", "Wu"),
+                                                                  ("Rewon", "Child")]
+    attention = second.readings[0]
+    assert attention.label == "" and not attention.title_is_label and attention.listed.is_empty()
+
+
+def test_a_date_and_when_together_show_when_as_written() -> None:
+    course = parse_course(UNDATED.replace('when = "Tuesday, Aug 29"', 'date = 2023-08-29\nwhen = "Tuesday, Aug 29"'))
+    assert course.sessions[0].date == dt.date(2023, 8, 29)
+    assert course.sessions[0].heading_date == "Tuesday, Aug 29"
+    dated = parse_course(GOOD).sessions[0]
+    assert dated.heading_date == "2024-02-08"
+
+
+def test_date_in_words_suggests_when() -> None:
+    found = problems(UNDATED.replace('when = "Tuesday, Aug 29"', 'date = "Tuesday, Aug 29"'))
+    assert found == [("sessions.toml:7: 'date' in session 'week-3-transformers' is not a date: 'Tuesday, Aug 29' "
+                      "(write a TOML date without quotes, e.g. date = 2024-02-08, or keep the text as written: "
+                      "when = \"Tuesday, Aug 29\")")]
+
+
+def test_new_keys_are_validated_with_their_line() -> None:
+    bad = UNDATED.replace('when = "Tuesday, Aug 29"', "when = 29").replace('label = "GPT-2"', 'label = ["GPT-2"]')
+    bad = bad.replace('year = 2019, venue = "OpenAI blog"', 'yeer = 2019, venue = 7, year = "2019"')
+    bad += 'listed = "Vaswani et al."\n'
+    assert problems(bad) == [
+        "sessions.toml:7: 'when' in session 'week-3-transformers' must be a string, not a number (write when = \"...\")",
+        "sessions.toml:11: 'label' in reading 'GPT-2' must be a string, not a list (write label = \"...\")",
+        ("sessions.toml:13: unknown key 'yeer' in 'listed' of reading 'GPT-2' (did you mean 'year'? allowed: "
+         "authors, year, venue, note)"),
+        ("sessions.toml:13: 'year' in 'listed' of reading 'GPT-2' must be a year like 2023, not '2019' "
+         "(write year = 2019 (a number, no quotes))"),
+        "sessions.toml:13: 'venue' in 'listed' of reading 'GPT-2' must be a string, not a number (write venue = \"...\")",
+        ("sessions.toml:21: 'listed' in reading 'Attention Is All You Need' must be a table, not a string "
+         "(write listed = { authors = \"...\", year = 2019, venue = \"...\", note = \"...\" })"),
+    ]
+
+
+def test_listed_as_a_subtable_reports_the_line_of_its_key() -> None:
+    text = UNDATED + '\n[sessions.further.listed]\nauthors = "Vaswani et al."\nyaer = 2017\n'
+    assert problems(text) == [("sessions.toml:24: unknown key 'yaer' in 'listed' of reading 'Attention Is All You "
+                               "Need' (did you mean 'year'? allowed: authors, year, venue, note)")]
+    course = parse_course(text.replace("yaer", "year"))
+    assert course.sessions[1].readings[0].listed.year == 2017
+
+
+def test_fingerprints_of_readings_without_the_new_keys_do_not_change() -> None:
+    from bibexport.model import Listed, Reading
+
+    # The value the seed's committed lockfile holds for this reading (written before label/listed existed).
+    plain = Reading("Mistral 7B", ("https://mistral.ai/news/announcing-mistral-7b/",))
+    assert plain.fingerprint == "32a167db03a7dc64"
+    # A note or venue from the list only fills the output; a label or the list's authors/year decide whether a
+    # title search runs or is accepted, so they are part of what the lockfile keys on.
+    assert Reading(plain.title, plain.links, listed=Listed(venue="Blog", note="intro")).fingerprint == plain.fingerprint
+    assert Reading(plain.title, plain.links, label="Mistral 7B").fingerprint != plain.fingerprint
+    assert Reading(plain.title, plain.links, listed=Listed(year=2023)).fingerprint != plain.fingerprint

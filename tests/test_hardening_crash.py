@@ -331,3 +331,38 @@ def test_second_concurrent_build_is_refused_and_the_lockfile_stays_valid(version
     assert first.returncode == 0, first_err
     assert snapshot(work / "out") == versions.new_out
     assert (work / "sessions.lock.json").read_bytes() == versions.new_lock
+
+
+def test_files_saved_into_out_while_a_build_writes_are_kept(versions: Versions, tmp_path: Path) -> None:
+    """A real build (slowed by BIBEXPORT_TEST_WRITE_DELAY): once it has begun writing its staging tree, the user
+    saves a new file into out/ and replaces their notes (an editor's atomic save).  Both survive the swap."""
+    work = tmp_path / "work"
+    _reset(versions, work)
+    out = work / "out"
+    proc = subprocess.Popen(ARGS, cwd=work, env=_env(work, delay=0.1), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+    def writing() -> Path | None:
+        """The staging folder, once the build has replaced its first file there (after copying the old tree)."""
+        for staging in work.glob(".out.new-*"):
+            with contextlib.suppress(OSError):
+                if (staging / "readings.bib").stat().st_ino != (out / "readings.bib").stat().st_ino:
+                    return staging
+        return None
+
+    deadline = time.monotonic() + 30
+    staging = writing()
+    while staging is None and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+        staging = writing()
+    assert staging is not None, "the build never started writing its staging tree"
+    (out / "saved-while-building.txt").write_text("saved\n", encoding="utf-8")
+    (out / ".my-notes.txt.tmp").write_text("notes, second version\n", encoding="utf-8")
+    os.replace(out / ".my-notes.txt.tmp", out / "my-notes.txt")
+    assert staging.exists() and proc.poll() is None, "the build swapped before the save: the test proves nothing"
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    expected = dict(versions.new_out, **{"saved-while-building.txt": b"saved\n",
+                                         "my-notes.txt": b"notes, second version\n"})
+    assert snapshot(out) == expected
+    assert _leftovers(work) == []

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
 from bibexport.emitters import bibtex
 from bibexport.errors import ExitCode
 from bibexport.latex import normalize_text, split_math
 from bibexport.model import Person, Record
-from tests.judges import compile_natbib, missing, problems
+from tests.judges import compile_biblatex, compile_natbib, missing, problems
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -72,7 +72,7 @@ CASES: dict[str, Case] = {
     "date-words.toml": _c("build", INPUT, "{f}:7: 'date' in session 'week-1' is not a date: '31 Feb 2024'"),
     "date-quoted.toml": _c("build", INPUT, "{f}:7: 'date' in session 'week-1' is not a date",
                            "remove the quotes: date = 2024-02-08"),
-    "date-missing.toml": _c("build", INPUT, "{f}:4: session 'week-1' has no 'date'"),
+    "date-missing.toml": _c("build", 0),  # a date is optional: many published reading lists have none
     # --- structure
     "empty.toml": _c("build", INPUT, "error: {f}: no sessions"),
     "comments-only.toml": _c("build", INPUT, "error: {f}: no sessions"),
@@ -270,6 +270,9 @@ def _nonblank(text: str) -> bool:
 # No shrinking: each example is a LaTeX run; a failure is reported as drawn.
 @settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+# Found by random runs (issue 13, hole 2): a bracket in a family name ends natbib's \bibitem[...] label early.
+@example(sample=[("T", "Smi]th", "A"), ("[Blog] How RLHF works", "Doe[", ""), ("T", "[", "]"), ("T", "]", "")]
+         + [("T", f"F{i}", "G") for i in range(4)])
 @given(sample=st.lists(st.tuples(HOSTILE.filter(_no_math), HOSTILE.filter(_nonblank),
                                  st.just("") | HOSTILE.filter(_nonblank)), min_size=8, max_size=8))
 def test_property_hostile_titles_and_names_compile_with_bibtex(
@@ -287,6 +290,26 @@ def test_property_hostile_titles_and_names_compile_with_bibtex(
     compiled = compile_natbib(bib, tmp_path_factory.mktemp("hostile"), [k for k, _ in records])
     assert problems(compiled) == []
     assert compiled.bbl.count("\\bibitem") == len(records)
+
+
+@pytest.mark.latex
+@pytest.mark.skipif(bool(missing("pdflatex", "bibtex", "biber")), reason="needs pdflatex, bibtex and biber")
+@pytest.mark.parametrize("style", ["plainnat", "abbrvnat", "unsrtnat"])
+def test_brackets_in_labels_compile(style: str, tmp_path: Path) -> None:
+    """Issue 13, hole 2: an authorless reading titled "[Blog] …" (its title becomes natbib's ``key``) and a
+    family name with a bracket compile in every natbib style and with biber, each entry in the bibliography."""
+    records = [("blog", Record(type="webpage", title="[Blog] How RLHF works", issued=(2023,))),
+               ("smith", Record(type="article", title="T", authors=(Person(family="Smi]th", given="A"),),
+                                issued=(2021,))),
+               ("open", Record(type="article", title="U", authors=(Person(family="[Open", given="B"),),
+                               issued=(2022,)))]
+    bib = bibtex.emit(records)
+    keys = [k for k, _ in records]
+    natbib = compile_natbib(bib, tmp_path / "natbib", keys, style=style)
+    assert problems(natbib) == []
+    assert natbib.bbl.count("\\bibitem") == 3
+    biber = compile_biblatex(bib, tmp_path / "biber", keys)
+    assert problems(biber) == []
 
 
 def test_blank_given_name_does_not_break_bibtex() -> None:

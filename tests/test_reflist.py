@@ -281,9 +281,10 @@ def test_sentinels_in_remote_text_are_dropped() -> None:
 
 def test_pybtex_plain_from_our_bibtex() -> None:
     out = seed_list("pybtex:plain", "txt")
-    # BibTeX's plain: full names, sentence-cased titles, sorted by author, numbered labels; accents decoded.
-    assert "[3] Albert Q. Jiang, Alexandre Sablayrolles," in out and "Lélio Renard Lavaud" in out
-    assert "Direct preference optimization: your language model is secretly a reward model. In Thirty" in out
+    # BibTeX's plain: full names, sentence-cased titles, sorted by author within a part, numbered down the page
+    # (issue 14, point 11); accents decoded.
+    assert "[1] Albert Q. Jiang, Alexandre Sablayrolles," in out and "Lélio Renard Lavaud" in out
+    assert "Direct Preference Optimization: your language model is secretly a reward model. In Thirty" in out
     html_out = seed_list("pybtex:plain", "html")
     assert '<a href="https://doi.org/10.48550/arXiv.2310.06825">doi:10.48550/arXiv.2310.06825</a>' in html_out
 

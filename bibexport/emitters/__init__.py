@@ -27,6 +27,7 @@ class RenderOptions:
 
     style: str = "apa"
     fragment: bool = False
+    heading_level: int = 1  # of the top heading in md and html, so a list fits under a heading of the notes
     cache: RenderCache | None = field(default=None, compare=False, repr=False)
 
 
@@ -60,9 +61,9 @@ def _reflist(fmt: str) -> Callable[[Bibliography, SessionBibliography | None, Re
         module = importlib.import_module("bibexport.emitters.reflist")
         if session is not None:
             return str(module.emit_session(session, fmt=fmt, style=opts.style, fragment=opts.fragment,
-                                           cache=opts.cache))
+                                           cache=opts.cache, heading_level=opts.heading_level))
         return str(module.emit(bib, fmt=fmt, style=opts.style, fragment=opts.fragment, title=bib.course.title,
-                               cache=opts.cache))
+                               cache=opts.cache, heading_level=opts.heading_level))
 
     return render
 
@@ -75,3 +76,12 @@ FORMATS: dict[str, Format] = {
     "txt": Format("txt", "readings.txt", _reflist("txt")),
 }
 DEFAULT_FORMATS = ("bib", "csl-json", "md")
+#: Other spellings users write (``resolve --format bibtex`` was valid while ``build -f bibtex`` was refused).
+ALIASES = {"bibtex": "bib", "csljson": "csl-json", "json": "csl-json", "markdown": "md", "text": "txt",
+           "plain": "txt"}
+
+
+def canonical_format(name: str) -> str:
+    """The format's registry name for ``name`` or one of its aliases (unknown names are returned unchanged)."""
+    key = name.strip().lower()
+    return ALIASES.get(key, key)

@@ -22,7 +22,7 @@ Decisions:
   what they then sort and label by — the APA rule of moving the title to the author position.
 * **URLs and DOIs verbatim** (``%20``, ``#frag``, ``_`` untouched: url.sty and biblatex read the field
   verbatim; documents using natbib styles must load ``url`` or ``hyperref``).  Only characters that would
-  unbalance BibTeX's braces or are never legal in a URL (``{ } \\`` and spaces) are percent-encoded.
+  unbalance BibTeX's braces or are never legal in a URL (``{ } \\ ^`` and spaces) are percent-encoded.
 * Names are written ``von Last, Jr., First`` so BibTeX sorts and abbreviates them right; organisations are
   braced (``{{Anthropic}}``).  Text goes through :mod:`bibexport.latex`.
 
@@ -49,7 +49,9 @@ from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
-from bibexport.latex import ASCII_ESCAPES, encode_text, normalize_text, protect_title
+from bibexport.errors import InputError, Problem
+from bibexport.latex import ASCII_ESCAPES, encode_text, is_guarded, normalize_text, protect_title
+from bibexport.limits import OTHERS, valid_date
 from bibexport.model import Person, Record
 
 if TYPE_CHECKING:
@@ -87,7 +89,8 @@ FIELD_ORDER = (
     "doi", "url", "urldate", "note", "key",
 )  # fmt: skip
 
-_URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"}
+#: ``^`` too: never legal in a URL (RFC 3986), and ``^^5c`` is TeX's backslash where a style reads a DOI as TeX.
+_URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20", "^": "%5E"}
 _PAGE_RANGE = re.compile(r"^\s*(\w+)\s*(?:-+|\u2010|\u2011|\u2012|\u2013|\u2014)\s*(\w+)\s*$")
 _NAME_WORD_NEEDS_BRACES = re.compile(r"^(and|others)$", re.IGNORECASE)
 
@@ -107,14 +110,45 @@ def _name_part(text: str) -> str:
     text = normalize_text(text)
     words = [encode_text(w) for w in text.split(" ") if w]
     words = ["{" + w + "}" if _NAME_WORD_NEEDS_BRACES.match(w) else w for w in words]
+    # A word of hyphens only is no token to BibTeX ("-" separates tokens): "Doe, -" would end in a comma.
+    words = ["{" + w + "}" if not w.strip("-") else w for w in words]
     out = " ".join(words)
     if "," in out or any(ch in ASCII_ESCAPES for ch in text):
         return "{" + out + "}"
     return out
 
 
+#: Characters biber cannot take as the first of a name part: it derives initials from the first character,
+#: decodes our escape (``{\\textbraceleft}``, ``\\%``) back to the raw character and writes an unbalanced or
+#: broken ``.bbl`` (``familyi={}\\bibinitperiod}``: pdflatex stops with "Extra }").  They are dropped where a
+#: name part starts (and kept inside it): such a name is a mangled record, and the CSL-JSON keeps it as sent.
+NAME_LEAD_DROPPED = "\\{}%&#_$~^ "
+
+
+def _bib_person(person: Person) -> Person | None:
+    """``person`` as the .bib writes it: each part without leading :data:`NAME_LEAD_DROPPED` characters; None when
+    no part has anything left (an "author" made only of TeX specials is no author)."""
+    parts = {name: _unguarded(normalize_text(getattr(person, name))).lstrip(NAME_LEAD_DROPPED)
+             for name in ("family", "given", "particle", "suffix", "literal")}
+    if not any(parts.values()):
+        return None
+    return Person(**parts)
+
+
+def _unguarded(text: str) -> str:
+    """``text`` without the symbols :mod:`bibexport.latex` would guard (``latex.GUARD``): names and ``key`` make
+    natbib's labels, which natbib expands inside ``\\csname`` where the guard stops pdflatex."""
+    return text if text.isascii() else "".join(ch for ch in text if not is_guarded(ch))
+
+
+def bib_people(people: Sequence[Person]) -> list[Person]:
+    """The people a name list writes (see :func:`_bib_person`)."""
+    return [p for p in map(_bib_person, people) if p is not None]
+
+
 def format_name(person: Person) -> str:
     """One name in BibTeX's ``von Last, Jr., First`` form; literals are braced so they are never split."""
+    person = _bib_person(person) or Person(literal="others")
     if person.literal or not (person.family or person.given):
         return "{" + encode_text(person.literal or person.display) + "}"
     family = (person.family or person.given).strip()  # a mononym ("Supryadi") is a family name to BibTeX
@@ -127,6 +161,9 @@ def format_name(person: Person) -> str:
     if not (given or person.suffix) and " " in last:
         # Without a comma BibTeX reads "Le Scao" as First Last: keep a lone multi-word family whole.
         return "{" + last + "}"
+    if person.suffix and not given:
+        # "Doe, Jr.," (an empty First) is an error to BibTeX: the whole name is one family part.
+        return "{" + last + " " + _name_part(person.suffix) + "}"
     parts = [last]
     if person.suffix:
         parts.append(_name_part(person.suffix))
@@ -137,7 +174,8 @@ def format_name(person: Person) -> str:
 
 def format_names(people: Sequence[Person]) -> str:
     """An ``and``-separated name list."""
-    return " and ".join(format_name(p) for p in people)
+    # limits.OTHERS (authors left out) is BibTeX's own "and others", unbraced, which styles print as "et al."
+    return " and ".join("others" if p == OTHERS else format_name(p) for p in bib_people(people))
 
 
 def _date(parts: tuple[int, ...]) -> str:
@@ -167,8 +205,8 @@ def _howpublished(record: Record, kind: EntryType) -> str:
 
 def _note(record: Record) -> str:
     notes = [normalize_text(record.note)] if record.note.strip() else []
-    if record.accessed and record.url:
-        notes.append(f"Accessed {_date(record.accessed)}")
+    if (accessed := valid_date(record.accessed)) and record.url:
+        notes.append(f"Accessed {_date(accessed)}")
     return ". ".join(n.rstrip(".") for n in notes)
 
 
@@ -180,7 +218,7 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
         "editor": format_names(record.editors),
         "title": protect_title(record.title, keep_case),
         "howpublished": encode_text(_howpublished(record, kind)),
-        "year": str(record.issued[0]) if record.issued else "",
+        "year": str(issued[0]) if (issued := valid_date(record.issued)) else "",
         "volume": encode_text(record.volume),
         "number": encode_text(record.issue),
         "pages": encode_text(_pages(normalize_text(record.pages))),
@@ -190,7 +228,7 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
         "issn": encode_text(record.issn),
         "doi": verbatim(record.doi),
         "url": verbatim(record.url),
-        "urldate": _date(record.accessed) if record.accessed and record.url else "",
+        "urldate": _date(accessed) if (accessed := valid_date(record.accessed)) and record.url else "",
         "note": encode_text(_note(record)),
     }
     if venue:
@@ -198,9 +236,24 @@ def _raw_fields(record: Record, kind: EntryType, keep_case: Collection[str]) -> 
     if record.arxiv_id:
         fields.update(eprint=verbatim(record.arxiv_id), archivePrefix="arXiv")
         fields["primaryClass"] = verbatim(record.arxiv_class)
-    if not record.authors:
-        fields["key"] = encode_text(record.title) if not record.editors else ""
+    if not bib_people(record.authors):
+        fields["key"] = encode_text(_unguarded(normalize_text(record.title))) if not record.editors else ""
+    for name in ("author", "editor", "key"):  # what natbib styles put into the \bibitem[...] label
+        if name in fields:
+            fields[name] = _label_safe(fields[name])
     return fields
+
+
+#: Brackets and parentheses braced in what natbib copies into its labels (see :func:`_label_safe`).
+_LABEL_BRACED = str.maketrans({"[": "{[}", "]": "{]}", "(": "{(}", ")": "{)}"})
+
+
+def _label_safe(value: str) -> str:
+    """Brace every ``[ ] ( )``: natbib styles copy names (or ``key``) into ``\\bibitem[Names(Year)Full]``, where a
+    bare bracket ends the optional argument early ("Bibliography not compatible with author-year citations")
+    and natbib splits the label at the first bare ``(`` (a name "Fam(x" made "x" the year: "Missing = inserted
+    for \\ifnum"); a braced one is skipped by TeX's argument scanner and prints as itself."""
+    return value.translate(_LABEL_BRACED) if any(c in value for c in "[]()") else value
 
 
 def record_to_fields(key: str, record: Record, *, keep_case: Collection[str] = ()) -> tuple[str, Fields]:
@@ -220,12 +273,40 @@ def _format() -> BibtexFormat:
     return fmt
 
 
+#: What a citation key may hold: BibTeX ends a key at ``,`` or white space, counts its braces, and ``%`` ``#``
+#: ``=`` ``"`` or non-ASCII break it or the ``\\cite`` that names it.  The same rule as sessions.toml's ``key``.
+KEY_RE = re.compile(r"[A-Za-z0-9_:.+/-]+")
+
+
+@dataclass
+class InvalidKeyError(InputError):
+    """A key no BibTeX tool can read reached the emitter (hand-edited in the lockfile, say): no source of keys
+    is trusted, so every .bib is checked here, before anything is written."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"{p.message} ({p.hint})" for p in self.problems)
+
+
+def check_keys(entries: Sequence[tuple[str, Record]]) -> None:
+    """Raise :class:`InvalidKeyError` naming every key BibTeX cannot hold, with its work's title."""
+    problems = [
+        Problem("", 0, f"citation key {key!r} of {record.title!r} has characters BibTeX keys cannot hold",
+                'use letters, digits and _ : . + / - ; fix or delete its "key" in sessions.toml or in the '
+                "lockfile entry with that title (deleted, a key is generated again)")
+        for key, record in entries if not KEY_RE.fullmatch(key)
+    ]
+    if problems:
+        raise InvalidKeyError(problems)
+
+
 def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = (),
          cache: RenderCache | None = None) -> str:
     """The .bib text for ``(key, record)`` pairs, in the order given (keys must be unique).
 
     ``keep_case``: extra words whose case every title keeps (see :func:`bibexport.latex.protect_title`).
-    ``cache``: entry texts from earlier builds, by content (see :mod:`bibexport.rendercache`)."""
+    ``cache``: entry texts from earlier builds, by content (see :mod:`bibexport.rendercache`).
+    Raises :class:`InvalidKeyError` for a key BibTeX cannot hold."""
+    check_keys(entries)
     keep = frozenset(keep_case)
     # Entry by entry, memoised: a build writes each entry into the course's .bib and its session's .bib.  The
     # fixed format (value_column, separator) makes a library's text the entries' texts joined by "\n".
@@ -236,7 +317,7 @@ def emit(entries: Sequence[tuple[str, Record]], *, keep_case: Collection[str] = 
 
 def _cached_entry_text(key: str, record: Record, keep_case: frozenset[str], cache: RenderCache) -> str:
     """:func:`_entry_text` through the cache: the text depends on the key, the record, ``keep_case`` and the code
-    (this module, latex.py, bibtexparser and bibexport's version: see :func:`_code_digest`)."""
+    (this module, latex.py, limits.py, bibtexparser and bibexport's version: see :func:`_code_digest`)."""
     from bibexport.rendercache import record_digest
 
     cache_key = f"bib:{_code_digest()}:{record_digest(record)}:{key}:{'|'.join(sorted(keep_case))}"
@@ -249,10 +330,10 @@ def _cached_entry_text(key: str, record: Record, keep_case: frozenset[str], cach
 
 @functools.cache
 def _code_digest() -> str:
-    from bibexport import latex
+    from bibexport import latex, limits
     from bibexport.rendercache import code_digest
 
-    return code_digest(__file__, latex.__file__, extra=_bibtexparser_version())
+    return code_digest(__file__, latex.__file__, limits.__file__, extra=_bibtexparser_version())
 
 
 def _bibtexparser_version() -> str:

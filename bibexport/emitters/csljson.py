@@ -8,6 +8,7 @@ from typing import Any
 
 from bibexport import jsonfmt
 from bibexport.latex import nocase_title
+from bibexport.limits import valid_date
 from bibexport.model import Record
 
 
@@ -24,10 +25,11 @@ def record_to_csl(key: str, record: Record) -> dict[str, Any]:
         item["author"] = [p.to_csl() for p in record.authors]
     if record.editors:
         item["editor"] = [p.to_csl() for p in record.editors]
-    if record.issued:
-        item["issued"] = _date(record.issued)
-    if record.accessed:
-        item["accessed"] = _date(record.accessed)
+    # Dates out of range are left out (limits.valid_date): pandoc refuses a whole file for one such year.
+    if issued := valid_date(record.issued):
+        item["issued"] = _date(issued)
+    if accessed := valid_date(record.accessed):
+        item["accessed"] = _date(accessed)
     container = record.container_title or (record.site if record.type in ("post-weblog", "webpage") else "")
     if container:
         item["container-title"] = container

@@ -126,7 +126,8 @@ _HTML_TAGS = {"i": ("<i>", "</i>"), "b": ("<b>", "</b>"), "u": ("<u>", "</u>"), 
 _MD_TAGS = {"i": ("*", "*"), "b": ("**", "**"), "u": ("", ""), "sup": ("<sup>", "</sup>"),
             "sub": ("<sub>", "</sub>"), "sc": ("", "")}
 _BY_SENTINEL = {s: (kind, i) for kind, pair in _FMT.items() for i, s in enumerate(pair)}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#&|~!])")
+#: ``$`` (pandoc's tex_math_dollars), ``^`` and ``~`` (superscript, subscript, strikeout) are escaped too.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#&|~!$^])")
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=])")
 
 
@@ -134,7 +135,8 @@ _GFM_AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(://)|\b(www)(\.)")
 
 
 def md_escape(text: str) -> str:
-    """Markdown text that renders as itself: no emphasis, links, HTML, code or headings from it.
+    """Markdown text that renders as itself: no emphasis, links, HTML, code, headings, math, superscript or
+    subscript from it (CommonMark, GitHub and pandoc's Markdown).
 
     Bare URLs in remote text are defused too (``https\\://``, ``www\\.``): GitHub-flavoured Markdown would
     otherwise turn them into links nobody chose.  Links we mean are written as explicit links.
@@ -238,25 +240,41 @@ class Part:
 
 @dataclass(frozen=True)
 class Block:
-    """A session: heading text, ISO date ("" if none), anchor id, parts."""
+    """A session: heading text, ISO date ("" if none), anchor id, parts, and the date as the list wrote it
+    (``when``, "" if none: "Tuesday, Aug 29"), which is shown instead of the ISO date when given."""
 
     name: str
     date: str
     anchor: str
     parts: tuple[Part, ...]
+    when: str = ""
+
+    @property
+    def shown_date(self) -> str:
+        """The date beside the heading: as the list wrote it, else ISO, else ""."""
+        return self.when or self.date
 
 
 @dataclass(frozen=True)
 class Document:
-    """A whole reading list; ``title`` "" means no top heading (single-session lists use the session's)."""
+    """A whole reading list; ``title`` "" means no top heading (single-session lists use the session's).
+
+    ``heading_level`` (1-6) is the level of the top heading, so a list pasted under a heading of the notes fits
+    below it; deeper headings follow it, at most at level 6."""
 
     title: str
     blocks: tuple[Block, ...]
     lang: str = "en"
+    heading_level: int = 1
+
+
+def _level(level: int) -> int:
+    """A heading level Markdown and HTML have (``#######`` is no heading, ``<h7>`` no element)."""
+    return max(1, min(level, 6))
 
 
 def _heading(block: Block) -> str:
-    return f"{block.name} ({block.date})" if block.date else block.name
+    return f"{block.name} ({block.shown_date})" if block.shown_date else block.name
 
 
 def _visible_links(item: Item, fmt: str) -> list[str]:
@@ -327,14 +345,14 @@ def to_md(doc: Document, *, cache: Any = None) -> str:
     """Markdown: ATX headings, one list item per reference, links after a hard line break (``cache``: as
     :func:`to_txt`)."""
     lines: list[str] = []
-    level = 1
+    level = doc.heading_level
     if doc.title:
-        lines += [f"# {md_escape(clean(doc.title))}", ""]
-        level = 2
+        lines += [f"{'#' * _level(level)} {md_escape(clean(doc.title))}", ""]
+        level += 1
     for block in doc.blocks:
-        lines += [f"{'#' * level} {md_escape(clean(_heading(block)))}", ""]
+        lines += [f"{'#' * _level(level)} {md_escape(clean(_heading(block)))}", ""]
         for part in block.parts:
-            lines += [f"{'#' * (level + 1)} {md_escape(part.heading)}", ""]
+            lines += [f"{'#' * _level(level + 1)} {md_escape(part.heading)}", ""]
             lines += [_cached("md", item, _md_item, cache) for item in part.items]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -347,16 +365,20 @@ def to_html(doc: Document, *, fragment: bool = False, cache: Any = None) -> str:
         return html.escape(clean(text), quote=True)
 
     body: list[str] = []
-    level = 1
+    level = doc.heading_level
     if doc.title:
-        body.append(f"<h1>{esc(doc.title)}</h1>")
-        level = 2
+        body.append(f"<h{_level(level)}>{esc(doc.title)}</h{_level(level)}>")
+        level += 1
     for block in doc.blocks:
         body.append(f'<section class="session" id="{esc(block.anchor)}">')
-        date = f' <time datetime="{esc(block.date)}">({esc(block.date)})</time>' if block.date else ""
-        body.append(f"<h{level}>{esc(block.name)}{date}</h{level}>")
+        # <time> only around a real date (its datetime attribute must be machine-readable); a date kept as the
+        # list wrote it ("Tuesday, Aug 29") is plain text.
+        shown = f"({esc(block.shown_date)})"
+        date = (f' <time datetime="{esc(block.date)}">{shown}</time>' if block.date
+                else f" {shown}" if block.when else "")
+        body.append(f"<h{_level(level)}>{esc(block.name)}{date}</h{_level(level)}>")
         for part in block.parts:
-            body.append(f"<h{level + 1}>{esc(part.heading)}</h{level + 1}>")
+            body.append(f"<h{_level(level + 1)}>{esc(part.heading)}</h{_level(level + 1)}>")
             body.append('<ul class="csl-bib-body">')
             body += [f'<li class="csl-entry">{_cached("html", item, _html_item, cache)}</li>'
                      for item in part.items]

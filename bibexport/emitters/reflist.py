@@ -21,12 +21,14 @@ in tests/test_reflist_pandoc.py checks the result against the Haskell citeproc):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -50,20 +52,22 @@ Rendered = tuple[list[str], dict[str, Item]]
 
 
 def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment: bool = False,
-         title: str = "", cache: RenderCache | None = None) -> str:
+         title: str = "", cache: RenderCache | None = None, heading_level: int = 1) -> str:
     """The whole course's reading list in ``fmt`` ("md", "html", "txt"), grouped by session.
 
     ``title`` defaults to the course title.  ``fragment`` gives HTML without the page around it.  ``cache``
     holds renderings from earlier builds (and gets this one's); without it they are reused within the process.
+    ``heading_level`` is the level of the top heading in md and html (1-6).
     """
     doc = build_document(bib.sessions, _style(style), title=title or bib.course.title or "Readings", cache=cache)
-    return _serialize(doc, fmt, fragment, cache)
+    return _serialize(dataclasses.replace(doc, heading_level=heading_level), fmt, fragment, cache)
 
 
 def emit_session(sb: SessionBibliography, *, fmt: str, style: str | StyleRef = "apa",
-                 fragment: bool = False, cache: RenderCache | None = None) -> str:
-    """One session's reading list; the session's name and date are the top heading."""
-    return _serialize(build_document((sb,), _style(style), title="", cache=cache), fmt, fragment, cache)
+                 fragment: bool = False, cache: RenderCache | None = None, heading_level: int = 1) -> str:
+    """One session's reading list; the session's name and date are the top heading (at ``heading_level``)."""
+    doc = build_document((sb,), _style(style), title="", cache=cache)
+    return _serialize(dataclasses.replace(doc, heading_level=heading_level), fmt, fragment, cache)
 
 
 def _style(style: str | StyleRef) -> StyleRef:
@@ -84,17 +88,32 @@ def build_document(sessions: Sequence[SessionBibliography], style: StyleRef, *, 
     entries = _unique(e for sb in sessions for e in sb.entries)
     order, items = _render(tuple(entries), style, _MEMORY if cache is None else cache)
     rank = {key: i for i, key in enumerate(order)}
+    page = [[sorted(_unique(sb.required if role == "required" else sb.further), key=lambda e: rank[e.key])
+             for role in ROLES] for sb in sessions]
+    if style.kind == "pybtex":
+        items = _number_in_page_order([e.key for parts in page for keys in parts for e in keys], items)
     blocks = []
-    for sb in sessions:
-        parts = []
-        for role in ROLES:
-            part_entries = sb.required if role == "required" else sb.further
-            keys = sorted(_unique(part_entries), key=lambda e: rank[e.key])
-            if keys:
-                parts.append(Part(PART_HEADINGS[role], tuple(items[e.key] for e in keys)))
-        date = sb.session.date.isoformat() if hasattr(sb.session.date, "isoformat") else str(sb.session.date or "")
-        blocks.append(Block(sb.session.name or sb.session.slug, date, sb.session.slug, tuple(parts)))
+    for sb, session_parts in zip(sessions, page):
+        parts = [Part(PART_HEADINGS[role], tuple(items[e.key] for e in keys))
+                 for role, keys in zip(ROLES, session_parts) if keys]
+        session = sb.session
+        date = session.date.isoformat() if session.date is not None else ""
+        blocks.append(Block(session.name or session.slug, date, session.slug, tuple(parts), when=session.when))
     return Document(title=title, blocks=tuple(blocks))
+
+
+def _number_in_page_order(keys: Sequence[str], items: dict[str, Item]) -> dict[str, Item]:
+    """Numeric labels ("[1]") counted down the page, an entry listed again keeping its first number.
+
+    pybtex numbers entries in its own sort order (plain: by author), but the page groups them by session, so
+    a list read 6, 3, 4, 7, 14.  The entries keep the style's order within each part; only the numbers follow
+    the page.  Labels that are not numbers (pybtex:alpha's "[JSM+23]") are left alone."""
+    if not all(re.fullmatch(r"\[\d+\]", item.label) for item in items.values()):
+        return items
+    numbers: dict[str, int] = {}
+    for key in keys:
+        numbers.setdefault(key, len(numbers) + 1)
+    return {key: replace(item, label=f"[{numbers[key]}]") if key in numbers else item for key, item in items.items()}
 
 
 #: Renderings reused within the process when the caller passes no cache (the keys make reuse exact).
@@ -237,9 +256,10 @@ def _style_facts(path: Path) -> tuple[str, bool]:
     data = path.read_bytes()
     digest = hashlib.blake2b(data, digest_size=16)
     digest.update(f"\0{__version__}\0{getattr(citeproc, '__version__', '?')}\0".encode())
+    from bibexport import limits  # csljson's dates go through limits.valid_date
     from bibexport.emitters import csljson
 
-    for module_file in (__file__, markup.__file__, csljson.__file__):
+    for module_file in (__file__, markup.__file__, csljson.__file__, limits.__file__):
         digest.update(Path(module_file).read_bytes())
     return digest.hexdigest(), b"citation-number" in data
 
@@ -460,9 +480,14 @@ def _patch_citeproc() -> None:
     def capitalize_first(self: Any) -> Any:
         # CSL: capitalize-first "capitalizes the first character of the first word, if the word is
         # lowercase".  citeproc-py capitalized any word: "arXiv:2310.06825" became "ArXiv:2310.06825".
-        words = str(self).split(None, 1)
+        # The first character is the first *letter*: APA's editor label "(eds.)" is "(Eds.)" (pandoc too).
+        text = str(self)
+        words = text.split(None, 1)
         if words and not words[0].islower():
             return self
+        lead = len(text) - len(text.lstrip(_LEADING_PUNCT))
+        if lead and lead < len(text) and isinstance(self, str):
+            return type(self)(text[:lead] + text[lead].upper() + text[lead + 1 :])
         return original_capitalize(self)
 
     string.String.capitalize_first = capitalize_first
@@ -472,13 +497,33 @@ def _patch_citeproc() -> None:
         # Title case: citeproc-py capitalizes whitespace-separated words only, so APA's container title came
         # out "Thirty-seventh Conference"; CSL processors (pandoc, citeproc-js) and APA 6.17 capitalize each
         # major part of a hyphenated compound: "Thirty-Seventh", "State-of-the-Art".
+        if language is None and isinstance(self, model.Label):
+            # A label is a term of the style's locale; citeproc-py passed it no language, so title case (APA's
+            # "(Eds.)") never applied to it.  Its language is the locale's.
+            language = "en" if str(self.get_root().get("default-locale", "en-US")).startswith("en") else None
         out = original_case(self, text, language)
         if self.get("text-case") != "title" or language != "en" or not isinstance(out, str):
             return out
         stop = self._stop_words
-        return _HYPHEN_PART.sub(lambda m: m.group(1) if m.group(1) in stop else m.group(1).capitalize(), out)
+        out = _HYPHEN_PART.sub(lambda m: m.group(1) if m.group(1) in stop else m.group(1).capitalize(), out)
+        # ... and the first part too, which citeproc-py leaves when the compound is not all lowercase:
+        # "awesome-RLHF" is "Awesome-RLHF" in pandoc and citeproc-js.
+        return _HYPHEN_HEAD.sub(lambda m: m.group(1) if m.start() and m.group(1) in stop else m.group(1).capitalize(),
+                                out)
 
     model.TextCased.case = case
+    original_initialize = model.Name.initialize
+
+    def initialize(self: Any, given: Any, mark: Any, context: Any) -> Any:
+        # CSL 1.0.2: initialize="false" keeps given names whole (initialize-with then only punctuates the initials
+        # already there: "James T" -> "James T.").  citeproc-py ignored it: Chicago and MLA printed "Chen, M."
+        # where pandoc prints "Chen, Mark".
+        if _name_option(self, "initialize", context) != "false":
+            return original_initialize(self, given, mark, context)
+        dot = mark.rstrip()
+        return " ".join(part + dot if len(part) == 1 and part.isupper() else part for part in str(given).split())
+
+    model.Name.initialize = initialize
     original_sort_keys = model.Key.sort_keys
 
     def sort_keys(self: Any, items: Any, context: Any) -> Any:
@@ -489,11 +534,27 @@ def _patch_citeproc() -> None:
 
     model.Key.sort_keys = sort_keys
     _patch_substitute(model)
+    _patch_page_ranges(model)
     _patch_group_suppression(model)
     _cache_macros(model)
 
 
 _HYPHEN_PART = re.compile(r"(?<=[^\W\d_]-)([a-z]+)\b(?!-?\d)")
+_HYPHEN_HEAD = re.compile(r"(?<![^\s(\[\u2018\u201c])([a-z]+)(?=-[^\W\d_])")
+_LEADING_PUNCT = "([\u2018\u201c\"'"
+
+
+def _name_option(name: Any, option: str, context: Any) -> str | None:
+    """A ``cs:name`` option as CSL inherits it: the element's own, else ``cs:bibliography``/``cs:citation``'s,
+    else the style's."""
+    own = name.get(option)
+    if own is not None:
+        return str(own)
+    node = context if context is not None else name
+    for ancestor in node.iterancestors():
+        if ancestor.get(option) is not None:
+            return str(ancestor.get(option))
+    return None
 
 
 def _patch_group_suppression(model: Any) -> None:
@@ -512,14 +573,20 @@ def _patch_group_suppression(model: Any) -> None:
             frames[-1][0] += called
             frames[-1][1] += rendered
 
-    def counting(render: Callable[..., Any]) -> Callable[..., Any]:
+    def counting(render: Callable[..., Any], *, by_value: bool = False) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 result = render(self, *args, **kwargs)
             except model.VariableError:
                 note(1, 0)
                 raise
-            note(1, 1 if result else 0)
+            if by_value and not result and args:
+                # CSL counts a *variable* that is not empty, not the text it printed: a year-only date shown
+                # with date-parts="month-day" prints nothing but is there (Chicago's "GitHub, released").
+                value = getattr(args[0], "reference", {}).get(self.get("variable"))
+                note(1, 1 if value else 0)
+            else:
+                note(1, 1 if result else 0)
             return result
 
         return wrapper
@@ -552,8 +619,9 @@ def _patch_group_suppression(model: Any) -> None:
         raise model.VariableError
 
     model.Text._variable = _variable
-    for cls in (model.Names, model.Date, model.Number):
+    for cls in (model.Names, model.Number):
         cls.render = counting(cls.render)
+    model.Date.render = counting(model.Date.render, by_value=True)
     model.Group.process = process
 
 
@@ -571,44 +639,99 @@ def _cache_macros(model: Any) -> None:
 
 
 def _patch_substitute(model: Any) -> None:
-    """CSL: variables rendered through ``cs:substitute`` are suppressed in the rest of the entry.
+    """CSL: variables rendered through ``cs:substitute`` are suppressed in the rest of the entry, and a
+    ``cs:names`` without children inside the substitute inherits the original ``cs:names``' name and label.
 
-    citeproc-py only suppressed a substitute child that is itself ``<text variable=…>``; APA substitutes a
-    missing author with a macro, so an authorless reading printed its title twice.  We record which text
-    variables each substitute child rendered and suppress those.
+    citeproc-py only suppressed a substitute child that is itself ``<text variable=…>`` and never suppressed
+    names: APA substitutes a missing author with a macro, so an authorless reading printed its title twice, and
+    an edited book printed its editors twice ("Miller, A. B., & Khan, O. (Eds.). (2020). Readings in alignment
+    (A. B. Miller & O. Khan, Eds.)").  Chicago puts ``<names variable="editor"/>`` inside a ``cs:choose`` of
+    the substitute, where citeproc-py dropped the inherited ``cs:name`` ("A. B. Miller, O. Khan" for
+    "Miller, Ann B., and Omar Khan, eds.").  We record which text and name variables each substitute child
+    rendered and suppress those, and hand the original ``cs:names`` to every child ``cs:names`` below it.
     """
-    recording: list[list[str]] = []
+    recording: list[list[tuple[str, str]]] = []
+    substituting: list[Any] = []  # the cs:names whose substitute is being rendered
     original_variable = model.Text._variable
+    original_names = model.Names.process
+    text_tag = f"{{{model.CitationStylesElement.nsmap['cs']}}}text"
 
     def _variable(self: Any, item: Any, context: Any) -> Any:
         text = original_variable(self, item, context)
         if text and recording:
-            recording[-1].append(self.get("variable"))
+            recording[-1].append((text_tag, self.get("variable")))
+        return text
+
+    def names_process(self: Any, item: Any, names_context: Any = None, context: Any = None, **kwargs: Any) -> Any:
+        if names_context is None and substituting and self.name is None and self.label is None:
+            names_context = substituting[-1]
+        roles = str(self.get("variable", "")).split()
+        try:
+            layout = (context if context is not None else self).get_layout()
+        except IndexError:  # rendered outside a layout (a sort key): nothing was substituted there
+            layout = None
+        done = set(getattr(layout, "repressed", {}).get(_NAMES_DONE, ()))
+        keep = [r for r in roles if r not in done]
+        if not keep:
+            raise model.VariableError
+        if keep != roles:  # render only the roles not already substituted, then put the attribute back
+            self.set("variable", " ".join(keep))
+        try:
+            text = original_names(self, item, names_context=names_context, context=context, **kwargs)
+        finally:
+            self.set("variable", " ".join(roles))
+        if text and recording:
+            recording[-1].extend((_NAMES_DONE, r) for r in keep if r in item.reference)
         return text
 
     def render(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
         text = None
-        for child in self.getchildren():
-            recording.append([])
-            try:
-                if isinstance(child, model.Names) and child.name is None:
-                    names = self.xpath_search("./parent::cs:names[1]")[0]
-                    text = child.render(item, names_context=names, context=context, **kwargs)
-                else:
-                    text = child.render(item, context=context, **kwargs)
-            except model.VariableError:
-                continue
-            finally:
-                rendered = recording.pop()
-            if text:
-                self.add_to_repressed_list(child, context)
-                repressed = context.get_layout().repressed
-                repressed.setdefault(f"{{{model.CitationStylesElement.nsmap['cs']}}}text", []).extend(rendered)
-                break
+        owner = self.xpath_search("./parent::cs:names[1]")[0]
+        substituting.append(owner)
+        try:
+            for child in self.getchildren():
+                recording.append([])
+                try:
+                    if isinstance(child, model.Names) and child.name is None:
+                        text = child.render(item, names_context=owner, context=context, **kwargs)
+                    else:
+                        text = child.render(item, context=context, **kwargs)
+                except model.VariableError:
+                    continue
+                finally:
+                    rendered = recording.pop()
+                if text:
+                    self.add_to_repressed_list(child, context)
+                    repressed = context.get_layout().repressed
+                    for tag, variable in rendered:
+                        repressed.setdefault(tag, []).append(variable)
+                    break
+        finally:
+            substituting.pop()
         return text
 
     model.Text._variable = _variable
+    model.Names.process = names_process
     model.Substitute.render = render
+
+
+#: The key, in a layout's ``repressed`` map, of the name variables a ``cs:substitute`` rendered.
+_NAMES_DONE = "bibexport:names"
+
+
+def _patch_page_ranges(model: Any) -> None:
+    """Page ranges whose last page has more digits than the first are printed in full.
+
+    citeproc-py abbreviated "1-20" to "1–0" in MLA (minimal-two): it took the last ``len(first) - 2`` digits,
+    a negative count.  CSL abbreviates only a last page with as many digits as the first."""
+    original = model.FormatNumber._format_last_page
+
+    def _format_last_page(self: Any, first: str, last: str) -> str:
+        if len(last) != len(first):
+            return last
+        return str(original(self, first, last))
+
+    model.FormatNumber._format_last_page = _format_last_page
 
 
 # --- pybtex styles --------------------------------------------------------------------------------------
@@ -628,7 +751,9 @@ def render_pybtex(entries: Sequence[Entry], style: StyleRef, cache: RenderCache 
     if not by_key:
         return [], {}
     database = parse_string(bibtex.emit([(e.key, e.record) for e in entries]), "bibtex")
-    formatted = find_plugin("pybtex.style.formatting", style.pybtex_name)().format_bibliography(database)
+    formatting = find_plugin("pybtex.style.formatting", style.pybtex_name)
+    sorting = _bibtex_sorting() if formatting.default_sorting_style == "author_year_title" else None
+    formatted = formatting(sorting_style=sorting).format_bibliography(database)
     order: list[str] = []
     items: dict[str, Item] = {}
     for fe in formatted:
@@ -639,6 +764,36 @@ def render_pybtex(entries: Sequence[Entry], style: StyleRef, cache: RenderCache 
         order.append(entry.key)
         items[entry.key] = Item(body=rich, label=f"[{markup.clean(fe.label)}]", links=entry_links(entry.record))
     return order, items
+
+
+@functools.cache
+def _bibtex_sorting() -> type:
+    """pybtex's author-year-title sorting with BibTeX's ``sortify`` (``purify$``, then lower case) applied to
+    each part, and ``plain.bst``'s "A "/"An "/"The " chopped off titles.
+
+    pybtex compared the raw field text: a braced corporate author (``{Anthropic}``) sorted after every
+    person, since "{" comes after the letters, and "opendilab" after "Rafailov" (case); bibtex, whose order
+    readers of a plainnat/plain document see, sorts them among the others."""
+    from pybtex.style.sorting.author_year_title import SortingStyle
+
+    class BibtexSorting(SortingStyle):  # type: ignore[misc]
+        def sorting_key(self, entry: Any) -> tuple[str, str, str]:
+            author, year, title = super().sorting_key(entry)
+            for article in ("A ", "An ", "The "):
+                if title.startswith(article):
+                    title = title[len(article) :]
+                    break
+            return _sortify(author), _sortify(year), _sortify(title)
+
+    return BibtexSorting
+
+
+def _sortify(text: str) -> str:
+    """BibTeX's ``purify$`` and lower case: control sequences and non-alphanumerics dropped (a hyphen or tie
+    becomes a space), braces removed."""
+    text = re.sub(r"\\[A-Za-z]+|\\.", "", text)
+    text = re.sub(r"[-~]", " ", text)
+    return "".join(ch for ch in text if ch.isalnum() or ch.isspace()).lower()
 
 
 class _SentinelBackend(BaseBackend):  # type: ignore[misc]

@@ -104,6 +104,20 @@ def _csl_file(name: str) -> StyleRef:
     return StyleRef(name=path.stem, kind="csl", path=path.resolve())
 
 
+def _is_path(name: str) -> bool:
+    return name.endswith(".csl") or os.sep in name or bool(os.altsep and os.altsep in name)
+
+
+def style_from_file(name: str, folder: Path) -> str:
+    """A style named in a file (``style = "x.csl"`` in sessions.toml): a relative path is read from ``folder``,
+    the file's own folder, so the course builds the same from any working folder.  Names are returned as they
+    are; a ``--style`` path on the command line is read from the working folder instead."""
+    stripped = name.strip()
+    if stripped.startswith(PYBTEX_PREFIX) or not _is_path(stripped) or Path(stripped).expanduser().is_absolute():
+        return name
+    return str(folder / stripped)
+
+
 def resolve_style(name_or_path: str) -> StyleRef:
     """The style called ``name_or_path``; raises :class:`StyleError` with near names when unknown."""
     name = name_or_path.strip()
@@ -114,7 +128,7 @@ def resolve_style(name_or_path: str) -> StyleRef:
         if sub not in PYBTEX_STYLES:
             raise StyleError(name, "unknown pybtex style", tuple(PYBTEX_PREFIX + s for s in PYBTEX_STYLES))
         return StyleRef(name=name, kind="pybtex", pybtex_name=sub)
-    if name.endswith(".csl") or os.sep in name or (os.altsep and os.altsep in name):
+    if _is_path(name):
         return _csl_file(name)
     own = project_styles()
     if name in own:

@@ -42,7 +42,11 @@ def rank(name: str) -> int:
 
 
 def match(url: str) -> tuple[str, str] | None:
-    """``(resolver name, id)`` for the first resolver that accepts ``url``."""
+    """``(resolver name, id)`` for the first resolver that accepts ``url`` once its wrappers are removed
+    (redirect wrappers, library proxies, tracking parameters: :func:`bibexport.resolvers.unwrap.unwrap`)."""
+    from bibexport.resolvers.unwrap import unwrap
+
+    url = unwrap(url)
     for name, _ in REGISTRY:
         resolver = get(name)
         if resolver is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote_plus, urlsplit
 
 from bibexport.errors import NetworkError
@@ -45,7 +45,20 @@ _OLD = r"[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7}"
 _ID = rf"(?:{_NEW}|{_OLD})(?:v\d+)?"
 _BARE = re.compile(rf"^(?:arxiv:\s*)?(?P<id>{_ID})$", re.IGNORECASE)
 _URL_PATH = re.compile(rf"^/(?:abs|pdf|html|format)/(?P<id>{_ID})(?:\.pdf)?/?$")
-_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
+#: arXiv's own file tree: /ftp/arxiv/papers/2310/2310.06825.pdf, and /ftp/cs/papers/0112/0112017.pdf for old ids.
+_FTP_PATH = re.compile(r"^/ftp/(?P<archive>[a-z][a-z.-]*)/papers/\d{4}/(?P<num>\d{4}\.\d{4,5}|\d{7})(?:v\d+)?\.pdf$")
+_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "browse.arxiv.org"})
+#: Other hosts that show an arXiv paper under its id (mirrors, readers, paper pages): host → path pattern.
+_MIRRORS: dict[str, re.Pattern[str]] = {
+    host: re.compile(pattern)
+    for hosts, pattern in (
+        (("ar5iv.org", "ar5iv.labs.arxiv.org", "www.ar5iv.org"), rf"^/(?:abs|html|pdf)/(?P<id>{_ID})/?$"),
+        (("alphaxiv.org", "www.alphaxiv.org"), rf"^/(?:abs|overview|pdf)/(?P<id>{_ID})(?:\.pdf)?/?$"),
+        (("huggingface.co",), rf"^/papers/(?P<id>{_NEW}(?:v\d+)?)/?$"),
+        (("www.semanticscholar.org", "semanticscholar.org"), rf"^/arxiv/(?P<id>{_ID})/?$"),
+    )
+    for host in hosts
+}
 _VERSION = re.compile(r"v(\d+)$")
 
 
@@ -268,9 +281,20 @@ class ArxivResolver:
             parts = urlsplit(text if "//" in text else "//" + text)
         except ValueError:  # e.g. an unbalanced "[" in the host part
             return None
-        if parts.scheme not in ("", "http", "https") or parts.netloc.lower() not in _HOSTS:
+        host = parts.netloc.lower()
+        if parts.scheme not in ("", "http", "https"):
             return None
-        m = _URL_PATH.match(parts.path)
+        if host in _HOSTS:
+            m = _URL_PATH.match(parts.path)
+            if m:
+                return m.group("id")
+            ftp = _FTP_PATH.match(parts.path)
+            if ftp is None:
+                return None
+            num = ftp.group("num")
+            return num if ftp.group("archive") == "arxiv" else f"{ftp.group('archive')}/{num}"
+        mirror = _MIRRORS.get(host)
+        m = mirror.match(parts.path) if mirror is not None else None
         return m.group("id") if m else None
 
     def resolve(self, ids: Sequence[str], http: HttpClient, endpoints: Endpoints) -> dict[str, Outcome]:
@@ -344,8 +368,86 @@ class ArxivResolver:
 
 def search_query(title: str) -> str:
     """``search_query=ti:%22w1+w2%22`` with punctuation stripped (quotes/colons inside phrases are unreliable)."""
+    return "search_query=" + _title_phrase(title)
+
+
+def _title_phrase(title: str) -> str:
     words = re.findall(r"[^\W_]+", title)
-    return "search_query=ti:%22" + "+".join(quote_plus(w) for w in words) + "%22"
+    return "ti:%22" + "+".join(quote_plus(w) for w in words) + "%22"
+
+
+#: Titles asked in one request (``ti:"…" OR ti:"…"``), and answers fetched per title asked.  Ten phrases keep the
+#: query short; ten answers per title leave room for papers that share a title (the guard picks among them).
+TITLES_PER_QUERY = 10
+RESULTS_PER_TITLE = 10
+#: How alike an answer's title must be to a title asked to be reported as its closest miss.
+NEAR_TITLE = 0.8
+
+
+def search_titles(
+    queries: Sequence[tuple[str, Sequence[str]]], http: HttpClient, endpoints: Endpoints
+) -> dict[tuple[str, tuple[str, ...]], Outcome]:
+    """Find many titles with ceil(T / TITLES_PER_QUERY) requests: each request ORs up to ten title phrases and
+    every title is matched locally with :func:`pick_title_match`'s guard (exact title, shared author if given).
+
+    A title missing from an answer that arXiv cut short (``totalResults`` above what it sent) is asked alone, so
+    batching never loses a paper that a single search would find.  One Outcome per distinct title; readings that
+    share a title but name other authors each get their own guarded pick from the same answer.
+    """
+    return {(title, tuple(authors)): found for (title, authors), found in _search_titles(queries, http, endpoints)}
+
+
+def _search_titles(
+    queries: Sequence[tuple[str, Sequence[str]]], http: HttpClient, endpoints: Endpoints
+) -> list[tuple[tuple[str, tuple[str, ...]], Outcome]]:
+    asked = list(dict.fromkeys((title, tuple(authors)) for title, authors in queries if title.strip()))
+    titles = list(dict.fromkeys(title for title, _ in asked))
+    answers: dict[str, tuple[list[ArxivEntry], bool] | Outcome] = {}  # title → (entries, cut short) or failure
+    down: Outcome | None = None  # arXiv failed: the remaining titles are not asked in this run
+    for start in range(0, len(titles), TITLES_PER_QUERY):
+        group = titles[start:start + TITLES_PER_QUERY]
+        answer = down or _ask_titles(group, http, endpoints)
+        if isinstance(answer, Outcome):
+            down = answer
+        answers.update({t: answer for t in group})
+    out: list[tuple[tuple[str, tuple[str, ...]], Outcome]] = []
+    for title, authors in asked:
+        answer = answers[title]
+        if isinstance(answer, Outcome):
+            out.append(((title, authors), replace(answer, identifier=f"title:{title}")))
+            continue
+        entries, truncated = answer
+        wanted = tuple(Person.parse(a) for a in authors)
+        found = pick_title_match(f"title:{title}", title, wanted, entries, "arxiv")
+        if not found.ok and truncated:
+            found = ArxivResolver().search_title(title, authors, http, endpoints)
+        elif not found.ok:  # name as "closest" only an answer to this title's phrase, not to another's
+            near = [e for e in entries if title_similarity(e.title, title) >= NEAR_TITLE]
+            found = pick_title_match(f"title:{title}", title, wanted, near, "arxiv")
+        out.append(((title, authors), found))
+    return out
+
+
+def _ask_titles(
+    group: Sequence[str], http: HttpClient, endpoints: Endpoints
+) -> tuple[list[ArxivEntry], bool] | Outcome:
+    """One request for up to ten titles: the entries and whether arXiv cut the answer short, or the failure."""
+    if len(group) == 1:  # the single-title query, as :meth:`ArxivResolver.search_title` asks it
+        url = f"{endpoints.arxiv_api}?{search_query(group[0])}&max_results={SEARCH_RESULTS}"
+    else:
+        query = "+OR+".join(_title_phrase(t) for t in group)
+        url = f"{endpoints.arxiv_api}?search_query={query}&max_results={RESULTS_PER_TITLE * len(group)}"
+    try:
+        response = http.get(url)
+        if response.status != 200:
+            raise ValueError(f"HTTP {response.status}")
+        feed = parse_feed(response.content)
+    except NetworkError as exc:
+        return Outcome("", UNAVAILABLE, source="arxiv", reason=f"arXiv API unavailable: {exc.reason}")
+    except ValueError as exc:
+        return Outcome("", UNAVAILABLE, source="arxiv", reason=f"arXiv title search failed: {exc}")
+    entries = list(feed.all)
+    return entries, feed.total_results is not None and feed.total_results > len(entries)
 
 
 def pick_title_match(

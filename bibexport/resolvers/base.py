@@ -23,10 +23,58 @@ class Response:
     url: str
 
     def json(self) -> Any:
-        """The body decoded as JSON (raises ValueError on malformed JSON)."""
-        import json
+        """The body decoded as JSON; raises :class:`BadJson` (a ValueError) when it is not JSON we can read."""
+        return parse_json(self.content)
 
-        return json.loads(self.content.decode("utf-8"))
+
+#: The deepest nesting accepted in a remote JSON document.  Real answers (CSL items, OpenReview notes, GitHub
+#: repositories, JSON-LD graphs) are a dozen levels deep; code walking a document recursively (JSON-LD ``@graph``
+#: flattening) must never get near Python's recursion limit.
+MAX_JSON_DEPTH = 100
+NESTED_TOO_DEEPLY = "the server sent JSON nested too deeply"
+
+
+class BadJson(ValueError):
+    """Remote text that is not JSON we can read; ``str()`` is a sentence for the user."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadJson(f"the server sent {name}, which is not standard JSON")
+
+
+def parse_json(content: bytes | str, *, strict: bool = True) -> Any:
+    """Remote text → JSON value, safely: malformed text, NaN/Infinity and nesting deeper than
+    :data:`MAX_JSON_DEPTH` raise :class:`BadJson` (never RecursionError).  ``strict=False`` allows control
+    characters inside strings (pages put raw newlines in JSON-LD)."""
+    import json
+
+    try:
+        text = content.decode("utf-8") if isinstance(content, bytes) else content
+    except UnicodeDecodeError:
+        raise BadJson("the server sent JSON that is not UTF-8") from None
+    try:
+        data = json.loads(text, strict=strict, parse_constant=_reject_constant)
+    except RecursionError:  # deeper than the interpreter's limit: the C decoder gives up, cleanly
+        raise BadJson(NESTED_TOO_DEEPLY) from None
+    except json.JSONDecodeError as exc:
+        raise BadJson(f"the server sent malformed JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    if _deeper_than(data, MAX_JSON_DEPTH):
+        raise BadJson(NESTED_TOO_DEEPLY)
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """True when containers nest more than ``limit`` levels (measured without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 class HttpClient(Protocol):

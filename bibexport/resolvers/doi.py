@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from bibexport.errors import NetworkError
 from bibexport.model import CSL_TYPES, Endpoints, Person, Record
@@ -57,10 +57,58 @@ def match(url: str) -> str | None:
             parts = urlsplit(text)
         except ValueError:
             return None
-        if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "") not in _HOSTS:
+        if parts.scheme.lower() not in ("http", "https"):
             return None
+        if (parts.hostname or "") not in _HOSTS:
+            return publisher_doi(parts.hostname or "", unquote(parts.path), parts.query)
         text = unquote(parts.path.lstrip("/"))
     return text if _DOI.match(text) else None
+
+
+_DOI_TAIL = r"(?P<doi>10\.\d{4,9}/[^?#\s]+?)"
+#: Where publishers put the DOI in their page links, (host or "" for any host, path pattern); the DOI is the
+#: ``doi`` group.  The "/doi/" rule is the Atypon platform's (ACM, Science, PNAS, Wiley, Taylor & Francis,
+#: SAGE, ACS, APA, Royal Society, Annual Reviews, …), so any host that follows it is understood.
+_PUBLISHER_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (host, re.compile(pattern, re.IGNORECASE)) for host, pattern in (
+        ("", (rf"^(?:/[^/]+)*?/doi/(?:(?:abs|full|pdf|epdf|pdfdirect|fullhtml|epub|reader|book|suppl)/)?{_DOI_TAIL}"
+             r"(?:/(?:abstract|full|pdf|meta))?/?$")),
+        ("doi.acm.org", rf"^/{_DOI_TAIL}/?$"),
+        ("link.springer.com", (rf"^/(?:article|chapter|book|referenceworkentry|protocol|content/pdf)/{_DOI_TAIL}"
+                              r"(?:\.pdf)?/?$")),
+        ("iopscience.iop.org", rf"^/article/{_DOI_TAIL}(?:/(?:pdf|meta|ampdf))?/?$"),
+        ("journals.aps.org", rf"^/[a-z]+/(?:abstract|pdf|supplemental)/{_DOI_TAIL}/?$"),
+        ("www.biorxiv.org", (r"^/content/(?P<doi>10\.1101/[\d.]+)(?:v\d+)?(?:\.full|\.full\.pdf|\.abstract"
+                            r"|\.article-info|\.full-text|\.supplementary-material)?/?$")),
+        ("www.medrxiv.org", (r"^/content/(?P<doi>10\.1101/[\d.]+)(?:v\d+)?(?:\.full|\.full\.pdf|\.abstract"
+                            r"|\.article-info|\.full-text|\.supplementary-material)?/?$")),
+        # Nature's article ids are the suffix of its 10.1038 DOIs (nature14539, s41586-021-03819-2).
+        ("www.nature.com", r"^/articles/(?P<nature>[a-z0-9.-]+?)(?:\.pdf)?/?$"),
+    )
+)
+#: Query parameters that carry a DOI (PLOS ``article?id=10.1371/…``, many OpenURL-style links ``?doi=``).
+_DOI_PARAMS = {"journals.plos.org": "id", "": "doi"}
+
+
+def publisher_doi(host: str, path: str, query: str = "") -> str | None:
+    """The DOI a publisher's page link carries in its path or query (``dl.acm.org/doi/abs/10.1145/…``,
+    ``link.springer.com/article/10.1007/…``, ``nature.com/articles/nature14539``), else None.  Pure."""
+    host = host.lower()
+    bare = host.removeprefix("www.")
+    for wanted, pattern in _PUBLISHER_PATHS:
+        if wanted and host != wanted and bare != wanted.removeprefix("www."):
+            continue
+        m = pattern.match(path)
+        if m is None:
+            continue
+        found = f"10.1038/{m.group('nature')}" if "nature" in pattern.groupindex else m.group("doi")
+        if _DOI.match(found):
+            return found
+    params = dict(parse_qsl(query))
+    for wanted, name in _DOI_PARAMS.items():
+        if (not wanted or host == wanted) and _DOI.match(params.get(name, "").strip()):
+            return params[name].strip()
+    return None
 
 
 def csl_type(crossref_type: str, subtype: str = "") -> str:
@@ -91,6 +139,8 @@ def _names(value: Any) -> tuple[Person, ...]:
     for item in value if isinstance(value, list) else []:
         if not isinstance(item, dict):
             continue
+        # Only text and numbers are name parts: a nested object would otherwise be printed as "{'a': ...}".
+        item = {k: v for k, v in item.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
         person = Person.from_csl(item)
         if not (person.family or person.given or person.literal) and item.get("name"):
             person = Person(literal=str(item["name"]))  # Crossref's organisational authors use "name"
@@ -165,8 +215,9 @@ def _outcome(doi: str, response: Response) -> Outcome:
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
     try:
         item = response.json()
-    except ValueError:
-        item = None
+    except ValueError as exc:  # BadJson: malformed, non-standard or absurdly nested
+        reason = f"no CSL metadata from the registration agency ({exc})"
+        return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
     if not isinstance(item, dict) or not _text(item.get("title")):
         reason = "no CSL metadata from the registration agency (unreadable answer)"
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)

@@ -63,6 +63,8 @@ def match(url: str) -> str | None:
 
 
 def _year(timestamp: Any) -> tuple[int, ...]:
+    if not isinstance(timestamp, str):
+        return ()
     try:
         return (_dt.datetime.fromisoformat(str(timestamp).replace("Z", "+00:00")).year,)
     except ValueError:
@@ -74,28 +76,32 @@ def parse_repo(data: Mapping[str, Any]) -> Record:
 
     Raises KeyError/TypeError when the JSON is not a repository (no ``name``/``owner.login``).
     """
-    login = str(data["owner"]["login"])
-    repo = str(data["name"])
+    login, repo = data["owner"]["login"], data["name"]
+    if not (isinstance(login, str) and login and isinstance(repo, str) and repo):
+        raise TypeError("the repository's name and owner must be text")
+    html_url, description = data.get("html_url"), data.get("description")
     record = Record(
         type="software",
         title=repo,
         authors=(Person(literal=login),),
         issued=_year(data.get("created_at")),
         publisher="GitHub",
-        url=str(data.get("html_url") or f"https://github.com/{login}/{repo}"),
-        note=" ".join(str(data.get("description") or "").split()),
+        url=html_url if isinstance(html_url, str) and html_url else f"https://github.com/{login}/{repo}",
+        note=" ".join(description.split()) if isinstance(description, str) else "",
     )
     given = [f for f in ("title", "authors", "issued", "publisher", "url", "note") if getattr(record, f)]
     return record.replace(sources=tuple(sorted((f, name) for f in given)))
 
 
 def _reset_time(headers: Mapping[str, str]) -> str:
+    """`` (resets <when> UTC)`` from ``X-RateLimit-Reset`` (Unix seconds), or "" when it is not a real time
+    (a hostile or broken server may send 99999999999999999, which no calendar holds)."""
     try:
         reset = int(_header(headers, "x-ratelimit-reset"))
-    except ValueError:
+        when = _dt.datetime.fromtimestamp(reset, tz=_dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
         return ""
-    when = _dt.datetime.fromtimestamp(reset, tz=_dt.timezone.utc)
-    return f" (resets {when:%Y-%m-%d %H:%M} UTC)"
+    return f" (resets {when:%Y-%m-%d %H:%M} UTC)" if reset > 0 else ""
 
 
 def _header(headers: Mapping[str, str], key: str) -> str:
@@ -134,7 +140,9 @@ def _outcome(repo: str, response: Response, *, authenticated: bool) -> Outcome:
         return Outcome(ident, UNAVAILABLE, source=name, reason=f"GitHub API answered HTTP {status}")
     try:
         record = parse_repo(response.json())
-    except (ValueError, KeyError, TypeError):
+    except ValueError as exc:  # BadJson: say what was wrong with it
+        return Outcome(ident, UNAVAILABLE, source=name, reason=f"GitHub API answer is not a repository ({exc})")
+    except (KeyError, TypeError):
         return Outcome(ident, UNAVAILABLE, source=name, reason="GitHub API answer is not a repository")
     full_name = f"{record.authors[0].literal}/{record.title}"
     moved = full_name.lower() != repo.lower()  # the API follows renames and transfers

@@ -143,8 +143,11 @@ def parse_bibtex(text: str) -> dict[str, str]:
 def _ms_year(note: Mapping[str, Any]) -> int | None:
     for key in ("pdate", "cdate", "tcdate"):
         ms = note.get(key)
-        if isinstance(ms, (int, float)) and ms > 0:
-            return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).year
+        if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms > 0:
+            try:
+                return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).year
+            except (OverflowError, OSError, ValueError):  # no calendar holds it: not a date
+                continue
     return None
 
 
@@ -160,13 +163,44 @@ def _year(note: Mapping[str, Any], bib: Mapping[str, str], venueid: str, accepte
     return _ms_year(note)
 
 
+class MalformedNote(ValueError):
+    """A note without the shape every note has (``content`` an object); ``str()`` says what is wrong."""
+
+
+def _names_in_one_string(value: str) -> list[str]:
+    """A whole author list sent as one string: BibTeX's " and " (each name may be "Family, Given"), else
+    names separated by ";", else by ",".  ("Lovelace, Ada" alone reads as two names: without " and " a comma
+    list is the likelier meaning.)"""
+    if " and " in value.lower():
+        return _split_names(value)
+    separator = ";" if ";" in value else ","
+    return [n.strip() for n in value.split(separator) if n.strip()]
+
+
+def _authors(value: Any) -> tuple[Person, ...]:
+    """``content.authors``: a list of display names (API_FORMATS §2.4), or — from a broken or hand-made
+    note — the whole list as one string, split into names (never iterated letter by letter).  Entries that
+    are not text are skipped."""
+    if isinstance(value, str):
+        names: list[Any] = _names_in_one_string(value)
+    else:
+        names = value if isinstance(value, list) else []
+    return tuple(Person.parse(a) for a in names if isinstance(a, str) and a.strip())
+
+
 def parse_note(note: Mapping[str, Any]) -> Record:
     """A Record from one note (v1 or v2 content).  Accepted papers get the venue's proper name and type;
-    anything else stays an ``article`` with ``status`` saying what happened and no container title."""
-    content = note.get("content") or {}
-    note_id = str(note.get("forum") or note.get("id") or "")
+    anything else stays an ``article`` with ``status`` saying what happened and no container title.
+
+    Raises :class:`MalformedNote` when ``content`` is not an object: such a note carries no metadata at all.  A content
+    field of the wrong type is ignored on its own."""
+    content = note.get("content")
+    if not isinstance(content, Mapping):
+        raise MalformedNote("OpenReview sent a note whose content is not an object")
+    raw_id = note.get("forum") or note.get("id")
+    note_id = raw_id if isinstance(raw_id, str) else ""
     title = _string(_value(content, "title"))
-    authors = tuple(Person.parse(a) for a in (_value(content, "authors") or []) if isinstance(a, str) and a.strip())
+    authors = _authors(_value(content, "authors"))
     venue, venueid = _string(_value(content, "venue")), _string(_value(content, "venueid"))
     raw_bib = _value(content, "_bibtex")
     bib = parse_bibtex(raw_bib if isinstance(raw_bib, str) else "")
@@ -215,7 +249,8 @@ def status_warning(record: Record, venue: str = "") -> str:
 
 
 def _note_venue(note: Mapping[str, Any]) -> str:
-    return _string(_value(note.get("content") or {}, "venue"))
+    content = note.get("content")
+    return _string(_value(content, "venue")) if isinstance(content, Mapping) else ""
 
 
 # -- the resolver --------------------------------------------------------------------------------------------
@@ -230,12 +265,19 @@ def _error_name(response: Response) -> str:
 
 
 def _notes(response: Response) -> list[dict[str, Any]]:
+    """The notes of a 200 answer (``{"notes": [...]}``); raises _Refused when the answer is not of that shape,
+    so that a garbled answer is "unavailable", never "no such note"."""
     try:
         body = response.json()
-    except ValueError:
-        return []
+    except ValueError as exc:  # BadJson: malformed, non-standard or absurdly nested
+        raise _Refused(f"OpenReview sent an unreadable answer: {exc}") from None
     notes = body.get("notes") if isinstance(body, dict) else None
-    return [n for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
+    if not isinstance(notes, list):
+        raise _Refused("OpenReview sent an answer without a list of notes")
+    found = [n for n in notes if isinstance(n, dict)]
+    if notes and not found:
+        raise _Refused("OpenReview sent notes that are not objects")
+    return found
 
 
 class _Refused(Exception):
@@ -341,7 +383,10 @@ class OpenReviewResolver:
             where = "API v2 or v1" if len(hosts) == 2 else "API v1"
             return Outcome(identifier, NOT_FOUND, source=self.name,
                            reason=f"OpenReview has no note {note_id} ({where})")
-        record = parse_note(note)
+        try:
+            record = parse_note(note)
+        except MalformedNote as exc:
+            return Outcome(identifier, UNAVAILABLE, source=self.name, reason=str(exc))
         warning = status_warning(record, _note_venue(note))
         return Outcome(identifier, RESOLVED, record=record, source=self.name,
                        warnings=(warning,) if warning else ())
@@ -381,11 +426,20 @@ class OpenReviewResolver:
             if login_problem:
                 reason = f"{reason}; {login_problem}"
             return Outcome(identifier, UNAVAILABLE, source=self.name, reason=reason)
-        return self._pick(identifier, title, authors, _notes(response))
+        try:
+            notes = _notes(response)
+        except _Refused as exc:
+            return Outcome(identifier, UNAVAILABLE, source=self.name, reason=exc.reason)
+        return self._pick(identifier, title, authors, notes)
 
     def _pick(self, identifier: str, title: str, authors: Sequence[str], notes: list[dict[str, Any]]) -> Outcome:
         wanted = tuple(Person.parse(a) for a in authors)
-        records = [parse_note(n) for n in notes]
+        records = []
+        for note in notes:
+            try:
+                records.append(parse_note(note))
+            except MalformedNote:  # a note without usable content cannot match; the others still can
+                continue
         for record in records:
             if record.status != "accepted" or not titles_match(record.title, title):
                 continue

@@ -2,7 +2,8 @@
 
 A title search may only accept a hit that is *the same paper*: equal titles after folding away differences that
 carry no meaning (case, punctuation, dashes, whitespace, accents, ligatures, TeX braces) and, when the reading
-names authors, at least one shared family name.  Anything looser risks citing a different paper.
+names authors, at least one shared family name.  Anything looser risks citing a different paper.  What the reading
+list itself says (its authors and year, ``listed``) is a further guard: :func:`listed_conflict`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from bibexport.model import Person
+from bibexport.model import Person, Record
 
 
 def _fold(text: str) -> str:
@@ -65,3 +66,19 @@ def _keys(people: Iterable[Person]) -> set[str]:
 def authors_overlap(a: Sequence[Person], b: Sequence[Person]) -> bool:
     """True when the two author lists share at least one family name (after folding)."""
     return bool(_keys(a) & _keys(b))
+
+
+def listed_conflict(record: Record, authors: Sequence[Person], year: int | None) -> str:
+    """Why a title-search hit cannot be the work the reading list describes, or "" when nothing says so.
+
+    The list's year may be the preprint's or the venue's (a year apart); more than that, or authors sharing no
+    family name with the list's, means another paper with the same title.  What the hit or the list does not
+    give is not held against it.
+    """
+    why = []
+    if year is not None and record.year is not None and abs(record.year - year) > 1:
+        why.append(f"it is from {record.year}, the reading list says {year}")
+    if authors and record.authors and not authors_overlap(authors, record.authors):
+        names = ", ".join(p.display for p in authors[:3]) + (", …" if len(authors) > 3 else "")
+        why.append(f"its authors share no family name with the reading list's ({names})")
+    return "; ".join(why)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,17 @@ from bs4.dammit import EncodingDetector
 
 from bibexport.errors import NetworkError
 from bibexport.model import Endpoints, Person, Record
-from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, HttpClient, Outcome, Response
+from bibexport.resolvers.base import (
+    NESTED_TOO_DEEPLY,
+    NOT_FOUND,
+    RESOLVED,
+    UNAVAILABLE,
+    BadJson,
+    HttpClient,
+    Outcome,
+    Response,
+    parse_json,
+)
 
 name = "web"
 
@@ -163,13 +172,15 @@ def _charset(content_type: str) -> str:
 
 
 def decode_html(content: bytes, content_type: str = "") -> str:
-    """The page as text: a UTF-8 BOM wins, then the HTTP charset, then ``<meta charset>``, then UTF-8."""
+    """The page as text: a UTF-8 BOM wins, then the HTTP charset, then ``<meta charset>``, then UTF-8, then
+    Windows-1252 (the first that decodes the whole page); else UTF-8 with replacement characters."""
     if content.startswith(codecs.BOM_UTF8):  # a BOM beats every declaration (HTML Standard)
         return content[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     candidates = [_charset(content_type)]
     declared = EncodingDetector.find_declared_encoding(content, is_html=True, search_entire_document=False)
     candidates.append(declared or "")
-    for encoding in candidates + ["utf-8"]:
+    # cp1252 last: pages declared UTF-8 but written in Windows-1252 exist; it fails on only five bytes.
+    for encoding in candidates + ["utf-8", "cp1252"]:
         if not encoding:
             continue
         try:
@@ -196,6 +207,7 @@ class PageMeta:
     jsonld: list[dict[str, Any]] = field(default_factory=list)  # every node, @graph flattened
     title_tag: str = ""
     body_published: tuple[int, ...] = ()  # from a visible "Published <date>" line
+    problems: list[str] = field(default_factory=list)  # metadata blocks ignored, and why (for the report)
 
     def first(self, *keys: str) -> str:
         """The first non-empty content among ``keys`` (in the order given)."""
@@ -234,8 +246,10 @@ def extract(html: str) -> PageMeta:
     for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
         try:
             # strict=False: pages often put raw newlines inside JSON-LD strings.
-            page.jsonld.extend(_ld_nodes(json.loads(script.get_text(), strict=False)))
-        except ValueError:
+            page.jsonld.extend(_ld_nodes(parse_json(script.get_text(), strict=False)))
+        except BadJson as exc:
+            if str(exc) == NESTED_TOO_DEEPLY:  # hostile rather than sloppy: worth a line in the report
+                page.problems.append(f"the page's JSON-LD was ignored: {exc}")
             continue
     if soup.title is not None:
         page.title_tag = " ".join(soup.title.get_text().split())
@@ -430,6 +444,14 @@ def parse(
     return record_from_page(extract(decode_html(content, content_type)), url, accessed)
 
 
+def parse_with_problems(
+    content: bytes, url: str, *, content_type: str = "", accessed: tuple[int, ...] = ()
+) -> tuple[Record | None, list[str]]:
+    """:func:`parse`, and the page's metadata blocks that had to be ignored (why, in words)."""
+    page = extract(decode_html(content, content_type))
+    return record_from_page(page, url, accessed), page.problems
+
+
 # --------------------------------------------------------------------------------------------- I/O
 
 
@@ -471,12 +493,13 @@ def resolve_one(url: str, http: HttpClient, accessed: tuple[int, ...], mirror: s
         media = content_type.split(";", 1)[0].strip()
         reason = f"not an HTML page ({media}): no metadata to read"
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
-    record = parse(response.content, url, content_type=content_type, accessed=accessed)
+    record, problems = parse_with_problems(response.content, url, content_type=content_type, accessed=accessed)
     if record is None:
-        return Outcome(ident, UNAVAILABLE, source=name, reason="the page has no title or metadata")
-    warnings: tuple[str, ...] = ()
+        reason = "; ".join(["the page has no title or metadata", *problems])
+        return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
+    warnings = tuple(problems)
     if response.url and not mirror and response.url.rstrip("/") != url.rstrip("/"):
-        warnings = (f"{url} redirected to {response.url}",)
+        warnings += (f"{url} redirected to {response.url}",)
     return Outcome(ident, RESOLVED, record=record, source=name, warnings=warnings)
 
 

@@ -6,7 +6,8 @@ benchmark can state how many calls a run made and how many were in flight at onc
 
 * :class:`ArxivMock` answers ``/api/query?id_list=…&max_results=…`` for *synthetic* ids: any valid new-style id
   gets an entry (title ``Synthetic paper <id>``, two authors), shaped like the current backend's feed
-  (see the fixtures' API_FORMATS.md §1).  ``search_query`` gets an empty feed.  It also plays OpenReview's
+  (see the fixtures' API_FORMATS.md §1).  ``search_query`` finds the synthetic paper of each ``ti:"…"`` phrase
+  that names one (a title search, one phrase or several joined by OR), else an empty feed.  It also plays OpenReview's
   title search (``/openreview2/notes/search``, ``/openreview1/notes/search``) with the real empty answer
   ``{"notes": [], "count": 0}``, so the preprint → published look-ups of a build are counted too.
 * :class:`WebHost` answers every GET/HEAD with a small HTML page (200); ``/missing…`` paths get 404.
@@ -14,6 +15,7 @@ benchmark can state how many calls a run made and how many were in flight at onc
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +52,9 @@ _ENTRY = """  <entry>
     </author>
   </entry>
 """
+
+
+_TITLE_PHRASE = re.compile(r'ti:"Synthetic paper (\d{4}) (\d{4,5})"')
 
 
 def synthetic_title(arxiv_id: str) -> str:
@@ -149,6 +154,8 @@ class _ArxivHandler(_Handler):
             return 404, "text/plain", b"not found"
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         ids = [i for i in query.get("id_list", "").split(",") if i]
+        # Title search: each ti:"Synthetic paper 2401 10000" phrase (OR-joined in batches) finds its synthetic id.
+        ids += [f"{m.group(1)}.{m.group(2)}" for m in _TITLE_PHRASE.finditer(query.get("search_query", ""))]
         head = _FEED_HEAD.format(query=escape(parts.query), per_page=query.get("max_results", "10"), total=len(ids))
         body = head + "".join(_ENTRY.format(id=i, title=escape(synthetic_title(i))) for i in ids) + "</feed>\n"
         return 200, "application/atom+xml; charset=utf-8", body.encode()

@@ -1,0 +1,266 @@
+"""YAML and JSON data files: real Jekyll ``_data`` schedules, the usual keys, and hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from bibexport.errors import InputError
+from bibexport.importer.data import MAX_DEPTH, read_json, read_yaml
+from bibexport.importer.model import ImportedCourse, SkipReason
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import" / "data"
+
+
+def _load(name: str, source: str | None = None) -> ImportedCourse:
+    return read_yaml((FIXTURES / name).read_text(encoding="utf-8"), source or name)
+
+
+def _urls_in_file(name: str) -> list[str]:
+    """Every URL or site-relative link written outside YAML comments, counted independently of the reader."""
+    found = []
+    for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines():
+        code = re.sub(r"(^|\s)#.*$", "", line)  # YAML comments (the files put no "#" inside values)
+        found += re.findall(r'href="([^"]+)"', code)
+        found += [u for u in re.findall(r"https?://[^\s\"'<>]+", code) if f'href="{u}' not in code]
+        m = re.match(r'\s*slides:\s*"(/[^"]+)"', code)
+        if m:
+            found.append(m.group(1))
+    return found
+
+
+def _accounted(course: ImportedCourse) -> list[str]:
+    return [lk.url for r in course.readings() for lk in r.links] + [s.url for s in course.skipped]
+
+
+@pytest.mark.parametrize("name", ["cse6243-fall2023-lectures.yml", "dgm-fall-2026-lectures.yml",
+                                  "eecs588-readings.yml"])
+def test_every_link_of_a_real_schedule_is_a_reading_or_skipped(name: str) -> None:
+    course = _load(name)
+    assert sorted(_accounted(course)) == sorted(_urls_in_file(name))
+
+
+def test_cse6243_lectures_with_html_readings() -> None:
+    course = _load("cse6243-fall2023-lectures.yml", "Bo-Dai/CSE6243-fall2023/_data/lectures.yml")
+    names = [s.name for s in course.sessions]
+    # Only lectures with readings become sessions; "Module I: …" headings, holidays and empty lectures do not.
+    assert names == [
+        "Optimization: convex preliminary", "Optimization: convex set and function",
+        "Optimization: gradient descent", "Sampling: basic sampling method", "Sampling: MH & Gibbs",
+        "Sampling: Hamiltonian", "Differentiable Algorithm I: GAN to EBM with differentiable sampler",
+        "Differentiable Algorithm II: dynamic programming/GNN",
+        "Differentiable Algorithm III: differentiable optimizer", "Differentiable Algorithm IV: top-K/sorting layer",
+    ]
+    first = course.sessions[0]
+    assert first.date == dt.date(2023, 8, 23)  # "08/23", the year from the path's "fall2023"
+    (book,) = first.readings
+    assert (book.title, book.authors, book.note, book.section) == (
+        "Convex Optimization", "Boyd & Vandenberghe", "Section 1", "required")
+    assert [lk.url for lk in book.links] == ["https://web.stanford.edu/~boyd/cvxbook/"]
+    vin, dai = course.sessions[7].readings
+    assert (vin.title, vin.authors, vin.year) == ("Value Iteration Networks", "Tamar et al", 2016)
+    assert vin.links[0].url == "https://arxiv.org/pdf/1602.02867.pdf"
+    assert vin.line == 159
+    assert dai.title == "Discriminative Embeddings of Latent Variable Models for Structured Data"
+    assert course.sessions[6].readings[0].authors == "Dai et al."
+    slides = [s for s in course.skipped if s.reason is SkipReason.SLIDES]
+    assert [s.line for s in slides] == [5, 17, 25]  # two slide decks and one set of scribe notes
+    assert any("taken from the file name" in m.message for m in course.messages)
+
+
+def test_dgm_videos_relative_links_and_unquoted_colons() -> None:
+    course = _load("dgm-fall-2026-lectures.yml", "_data/lectures.yml")  # no term in the name
+    by_name = {s.name: s for s in course.sessions}
+    attention = by_name["Attention, Transformers"]
+    # the two "(video)" entries are no readings; their links are skipped as recordings
+    assert [r.title for r in attention.readings] == [
+        "Neural Machine Translation by Jointly Learning to Align and Translate",
+        "Attention is all you need",
+        "BERT - Pre-training of Deep Bidrectional Transformers for Language Understanding",
+    ]
+    recordings = [s for s in course.skipped if s.reason is SkipReason.RECORDING]
+    assert len(recordings) == 4 and all("youtube.com" in s.url for s in recordings)
+    gpt = by_name["GPT Architectures"]
+    assert [r.note for r in gpt.readings] == ["the GPT-1 paper", "the GPT-2 paper", "the GPT-3 paper"]
+    # "Baydin et al., <a …>Automatic Differentiation in Machine Learning: a Survey</a>" is unquoted: YAML reads a
+    # mapping.  The reader takes it as the text it was meant to be, and says so.
+    autodiff = by_name["Automatic differentiation with PyTorch; Project Discussion"]
+    assert autodiff.readings[0].title == "Automatic Differentiation in Machine Learning: a Survey"
+    assert autodiff.readings[0].links[0].url == "https://arxiv.org/abs/1502.05767"
+    assert any(m.line == 60 and "not quoted" in m.message for m in course.messages)
+    # a copy on the course site (a relative link) keeps its reading, found by title; the link is counted
+    generative = by_name["A linear introduction to generative models"]
+    assert [(r.title, r.links) for r in generative.readings] == [
+        ("On Discriminative vs. Generative Classifiers", []),
+        ("Comment on On Discriminative vs. Generative Classifiers", []),
+    ]
+    assert [s.reason for s in course.skipped if s.line in (101, 102)] == [SkipReason.NOT_WEB] * 2
+    # no year anywhere: dates are kept as written, with one warning
+    assert attention.date is None and attention.when == "11/5"
+    assert sum("have no year" in m.message for m in course.messages) == 1
+    assert "Midterm Exam (in-class)" not in by_name and "Final Exam" not in " ".join(by_name)
+
+
+def test_eecs588_weeks_of_days_with_required_and_recommended() -> None:
+    course = _load("eecs588-readings.yml")
+    assert [s.name for s in course.sessions] == ["Welcome", "Ethics", "TCP/IP", "DNS", "Botnets", "DoS"]
+    welcome, ethics = course.sessions[:2]
+    assert welcome.when == "Tuesday, September 1" and welcome.date is None
+    # the two YouTube talks under "recommended" are no readings
+    assert [r.title for r in welcome.readings] == ["The Security Mindset", "Security Engineering",
+                                                    "How to Read a Paper"]
+    assert {r.section for r in welcome.readings} == {"further"}
+    assert [(r.title, r.section) for r in ethics.readings] == [
+        ("The Menlo Report: Ethical Principles", "required"),
+        ("No Encore for Encore? Ethical questions for web-based censorship measurement", "required"),
+        ("Encore: Lightweight measurement of web censorship with cross-origin requests", "further"),
+        ("The Moral Character of Cryptographic Work", "further"),
+    ]
+    encore = ethics.readings[2]
+    assert (encore.authors, encore.venue, encore.year) == ("Sam Burnett, and Nick Feamster", "SIGCOMM", 2015)
+    dnssec = course.sessions[3].readings[0]
+    assert dnssec.authors == "" and dnssec.extra["paper-autßhor"].startswith("Taejoong Chung")  # kept as found
+
+
+# -- the usual keys ---------------------------------------------------------------------------------------------
+
+
+def test_course_dict_with_semester_markdown_links_and_optional_markers() -> None:
+    text = """\
+course: Topics in NLP
+semester: Spring 2025
+schedule:
+  - date: Jan 14
+    topic: "*Intro*"
+    readings:
+      - "[Attention Is All You Need](https://arxiv.org/abs/1706.03762)"
+      - "[BERT](https://arxiv.org/abs/1810.04805) (optional)"
+    slides: https://example.edu/slides1.pdf
+  - date: Jan 16
+    topic: Scaling
+    papers:
+      - title: Scaling Laws for Neural Language Models
+        url: https://arxiv.org/abs/2001.08361
+      - title: Training Compute-Optimal Large Language Models
+        link: https://arxiv.org/abs/2203.15556
+        optional: true
+    optional:
+      - Quiz 1 <a href="https://forms.gle/abc">form</a>
+  - date: Jan 21
+    topic: No class (MLK day)
+"""
+    course = read_yaml(text, "schedule.yml")
+    assert course.title == "Topics in NLP"
+    intro, scaling = course.sessions
+    assert (intro.name, intro.date) == ("Intro", dt.date(2025, 1, 14))
+    assert [(r.title, r.section) for r in intro.readings] == [("Attention Is All You Need", "required"),
+                                                              ("BERT", "further")]
+    assert [(r.title, r.section) for r in scaling.readings] == [
+        ("Scaling Laws for Neural Language Models", "required"),
+        ("Training Compute-Optimal Large Language Models", "further"),
+    ]
+    assert {(s.url, s.reason) for s in course.skipped} == {
+        ("https://example.edu/slides1.pdf", SkipReason.SLIDES), ("https://forms.gle/abc", SkipReason.FORM)}
+
+
+def test_dates_cross_into_the_next_year_and_iso_dates_give_the_year() -> None:
+    text = """\
+- date: 2023-12-05
+  title: A
+  readings: ["[P1](https://arxiv.org/abs/2301.00001)"]
+- date: 12/12
+  title: B
+  readings: ["[P2](https://arxiv.org/abs/2301.00002)"]
+- date: 1/9
+  title: C
+  readings: ["[P3](https://arxiv.org/abs/2301.00003)"]
+"""
+    course = read_yaml(text, "x.yml")
+    assert [s.date for s in course.sessions] == [dt.date(2023, 12, 5), dt.date(2023, 12, 12), dt.date(2024, 1, 9)]
+
+
+def test_duplicates_in_a_session_are_merged_and_counted() -> None:
+    text = """\
+- title: A
+  readings:
+    - <a href="https://arxiv.org/abs/1706.03762">Attention Is All You Need</a>
+    - <a href="https://arxiv.org/abs/1706.03762">Attention is all you need</a>
+    - "[TODO](#)"
+    - TBD
+"""
+    course = read_yaml(text, "x.yml")
+    assert len(course.readings()) == 1
+    assert [s.reason for s in course.skipped] == [SkipReason.DUPLICATE, SkipReason.PLACEHOLDER]
+    assert any("twice" in m.message for m in course.messages)
+
+
+def test_merge_keys_and_anchors_are_expanded() -> None:
+    text = """\
+defaults: &d
+  lecturer: X
+lectures:
+  - <<: *d
+    title: One
+    readings: ["[Paper](https://arxiv.org/abs/2301.00001)"]
+"""
+    course = read_yaml(text, "x.yml")
+    assert [s.name for s in course.sessions] == ["One"]
+
+
+def test_json_schedule() -> None:
+    text = '{"lectures": [{"date": "2024-02-08", "title": "LLMs",\n "readings": [{"title": "Mistral 7B", ' \
+           '"url": "https://arxiv.org/abs/2310.06825", "optional": false}]}]}'
+    course = read_json(text, "lectures.json")
+    (session,) = course.sessions
+    assert session.date == dt.date(2024, 2, 8)
+    assert session.readings[0].title == "Mistral 7B" and session.readings[0].line == 2
+
+
+# -- hostile input ----------------------------------------------------------------------------------------------
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[i]
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
+    with pytest.raises(InputError) as err:
+        read_yaml("\n".join(lines) + "\n", "bomb.yml")
+    assert "bomb.yml" in str(err.value) and "alias" in str(err.value)
+
+
+def test_deep_nesting_is_refused_with_its_line() -> None:
+    text = "title: deep\nx:\n  - " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(InputError) as err:
+        read_yaml(text, "deep.yml")
+    assert f"deeper than {MAX_DEPTH}" in str(err.value) and "deep.yml:" in str(err.value)
+
+
+def test_deep_json_is_refused() -> None:
+    with pytest.raises(InputError) as err:
+        read_json("[" * 100_000 + "]" * 100_000, "deep.json")
+    assert f"deeper than {MAX_DEPTH}" in str(err.value)
+
+
+def test_python_tags_are_refused_and_never_constructed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = f'- title: !!python/object/apply:os.system ["touch {marker}"]\n  readings: []\n'
+    with pytest.raises(InputError) as err:
+        read_yaml(text, "evil.yml")
+    assert "evil.yml:1" in str(err.value) and "!!python/object/apply:os.system" in str(err.value)
+    assert not marker.exists()
+
+
+def test_binary_and_invalid_yaml_name_their_line() -> None:
+    with pytest.raises(InputError) as err:
+        read_yaml("title: x\nreadings:\n  - \x00\x01\x02\xff", "blob.yml")
+    assert "blob.yml:3" in str(err.value)
+    with pytest.raises(InputError) as err:
+        read_yaml("- title: A\n  readings:\n    - [unclosed\n- title: B\n", "bad.yml")
+    assert re.search(r"bad\.yml:\d+: invalid YAML", str(err.value))
+    with pytest.raises(InputError) as err:
+        read_json('{"a": [1, 2,,]}', "bad.json")
+    assert "bad.json:1: invalid JSON" in str(err.value)
