@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 import responses
@@ -79,3 +81,21 @@ def test_only_http_and_https() -> None:
             fetch_source(url, _http())
         assert "only http and https" in str(err.value)
     assert not is_url("reading-list.txt") and not is_url("C:\\lists\\a.md") and is_url("https://x.org/a")
+
+
+@responses.activate
+def test_cli_imports_a_github_blob_url(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bibexport.cli import cli
+
+    body = "## 2024-02-08 BasicLLM\n- [Mixtral of Experts](https://arxiv.org/abs/2401.04088)\n"
+    responses.add(responses.GET, "https://raw.githubusercontent.com/o/r/main/docs/list.md", body=body)
+    out = tmp_path / "s.toml"
+    result = CliRunner().invoke(cli, ["import", "https://github.com/o/r/blob/main/docs/list.md", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert 'links = ["https://arxiv.org/abs/2401.04088"]' in out.read_text(encoding="utf-8")
+    assert [c.request.url for c in responses.calls] == ["https://raw.githubusercontent.com/o/r/main/docs/list.md"]
+    responses.add(responses.GET, "https://example.org/missing.md", status=404)
+    missing = CliRunner().invoke(cli, ["import", "https://example.org/missing.md"])
+    assert missing.exit_code == 3 and "https://example.org/missing.md: not found (HTTP 404)" in missing.output

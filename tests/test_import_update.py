@@ -193,3 +193,34 @@ def test_merge_keeps_every_existing_line_and_adds_exactly_the_new_readings(old: 
     assert titles[len(old):] == [t for t in new if normalise_title(t) not in old_keys]
     assert {t for _, t, _ in report.missing} == {t for t in old if normalise_title(t) not in
                                                   {normalise_title(n) for n in new}}
+
+
+def test_cli_import_update_keeps_hand_edits_and_reports(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bibexport.cli import cli
+
+    listing = tmp_path / "list.md"
+    listing.write_text("## 2024-02-08 BasicLLM\n- [Mistral 7B](https://mistral.ai/news/announcing-mistral-7b/)\n"
+                       "- [Old paper](https://arxiv.org/abs/2001.00001)\n", encoding="utf-8")
+    out = tmp_path / "sessions.toml"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(listing), "-o", str(out)]).exit_code == 0
+    refused = runner.invoke(cli, ["import", str(listing), "-o", str(out)])
+    assert refused.exit_code == 3 and "--update" in refused.output
+    edited = out.read_text(encoding="utf-8").replace('title = "Mistral 7B"',
+                                                     '# my note\ntitle = "Mistral 7B (blog)"')
+    out.write_text(edited, encoding="utf-8")
+    listing.write_text("## 2024-02-08 BasicLLM\n- [Mistral 7B](https://mistral.ai/news/announcing-mistral-7b/)\n"
+                       "- [Mixtral of Experts](https://arxiv.org/abs/2401.04088)\n", encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(listing), "-o", str(out), "--update"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert _is_subsequence(edited.splitlines(), text.splitlines())
+    titles = [r["title"] for r in tomllib.loads(text)["sessions"][0]["required"]]
+    assert titles == ["Mistral 7B (blog)", "Old paper", "Mixtral of Experts"]
+    assert "1 readings added" in result.output and '"Old paper" (BasicLLM) is not in the new list; kept' in (
+        result.output)
+    unchanged = runner.invoke(cli, ["import", str(listing), "-o", str(out), "--update"])
+    assert unchanged.exit_code == 0 and out.read_text(encoding="utf-8") == text
+    assert runner.invoke(cli, ["import", str(listing), "--update"]).exit_code == 2  # needs -o

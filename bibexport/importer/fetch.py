@@ -16,7 +16,7 @@ from bibexport.config import MAX_INPUT_BYTES
 from bibexport.errors import BibexportError, ExitCode, NetworkError
 from bibexport.resolvers.base import HttpClient
 
-__all__ = ["FetchError", "fetch_source", "is_url", "raw_url"]
+__all__ = ["FetchError", "decode_source", "fetch_source", "is_url", "raw_url"]
 
 _GITHUB_FILE = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:blob|raw)/(?P<rest>.+)$")
 _EXTENSIONS = {  # Content-Type → the extension format detection expects
@@ -88,3 +88,15 @@ def fetch_source(url: str, http: HttpClient) -> tuple[bytes, str]:
         raise FetchError(url, f"is {len(response.content) / 1e6:.1f} MB; bibexport imports reading lists up to "
                               f"{MAX_INPUT_BYTES // 1_000_000} MB")
     return response.content, _name(response.url or target, response.headers.get("Content-Type", ""))
+
+
+def decode_source(data: bytes, url: str) -> str:
+    """The fetched bytes as text: UTF-8 (with or without BOM); anything else is refused naming the URL."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FetchError(url, "the page is UTF-16, not UTF-8; save it as UTF-8 and import the file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FetchError(url, f"line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); is it a binary "
+                              "file?") from None
