@@ -264,3 +264,21 @@ def test_binary_and_invalid_yaml_name_their_line() -> None:
     with pytest.raises(InputError) as err:
         read_json('{"a": [1, 2,,]}', "bad.json")
     assert "bad.json:1: invalid JSON" in str(err.value)
+
+
+def test_cs4111_groups_of_reading_items_under_named_keys() -> None:
+    course = _load("cs4111-readings.yml")
+    presented, candidates = course.sessions
+    assert (presented.name, len(presented.readings)) == ("Actual presentations", 5)
+    assert {r.section for r in presented.readings} == {"required"}
+    kowalski = presented.readings[0]
+    assert (kowalski.title, kowalski.authors) == ("Predicate Logic as a Programming Language", "Robert Kowalski")
+    assert kowalski.extra["date"] == "2025-02-10" and kowalski.extra["presenter"] == "Jason Hemann"
+    robinson = presented.readings[4]  # "link:" left empty: still a reading, to be found by its title
+    assert robinson.links == [] and robinson.title.startswith("Theorem Proving on a Computer")
+    # "candidate_readings_not_confirmed_as_presented": further reading
+    assert (candidates.name, len(candidates.readings)) == ("Candidate readings not confirmed as presented", 7)
+    assert {r.section for r in candidates.readings} == {"further"}
+    assert (candidates.readings[0].title, candidates.readings[0].year) == ("Computing Machinery and Intelligence", 1950)
+    assert candidates.readings[-1].extra["year"] == "unknown"
+    assert sorted(_accounted(course)) == sorted(_urls_in_file("cs4111-readings.yml"))

@@ -275,6 +275,8 @@ _ROLES: dict[str, str] = {
     **{k: "skip" for k in _SKIP_KEY_REASONS},
 }
 
+_FURTHER_GROUP = re.compile(r"optional|further|additional|suggest|recommend|supplement|background|candidate|extra",
+                            re.IGNORECASE)
 _COURSE_TITLE_KEYS = ("course", "course_title", "title", "name")
 _YEAR_KEYS = ("year", "semester", "term", "quarter", "session_year", "academic_year")
 
@@ -578,6 +580,7 @@ class _State:
     pending: list[_Pending] = field(default_factory=list)
     current: _Pending | None = None
     year: int | None = None
+    section: Section = "required"  # for reading items listed under a key such as ``optional_papers:``
     empty_items: list[tuple[int, str]] = field(default_factory=list)
 
     def message(self, line: int, text: str) -> None:
@@ -861,9 +864,11 @@ def _looks_broken(item: dict[str, _Node]) -> bool:
 
 
 def _is_reading_item(roles: dict[str, tuple[str, _Node]]) -> bool:
-    """A dict that is itself a reading: a title and a link, and no readings or nested items of its own."""
+    """A dict that is itself a reading: a title with a link or authors (even an empty ``link:``), and no
+    readings or nested items of its own."""
     has = {r for r, node in roles.values() if not isinstance(node.value, str) or node.value.strip()}
-    return "title" in has and ("link" in has or "links" in has) and not has & {"readings", "children"}
+    keys = {r for r, _ in roles.values()}
+    return "title" in has and bool(keys & {"link", "links", "authors"}) and not keys & {"readings", "children"}
 
 
 def _item(state: _State, node: _Node, context: str) -> None:
@@ -877,7 +882,7 @@ def _item(state: _State, node: _Node, context: str) -> None:
         return
     roles = _classify(node.value)
     if _is_reading_item(roles):
-        _reading_from_dict(state, node.value, node.line, "required", context)
+        _reading_from_dict(state, node.value, node.line, state.section, context)
         return
     children = [(k, n) for k, (r, n) in roles.items() if r == "children"]
     has_readings = any(r == "readings" for r, _ in roles.values())
@@ -929,9 +934,8 @@ def _walk_root(state: _State, root: _Node) -> None:
         state.message(root.line, "the file holds a single value, not a list of sessions")
         return
     if isinstance(root.value, list):
-        for child in root.value:
+        for child in root.value:  # reading items in a row share a session; a session item closes it
             _item(state, child, state.course.title or _base(state.source))
-            state.current = None
         return
     # A dict: course-level keys, and the lists of items under it.
     roles = _classify(root.value)
@@ -967,10 +971,12 @@ def _walk_root(state: _State, root: _Node) -> None:
         if isinstance(node.value, dict) and not _is_reading_item(_classify(node.value)):
             items = list(node.value.values()) if all(
                 isinstance(v.value, (list, dict)) for v in node.value.values()) else [node]
+        state.current = None
+        state.section = "further" if _FURTHER_GROUP.search(key) else "required"
         for child in items:
-            state.current = None
             _item(state, child, context or state.course.title or _base(state.source))
         state.current = None
+        state.section = "required"
 
 
 def _base(source: str) -> str:
