@@ -7,25 +7,46 @@ found.  Items are sessions (they have a date or readings), containers (weeks hol
 title with a link) or headings (``- title: "Module 2"``); the shape decides, never the file's name.
 
 Strings may hold HTML (``<a href=…>Title</a>``, parsed with BeautifulSoup) or Markdown (``[Title](url)``,
-parsed with markdown-it-py).  Safety: YAML is composed with ``yaml.SafeLoader`` only and never constructed (no
-object of any tag is ever built); python tags are refused; nesting depth, aliases and the size of the tree
-once aliases are expanded are limited, so an alias bomb ends in a clear :class:`InputError`.  JSON is read by
-the same walker, depth-limited.
+parsed with markdown-it-py; see :mod:`.datatext`).  Loading is safe (see :mod:`.dataload`): YAML is composed
+with ``yaml.SafeLoader`` only and never constructed, python tags, deep nesting and alias bombs end in a clear
+:class:`InputError` naming the file and line.  JSON is read by the same walker, depth-limited.
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-import yaml
-
-from bibexport.errors import InputError, Problem
+from bibexport.importer.dataload import (
+    MAX_DEPTH,
+    MAX_NODES,
+    _load_json,
+    _load_yaml,
+    _Node,
+)
+from bibexport.importer.datatext import (
+    _BARE_URL,
+    _FURTHER_MARK,
+    _GENERIC_LINK_TEXT,
+    _NOT_READINGS,
+    _PLACEHOLDER_TEXT,
+    _REQUIRED_MARK,
+    _TAG,
+    _TERM_YEAR,
+    _YEAR,
+    _clean,
+    _parse_when,
+    _repair,
+    _segments,
+    _text_reason,
+    _title,
+    _title_reason,
+    _to_date,
+    _url_reason,
+    _When,
+    _year_of,
+)
 from bibexport.importer.model import (
     ImportedCourse,
     ImportedLink,
@@ -38,188 +59,6 @@ from bibexport.importer.model import (
 )
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "read_json", "read_yaml"]
-
-#: Deepest nesting accepted: real schedules nest four or five levels (course → weeks → days → readings).
-MAX_DEPTH = 50
-#: Most nodes walked once aliases are expanded: ample for a year of lectures, refuses "billion laughs".
-MAX_NODES = 200_000
-#: Most aliases in one file (each is cheap to compose but may stand for a large subtree).
-MAX_ALIASES = 5_000
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The tree: every value with the line it starts on (1-based).
-
-
-@dataclass
-class _Node:
-    value: str | list[_Node] | dict[str, _Node]
-    line: int
-
-
-def _problem(source: str, line: int, message: str, hint: str = "") -> InputError:
-    return InputError([Problem(source, line, message, hint)])
-
-
-class _Limit(Exception):
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-class _LimitedLoader(yaml.SafeLoader):
-    """SafeLoader composing nodes only, with a depth and an alias limit (composition is recursive)."""
-
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self._depth = 0
-        self._aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        line = event.start_mark.line + 1 if event.start_mark is not None else 0
-        if isinstance(event, yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise _Limit(line, f"more than {MAX_ALIASES} aliases (*name)")
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _Limit(line, f"nested deeper than {MAX_DEPTH} levels")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-_PYTHON_TAG = "tag:yaml.org,2002:python/"
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-class _Converter:
-    """yaml nodes → :class:`_Node`, expanding aliases and merge keys while counting what is expanded."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def convert(self, node: yaml.Node, depth: int = 0) -> _Node:
-        self.count += 1
-        line = node.start_mark.line + 1
-        if self.count > MAX_NODES:
-            raise _Limit(line, f"more than {MAX_NODES} values once aliases are expanded (an alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise _Limit(line, f"nested deeper than {MAX_DEPTH} levels")
-        if node.tag.startswith(_PYTHON_TAG) or node.tag.startswith("!!python"):
-            raise _Limit(line, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed "
-                               "(data files hold plain values only)")
-        if isinstance(node, yaml.ScalarNode):
-            return _Node(str(node.value), line)
-        if isinstance(node, yaml.SequenceNode):
-            return _Node([self.convert(child, depth + 1) for child in node.value], line)
-        assert isinstance(node, yaml.MappingNode)
-        out: dict[str, _Node] = {}
-        merged: dict[str, _Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE or (isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<"):
-                for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
-                    part = self.convert(source, depth + 1)
-                    if isinstance(part.value, dict):
-                        for k, v in part.value.items():
-                            merged.setdefault(k, v)
-                continue
-            key = self.convert(key_node, depth + 1)
-            out[key.value if isinstance(key.value, str) else str(key_node.value)] = self.convert(
-                value_node, depth + 1
-            )
-        for k, v in merged.items():  # explicit keys win over merged ones, as YAML's merge key says
-            out.setdefault(k, v)
-        return _Node(out, line)
-
-
-def _load_yaml(text: str, source: str) -> _Node | None:
-    try:
-        loader = _LimitedLoader(text)  # the reader checks every character here already
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise _problem(source, line, f"not a text file: character #x{exc.character:04x} at column "
-                       f"{exc.position - text.rfind(chr(10), 0, exc.position)}") from None
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return None
-        return _Converter().convert(root)
-    except _Limit as exc:
-        raise _problem(source, exc.line, f"refused: {exc.message}", "is this really a reading list?") from None
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise _problem(source, line, f"not a text file: character #x{exc.character:04x}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        what = exc.problem or str(exc)
-        raise _problem(source, line, f"invalid YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise _problem(source, 0, f"invalid YAML: {exc}") from None
-    except RecursionError:
-        raise _problem(source, 0, f"refused: nested deeper than {MAX_DEPTH} levels") from None
-    finally:
-        loader.dispose()
-
-
-def _json_depth(text: str) -> tuple[int, int]:
-    """The deepest bracket nesting outside strings, and the line where it is first reached."""
-    depth = best = 0
-    line = best_line = 1
-    in_string = escaped = False
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > best:
-                best, best_line = depth, line
-        elif ch in "]}":
-            depth -= 1
-    return best, best_line
-
-
-def _from_json(value: Any) -> _Node:
-    if isinstance(value, list):
-        return _Node([_from_json(v) for v in value], 0)
-    if isinstance(value, dict):
-        return _Node({str(k): _from_json(v) for k, v in value.items()}, 0)
-    if value is None:
-        return _Node("", 0)
-    if isinstance(value, bool):
-        return _Node("true" if value else "false", 0)
-    return _Node(str(value), 0)
-
-
-def _load_json(text: str, source: str) -> _Node | None:
-    depth, line = _json_depth(text)
-    if depth > MAX_DEPTH:
-        raise _problem(source, line, f"refused: nested deeper than {MAX_DEPTH} levels")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _problem(source, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-    except RecursionError:
-        raise _problem(source, 0, f"refused: nested deeper than {MAX_DEPTH} levels") from None
-    # JSON is (nearly) YAML: composed again through the safe loader for line numbers where it can be.
-    try:
-        return _load_yaml(text, source)
-    except InputError:
-        return _from_json(value)
-
 
 # --------------------------------------------------------------------------------------------------------------
 # Roles of keys.
@@ -301,264 +140,6 @@ def _role(key: str, value: _Node) -> str:
     if k in ("week", "module", "unit", "part") and isinstance(value.value, str) and value.value.isdigit():
         return "other"  # ``week: 3`` is a number, not a name
     return role
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Text inside strings: HTML or Markdown, into pieces of (text, href).
-
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"')\]]+|www\.[a-z0-9-]+\.[^\s<>\"')\]]+", re.IGNORECASE)
-_BREAK = object()
-
-
-def _html_segments(text: str) -> list[tuple[str, str | None] | object]:
-    from bs4 import BeautifulSoup
-    from bs4.element import NavigableString, Tag
-
-    soup = BeautifulSoup(text, "html.parser")
-    out: list[tuple[str, str | None] | object] = []
-
-    def walk(el: Tag) -> None:
-        for child in el.children:
-            if isinstance(child, NavigableString):
-                if type(child).__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction"):
-                    continue
-                out.append((str(child), None))
-            elif isinstance(child, Tag):
-                name = child.name.lower()
-                if name in ("script", "style"):
-                    continue
-                if name == "br" or name in ("li", "p", "div", "tr"):
-                    out.append(_BREAK)
-                if name == "a":
-                    href = child.get("href")
-                    out.append((child.get_text(), str(href) if href is not None else ""))
-                else:
-                    walk(child)
-
-    walk(soup)
-    return out
-
-
-def _markdown_segments(text: str) -> list[tuple[str, str | None] | object]:
-    from markdown_it import MarkdownIt
-
-    out: list[tuple[str, str | None] | object] = []
-    for line in re.split(r"\n(?=\s*(?:[-*+]|\d+[.)])\s)", text):  # a Markdown list inside the string
-        if out:
-            out.append(_BREAK)
-        line = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)
-        tokens = MarkdownIt("commonmark").parseInline(line)
-        href: str | None = None
-        buf: list[str] = []
-        for tok in tokens[0].children or [] if tokens else []:
-            if tok.type == "link_open":
-                if buf:
-                    out.append(("".join(buf), None))
-                buf, href = [], str(tok.attrGet("href") or "")
-            elif tok.type == "link_close":
-                out.append(("".join(buf), href))
-                buf, href = [], None
-            elif tok.type in ("text", "code_inline", "html_inline"):
-                buf.append(tok.content)
-            elif tok.type in ("softbreak", "hardbreak"):
-                buf.append(" ")
-            elif tok.type == "image":
-                buf.append(tok.content)
-        if buf:
-            out.append(("".join(buf), href))
-    return out
-
-
-def _segments(text: str) -> list[list[tuple[str, str | None]]]:
-    """The string's pieces (split at ``<br>``, block tags and list items), each a list of (text, href or None).
-
-    Bare URLs in text become links with empty text.
-    """
-    raw = _html_segments(text) if _TAG.search(text) else _markdown_segments(text)
-    pieces: list[list[tuple[str, str | None]]] = [[]]
-    for seg in raw:
-        if seg is _BREAK:
-            pieces.append([])
-            continue
-        assert isinstance(seg, tuple)
-        seg_text, href = seg
-        if href is not None:
-            pieces[-1].append((seg_text, href))
-            continue
-        pos = 0
-        for m in _BARE_URL.finditer(seg_text):
-            url = m.group(0).rstrip(".,;:")
-            pieces[-1].append((seg_text[pos : m.start()], None))
-            pieces[-1].append(("", url))
-            pos = m.start() + len(url)
-        pieces[-1].append((seg_text[pos:], None))
-    return [p for p in pieces if any(t.strip() or h is not None for t, h in p)]
-
-
-def _clean(text: str) -> str:
-    """Whitespace collapsed, emphasis markers, wrapping quotes and trailing separators removed."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)", "", text)
-    text = text.strip(" ,;:-–—|")
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
-        text = text[1:-1].strip()
-    return text.strip("“”\"").strip()
-
-
-def _title(text: str) -> str:
-    """A cleaned title: also without a final full stop (``Understanding.``), but keeping an ellipsis."""
-    text = _clean(text)
-    return text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
-
-
-# --------------------------------------------------------------------------------------------------------------
-# What a link or a piece of text is.
-
-_GENERIC_LINK_TEXT = re.compile(
-    r"^\W*(pdf|paper|link|here|arxiv|html|web|url|article|doi|preprint|openreview|acl|blog|post|"
-    r"abs|abstract|full text|read|\[?\d+\]?)\W*$",
-    re.IGNORECASE,
-)
-_RECORDING_HOSTS = re.compile(r"(youtube\.com|youtu\.be|vimeo\.com|panopto|zoom\.us/rec|twitch\.tv|"
-                              r"bilibili\.com|slideslive\.com|videolectures\.net)", re.IGNORECASE)
-_FORM_HOSTS = re.compile(r"(docs\.google\.com/forms|forms\.gle|forms\.office\.com|surveymonkey|"
-                         r"typeform\.com|qualtrics\.com)", re.IGNORECASE)
-_LOGISTIC_HOSTS = re.compile(r"(piazza\.com|edstem\.org|gradescope\.com|canvas\.|instructure\.com|"
-                             r"calendar\.google\.com|campuswire\.com|sakai|blackboard)", re.IGNORECASE)
-_SLIDES_HOSTS = re.compile(r"(docs\.google\.com/presentation|slideshare\.net|speakerdeck\.com)",
-                           re.IGNORECASE)
-_MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
-    (re.compile(r"\b(video|videos|recording|recorded|lecture video|talk video|youtube|podcast)\b", re.IGNORECASE),
-     SkipReason.RECORDING),
-    (re.compile(r"^\W*(slides?|lecture slides|deck)\b", re.IGNORECASE), SkipReason.SLIDES),
-    (re.compile(r"\b(homework|hw\s?\d+|problem set|pset|assignment|lab\s?\d+)\b", re.IGNORECASE), SkipReason.HOMEWORK),
-    (re.compile(r"\b(quiz|exam|midterm|final exam|holiday|no class|spring break|fall break|"
-                r"office hours|project presentations?|project proposal|due)\b", re.IGNORECASE), SkipReason.LOGISTICS),
-    (re.compile(r"\b(google form|sign[- ]?up sheet)\b", re.IGNORECASE), SkipReason.FORM),
-]
-# A reading item's own title that says it is no reading ("Quiz 2", "Midterm exam", "HW3 released").  Anchored
-# at the start: paper titles may contain "survey", "video" or "exam" anywhere else.
-_TITLE_MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
-    (re.compile(r"^\W*(quiz|midterm|final exam|exam\b|no class|holiday|spring break|fall break|"
-                r"thanksgiving|office hours)", re.IGNORECASE), SkipReason.LOGISTICS),
-    (re.compile(r"^\W*(homework|hw\s?\d|problem set|pset\s?\d|assignment\s?\d)", re.IGNORECASE), SkipReason.HOMEWORK),
-    (re.compile(r"^\W*(lecture )?(slides|video|recording)\W*$", re.IGNORECASE), SkipReason.SLIDES),
-]
-_FURTHER_MARK = re.compile(
-    r"[\(\[]\s*(optional|further|additional|recommended|supplementary|background|suggested|extra|more)"
-    r"(\s+reading)?s?\s*[\)\]]|^\s*(optional|further|additional|recommended|supplementary|background|"
-    r"suggested)(\s+reading)?s?\s*:\s*",
-    re.IGNORECASE,
-)
-_REQUIRED_MARK = re.compile(r"[\(\[]\s*required\s*[\)\]]|^\s*required(\s+reading)?s?\s*:\s*", re.IGNORECASE)
-_PLACEHOLDER_TEXT = re.compile(r"^\W*(none|tbd|tba|todo|n/?a|coming soon|to be (announced|determined))\W*$",
-                               re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
-
-
-def _url_reason(url: str) -> SkipReason | None:
-    """Why a URL is no reading by its form alone, or None."""
-    u = url.strip()
-    if not u or u.startswith("#") or u.lower() in ("todo", "tbd", "none"):
-        return SkipReason.PLACEHOLDER
-    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", u)
-    if scheme is None:
-        return None if u.lower().startswith("www.") else SkipReason.NOT_WEB
-    if scheme.group(1).lower() not in ("http", "https"):
-        return SkipReason.NOT_WEB
-    for pattern, reason in ((_RECORDING_HOSTS, SkipReason.RECORDING), (_FORM_HOSTS, SkipReason.FORM),
-                            (_LOGISTIC_HOSTS, SkipReason.LOGISTICS), (_SLIDES_HOSTS, SkipReason.SLIDES)):
-        if pattern.search(u):
-            return reason
-    return None
-
-
-def _text_reason(text: str) -> SkipReason | None:
-    for pattern, reason in _MARKERS:
-        if pattern.search(text):
-            return reason
-    return None
-
-
-#: Skip reasons that make an item with no other link no reading at all (a relative or "#" link does not).
-_NOT_READINGS = {SkipReason.RECORDING, SkipReason.SLIDES, SkipReason.FORM, SkipReason.HOMEWORK,
-                 SkipReason.LOGISTICS}
-
-
-def _title_reason(title: str) -> SkipReason | None:
-    for pattern, reason in _TITLE_MARKERS:
-        if pattern.search(title):
-            return reason
-    return None
-
-
-def _repair(url: str) -> str:
-    url = url.strip().strip("<>")
-    return "https://" + url if url.lower().startswith("www.") else url
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Dates.
-
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_MONTHS["sept"] = 9
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])")
-_MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
-_TERM_YEAR = re.compile(r"(?<![a-z])(spring|summer|fall|autumn|winter|sp|fa|su|wi)[\s_-]*'?(\d{4}|\d{2})\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _When:
-    """A date as written: (year or None, month, day), or nothing understood."""
-
-    year: int | None
-    month: int
-    day: int
-
-
-def _parse_when(text: str) -> _When | None:
-    m = _ISO.search(text)
-    if m:
-        return _When(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = _MONTH_DAY.search(text)
-    if m:
-        return _When(int(m.group(3)) if m.group(3) else None, _MONTHS[m.group(1).lower()], int(m.group(2)))
-    m = _DAY_MONTH.search(text)
-    if m:
-        return _When(int(m.group(3)) if m.group(3) else None, _MONTHS[m.group(2).lower()], int(m.group(1)))
-    m = _NUMERIC.search(text)
-    if m:
-        a, b = int(m.group(1)), int(m.group(2))
-        month, day = (b, a) if a > 12 >= b else (a, b)  # US order unless the first number cannot be a month
-        year = None
-        if m.group(3):
-            year = int(m.group(3)) if len(m.group(3)) == 4 else 2000 + int(m.group(3))
-        return _When(year, month, day)
-    return None
-
-
-def _to_date(when: _When, year: int | None) -> dt.date | None:
-    y = when.year if when.year is not None else year
-    if y is None:
-        return None
-    try:
-        return dt.date(y, when.month, when.day)
-    except ValueError:
-        return None
-
-
-def _year_of(text: str) -> int | None:
-    m = _TERM_YEAR.search(text)
-    if m:
-        y = m.group(2)
-        return int(y) if len(y) == 4 else 2000 + int(y)
-    m = _YEAR.search(text)
-    return int(m.group(1)) if m else None
 
 
 # --------------------------------------------------------------------------------------------------------------
