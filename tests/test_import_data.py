@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bibexport.errors import InputError
 from bibexport.importer.data import MAX_DEPTH, read_json, read_yaml
@@ -282,3 +285,66 @@ def test_cs4111_groups_of_reading_items_under_named_keys() -> None:
     assert (candidates.readings[0].title, candidates.readings[0].year) == ("Computing Machinery and Intelligence", 1950)
     assert candidates.readings[-1].extra["year"] == "unknown"
     assert sorted(_accounted(course)) == sorted(_urls_in_file("cs4111-readings.yml"))
+
+
+# -- accounting: every link ends in a reading or in the skipped list, whatever the shape ------------------------
+
+_KEYS = ["readings", "optional", "slides", "video", "logistics", "speaker", "notes", "homework", "papers"]
+
+
+@st.composite
+def _schedule(draw: st.DrawFn) -> tuple[object, list[str]]:
+    urls: list[str] = []
+
+    def url() -> str:
+        kind = draw(st.sampled_from(["paper", "paper", "video", "hash", "relative", "mail"]))
+        n = len(urls)
+        u = {"paper": f"https://example.org/p{n}", "video": f"https://www.youtube.com/watch?v={n}",
+             "hash": "#", "relative": f"/assets/r{n}.pdf", "mail": f"mailto:x{n}@example.org"}[kind]
+        urls.append(u)
+        return u
+
+    def reading() -> object:
+        shape = draw(st.sampled_from(["html", "md", "bare", "dict", "dict-title-link", "plain", "two"]))
+        title = draw(st.sampled_from(["Attention Is All You Need", "paper", "Quiz 1", "A Survey: of things",
+                                      "Scaling Laws"]))
+        if shape == "html":
+            return f'Someone et al., <a href="{url()}">{title}</a> (optional)'
+        if shape == "md":
+            return f"[{title}]({url()})"
+        if shape == "bare":  # in running text only a full URL is a link
+            urls.append(f"https://example.org/bare{len(urls)}")
+            return f"{title} {urls[-1]}"
+        if shape == "dict":
+            return {"title": title, draw(st.sampled_from(["url", "link", "paper-link"])): url(),
+                    "note": f'see <a href="{url()}">blog</a>'}
+        if shape == "dict-title-link":
+            return {"title": f"[{title}]({url()})", "authors": "A. B."}
+        if shape == "two":
+            return f'<a href="{url()}">{title}</a> [<a href="{url()}">pdf</a>]'
+        return title
+
+    def item(depth: int) -> object:
+        if depth < 1 and draw(st.booleans()):
+            return {"week": "week 1", "weektitle": "W", "days": [item(depth + 1) for _ in range(draw(
+                st.integers(0, 2)))]}
+        out: dict[str, object] = {"date": draw(st.sampled_from(["9/3", "2024-02-08", "Tuesday, Aug 29", ""])),
+                                  "title": draw(st.sampled_from(["Intro", "Midterm", "<b>Scaling</b>", ""]))}
+        for key in draw(st.lists(st.sampled_from(_KEYS), unique=True, max_size=4)):
+            if key in ("readings", "optional", "papers"):
+                out[key] = [reading() for _ in range(draw(st.integers(0, 3)))]
+            else:
+                out[key] = url()
+        return out
+
+    root = [item(0) for _ in range(draw(st.integers(1, 4)))]
+    return root, urls
+
+
+@settings(max_examples=150, deadline=None)
+@given(_schedule())
+def test_every_link_is_accounted_for(case: tuple[object, list[str]]) -> None:
+    root, urls = case
+    course = read_yaml(yaml.safe_dump(root, allow_unicode=True, sort_keys=False), "gen.yml")
+    assert sorted(_accounted(course)) == sorted(urls)
+    assert all(r.title for r in course.readings())

@@ -204,10 +204,8 @@ def _text_of(node: _Node) -> str:
     if isinstance(node.value, dict):
         return ""
     value = node.value
-    if _TAG.search(value):
-        from bs4 import BeautifulSoup
-
-        value = BeautifulSoup(value, "html.parser").get_text(" ")
+    if _TAG.search(value) or "](" in value:  # the text of HTML or Markdown, link texts included
+        value = " ".join("".join(t for t, _ in piece) for piece in _segments(value))
     return _clean(value)
 
 
@@ -353,9 +351,8 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
     reasons: list[SkipReason] = []
     reading = ImportedReading(title=title, line=line, section=section)
     for key, (role, node) in roles.items():
-        if role == "title" and title_node is not None and key == title_node[0]:
-            continue
-        if role in ("link", "links"):
+        is_title = title_node is not None and key == title_node[0]
+        if role in ("link", "links") or is_title:  # the title's own link too: ``title: "[Paper](url)"``
             for url, text, link_line in _links_in(node):
                 url = _repair(url)
                 if _norm_key(key) == "doi" and not url.startswith("http"):
@@ -370,28 +367,22 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
                 value = node.value.strip().removeprefix("doi:")
                 if value and not any(lk.url.endswith(value) for lk in links):
                     links.append(ImportedLink("https://doi.org/" + value, node.line, ""))
-        elif role == "authors":
-            reading.authors = _text_of(node)
-        elif role == "venue" and not reading.venue:
-            reading.venue = _text_of(node)
-        elif role == "year":
-            m = _YEAR.search(_text_of(node))
-            reading.year = int(m.group(1)) if m else None
-            if m is None and _text_of(node):
-                reading.extra[key] = _text_of(node)
-        elif role == "note":
-            reading.note = _text_of(node)
-        elif role == "skip":
+            continue
+        if role == "skip":
             _skip_all(state, node, _SKIP_KEY_REASONS[_norm_key(key)])
-        elif role in ("flag", "date", "group_title", "title"):
-            if isinstance(node.value, str) and node.value.strip():
-                reading.extra[key] = node.value.strip()
-        else:
-            text = _text_of(node)
-            for url, link_text, link_line in _links_in(node):
-                state.skip(_repair(url), link_line, SkipReason.OTHER_FIELD, link_text)
-            if text:
-                reading.extra[key] = text
+            continue
+        _skip_all(state, node, SkipReason.OTHER_FIELD)  # an author's home page, a link in a note: no reading
+        text = _text_of(node)
+        if role == "authors":
+            reading.authors = text
+        elif role == "venue" and not reading.venue:
+            reading.venue = text
+        elif role == "year" and (year := _YEAR.search(text)):
+            reading.year = int(year.group(1))
+        elif role == "note":
+            reading.note = text
+        elif text:
+            reading.extra[key] = text
     reading.links = links
     if not links and any(r in _NOT_READINGS for r in reasons):
         return
@@ -533,8 +524,7 @@ def _walk_root(state: _State, root: _Node) -> None:
         return
     for key, node in root.value.items():
         if not isinstance(node.value, (list, dict)):
-            if key.lower() not in _COURSE_TITLE_KEYS and key.lower() not in _YEAR_KEYS:
-                _skip_all(state, node, SkipReason.OUTSIDE)
+            _skip_all(state, node, SkipReason.OUTSIDE)  # a course title or a syllabus link: no session's
             continue
         nk = _norm_key(key)
         reason = _SKIP_KEY_REASONS.get(nk)
