@@ -69,8 +69,8 @@ def test_cse6243_lectures_with_html_readings() -> None:
     assert vin.line == 159
     assert dai.title == "Discriminative Embeddings of Latent Variable Models for Structured Data"
     assert course.sessions[6].readings[0].authors == "Dai et al."
-    slides = [s for s in course.skipped if s.reason is SkipReason.SLIDES]
-    assert [s.line for s in slides] == [5, 17, 25]  # two slide decks and one set of scribe notes
+    assert [(s.line, s.reason) for s in course.skipped] == [  # two slide decks and one set of scribe notes
+        (5, SkipReason.SLIDES), (17, SkipReason.MATERIAL), (25, SkipReason.SLIDES)]
     assert any("taken from the file name" in m.message for m in course.messages)
 
 

@@ -65,8 +65,10 @@ __all__ = ["MAX_DEPTH", "MAX_NODES", "read_json", "read_yaml"]
 
 _SKIP_KEY_REASONS = {
     "slides": SkipReason.SLIDES, "slide": SkipReason.SLIDES, "annotated": SkipReason.SLIDES,
-    "notes": SkipReason.SLIDES, "lecture_notes": SkipReason.SLIDES, "scribe": SkipReason.SLIDES,
-    "scribe_notes": SkipReason.SLIDES, "handout": SkipReason.SLIDES, "handouts": SkipReason.SLIDES,
+    "notes": SkipReason.MATERIAL, "lecture_notes": SkipReason.MATERIAL, "scribe": SkipReason.MATERIAL,
+    "scribe_notes": SkipReason.MATERIAL, "handout": SkipReason.MATERIAL, "handouts": SkipReason.MATERIAL,
+    "code": SkipReason.MATERIAL, "demo": SkipReason.MATERIAL, "colab": SkipReason.MATERIAL,
+    "notebook": SkipReason.MATERIAL,
     "video": SkipReason.RECORDING, "videos": SkipReason.RECORDING, "recording": SkipReason.RECORDING,
     "recordings": SkipReason.RECORDING, "youtube": SkipReason.RECORDING, "lecture_video": SkipReason.RECORDING,
     "homework": SkipReason.HOMEWORK, "hw": SkipReason.HOMEWORK, "assignment": SkipReason.HOMEWORK,
@@ -371,7 +373,7 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
         if role == "skip":
             _skip_all(state, node, _SKIP_KEY_REASONS[_norm_key(key)])
             continue
-        _skip_all(state, node, SkipReason.OTHER_FIELD)  # an author's home page, a link in a note: no reading
+        _skip_all(state, node, SkipReason.MATERIAL)  # an author's home page, a link in a note: no reading
         text = _text_of(node)
         if role == "authors":
             reading.authors = text
@@ -422,7 +424,7 @@ def _readings(state: _State, node: _Node, section: Section, fallback: str) -> No
                 if role == "readings":
                     _readings(state, child, _READING_KEYS[_norm_key(key)], fallback)
                 else:
-                    _skip_all(state, child, SkipReason.OTHER_FIELD)
+                    _skip_all(state, child, SkipReason.MATERIAL)
         else:
             _reading_from_dict(state, node.value, node.line, section, fallback)
 
@@ -473,7 +475,7 @@ def _item(state: _State, node: _Node, context: str) -> None:
             if role == "skip":
                 _skip_all(state, other, _SKIP_KEY_REASONS[_norm_key(_key)])
             elif role not in ("children", "title", "group_title", "date"):
-                _skip_all(state, other, SkipReason.OTHER_FIELD)
+                _skip_all(state, other, SkipReason.MATERIAL)
         return
     when_text = _text_of(date_node[1]) if date_node else ""
     if not name:
@@ -491,11 +493,11 @@ def _item(state: _State, node: _Node, context: str) -> None:
             for url, text, line in _links_in(child):
                 # a lecture's own link (its page, its slides) is no reading of it
                 state.skip(_repair(url), line, _url_reason(_repair(url)) or _text_reason(key) or
-                           SkipReason.OTHER_FIELD, text)
+                           SkipReason.MATERIAL, text)
         elif role != "title" or (title_node and key != title_node[0]):
-            _skip_all(state, child, _text_reason(key) or SkipReason.OTHER_FIELD)
+            _skip_all(state, child, _text_reason(key) or SkipReason.MATERIAL)
         elif role == "title":
-            _skip_all(state, child, _text_reason(name) or SkipReason.OTHER_FIELD)
+            _skip_all(state, child, _text_reason(name) or SkipReason.MATERIAL)
     if not state.current.session.readings:
         state.empty_items.append((node.line, name))
     state.current = None
