@@ -189,8 +189,10 @@ def test_merge_keeps_every_existing_line_and_adds_exactly_the_new_readings(old: 
     assert _is_subsequence(existing.splitlines(), text.splitlines())
     titles = [r["title"] for r in tomllib.loads(text)["sessions"][0].get("required", [])]
     old_keys = {normalise_title(t) for t in old}
-    assert titles[: len(old)] == old
-    assert titles[len(old):] == [t for t in new if normalise_title(t) not in old_keys]
+    added = [t for t in new if normalise_title(t) not in old_keys]
+    assert sorted(titles) == sorted(old + added)
+    assert [t for t in titles if t in old] == old  # the file's order is kept; new ones go in the list's order
+    assert [t for t in titles if t not in old] == added
     assert {t for _, t, _ in report.missing} == {t for t in old if normalise_title(t) not in
                                                   {normalise_title(n) for n in new}}
 
@@ -218,9 +220,21 @@ def test_cli_import_update_keeps_hand_edits_and_reports(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert _is_subsequence(edited.splitlines(), text.splitlines())
     titles = [r["title"] for r in tomllib.loads(text)["sessions"][0]["required"]]
-    assert titles == ["Mistral 7B (blog)", "Old paper", "Mixtral of Experts"]
+    assert titles == ["Mistral 7B (blog)", "Mixtral of Experts", "Old paper"]  # placed after Mistral, as listed
     assert "1 readings added" in result.output and '"Old paper" (BasicLLM) is not in the new list; kept' in (
         result.output)
     unchanged = runner.invoke(cli, ["import", str(listing), "-o", str(out), "--update"])
     assert unchanged.exit_code == 0 and out.read_text(encoding="utf-8") == text
     assert runner.invoke(cli, ["import", str(listing), "--update"]).exit_code == 2  # needs -o
+
+
+def test_a_new_reading_goes_where_the_new_list_puts_it() -> None:
+    def reading(title: str) -> str:
+        return f'[[sessions.required]]\ntitle = "{title}"\nlinks = ["https://x.org/{title}"]\n\n'
+
+    head = '[[sessions]]\nslug = "s"\nname = "S"\n\n'
+    existing = head + reading("A") + "# about B\n" + reading("B")
+    text, _ = merge(existing, head + reading("N0") + reading("A") + reading("N1") + reading("N2") + reading("B"))
+    titles = [r["title"] for r in tomllib.loads(text)["sessions"][0]["required"]]
+    assert titles == ["N0", "A", "N1", "N2", "B"]
+    assert text.index('"N2"') < text.index("# about B") < text.index('title = "B"')

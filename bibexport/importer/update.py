@@ -275,15 +275,17 @@ def merge(existing_toml_text: str, imported_toml_text: str, *, path: str = "sess
             continue
         target = old_text[oi]
         for kind in _KINDS:
-            for ri, reading in enumerate(_readings(session, kind)):
-                found = index.find(reading)
+            imported = _readings(session, kind)
+            found_at = [index.find(r) for r in imported]
+            for ri, reading in enumerate(imported):
+                found = found_at[ri]
                 if found is not None:
                     seen_old.add(found)
                     report.unchanged += 1
                     continue
                 block = new_text[ni].readings[kind][ri]
                 snippet = _snippet(new_lines, block.start, block.end)
-                at = _reading_position(target, kind)
+                at = _reading_position(target, kind, oi, found_at[:ri], found_at[ri + 1:])
                 inserts.append((at, order, ["", *snippet]))
                 order += 1
                 report.added.append((str(old[oi].get("name", "")), str(reading.get("title", ""))))
@@ -329,8 +331,16 @@ def merge(existing_toml_text: str, imported_toml_text: str, *, path: str = "sess
     return text, report
 
 
-def _reading_position(target: _SessionText, kind: str) -> int:
-    """Where a new reading of ``kind`` goes in a session: after the last of its kind, else at its place."""
+def _reading_position(target: _SessionText, kind: str, session: int, before: list[tuple[int, str, int] | None],
+                      after: list[tuple[int, str, int] | None]) -> int:
+    """Where a new reading goes: after the existing reading the new list puts just before it (same session and
+    section), else before the one it puts just after it, else after the last reading of its section."""
+    for found in reversed(before):
+        if found is not None and found[:2] == (session, kind):
+            return target.readings[kind][found[2]].end
+    for found in after:
+        if found is not None and found[:2] == (session, kind):
+            return _before(target.readings[kind][found[2]])
     if target.readings[kind]:
         return target.readings[kind][-1].end
     if kind == "required" and target.readings["further"]:
