@@ -577,7 +577,8 @@ def _file_year(state: _State, root: _Node) -> int | None:
     m = _TERM_YEAR.search(state.source)  # ``CSE6243-fall2023/_data/lectures.yml``: the path names the term
     if m:
         year = _year_of(m.group(0))
-        state.message(0, f"session dates have no year; {year} taken from the file name {state.source}")
+        first = next((p.session.line for p in state.pending if p.when is not None), 1)
+        state.message(first, f"session dates have no year; {year} taken from the file name {state.source}")
         return year
     return None
 

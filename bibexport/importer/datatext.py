@@ -140,9 +140,11 @@ _MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
     (re.compile(r"\b(video|videos|recording|recorded|lecture video|talk video|youtube|podcast)\b", re.IGNORECASE),
      SkipReason.RECORDING),
     (re.compile(r"^\W*(slides?|lecture slides|deck)\b", re.IGNORECASE), SkipReason.SLIDES),
-    (re.compile(r"\b(homework|hw\s?\d+|problem set|pset|assignment|lab\s?\d+)\b", re.IGNORECASE), SkipReason.HOMEWORK),
+    (re.compile(r"\b(homework|hw\s?\d+|problem set|pset|assignment|lab\s?\d+)\b", re.IGNORECASE),
+     SkipReason.HOMEWORK),
     (re.compile(r"\b(quiz|exam|midterm|final exam|holiday|no class|spring break|fall break|"
-                r"office hours|project presentations?|project proposal|due)\b", re.IGNORECASE), SkipReason.LOGISTICS),
+                r"office hours|project presentations?|project proposal|due)\b", re.IGNORECASE),
+     SkipReason.LOGISTICS),
     (re.compile(r"\b(google form|sign[- ]?up sheet)\b", re.IGNORECASE), SkipReason.FORM),
 ]
 # A reading item's own title that says it is no reading ("Quiz 2", "Midterm exam", "HW3 released").  Anchored
@@ -150,7 +152,8 @@ _MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
 _TITLE_MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
     (re.compile(r"^\W*(quiz|midterm|final exam|exam\b|no class|holiday|spring break|fall break|"
                 r"thanksgiving|office hours)", re.IGNORECASE), SkipReason.LOGISTICS),
-    (re.compile(r"^\W*(homework|hw\s?\d|problem set|pset\s?\d|assignment\s?\d)", re.IGNORECASE), SkipReason.HOMEWORK),
+    (re.compile(r"^\W*(homework|hw\s?\d|problem set|pset\s?\d|assignment\s?\d)", re.IGNORECASE),
+     SkipReason.HOMEWORK),
     (re.compile(r"^\W*(lecture )?(slides|video|recording)\W*$", re.IGNORECASE), SkipReason.SLIDES),
 ]
 _FURTHER_MARK = re.compile(
@@ -217,7 +220,8 @@ _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])")
 _MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
-_TERM_YEAR = re.compile(r"(?<![a-z])(spring|summer|fall|autumn|winter|sp|fa|su|wi)[\s_-]*'?(\d{4}|\d{2})\b", re.IGNORECASE)
+_TERM_YEAR = re.compile(r"(?<![a-z])(spring|summer|fall|autumn|winter|sp|fa|su|wi)[\s_-]*'?((?:19|20)\d{2}|\d{2})\b",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)

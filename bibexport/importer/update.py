@@ -242,7 +242,9 @@ def _snippet(lines: list[str], start: int, end: int) -> list[str]:
     return [line.rstrip("\r\n") for line in lines[start:end]]
 
 
-def merge(existing_toml_text: str, imported_toml_text: str, *, path: str = "sessions.toml") -> tuple[str, UpdateReport]:
+def merge(
+    existing_toml_text: str, imported_toml_text: str, *, path: str = "sessions.toml"
+) -> tuple[str, UpdateReport]:
     """Merge the readings of a new import into the existing ``sessions.toml`` text; see the module docstring.
 
     Returns the new text (equal to the existing text when nothing was added) and the report.  Raises
