@@ -348,3 +348,18 @@ def test_every_link_is_accounted_for(case: tuple[object, list[str]]) -> None:
     course = read_yaml(yaml.safe_dump(root, allow_unicode=True, sort_keys=False), "gen.yml")
     assert sorted(_accounted(course)) == sorted(urls)
     assert all(r.title for r in course.readings())
+
+
+def test_the_readme_example_does_what_the_readme_says() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"  ```yaml\n(.*?)  ```", readme, re.DOTALL)
+    assert block is not None
+    text = "\n".join(line[2:] for line in block.group(1).splitlines())
+    course = read_yaml(text, "cs101-fall2023.yml")
+    (session,) = course.sessions
+    assert (session.name, session.date) == ("CNNs", dt.date(2023, 9, 29))
+    assert [(r.title, r.section, r.note) for r in session.readings] == [
+        ("Gradient-Based Learning Applied to Document Recognition", "required", "LeNet"),
+        ("ImageNet Classification with Deep CNNs", "further", ""),
+    ]
+    assert [s.reason for s in course.skipped] == [SkipReason.SLIDES, SkipReason.RECORDING]
