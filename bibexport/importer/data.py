@@ -29,6 +29,8 @@ from bibexport.importer.datatext import (
     _BARE_URL,
     _FURTHER_MARK,
     _GENERIC_LINK_TEXT,
+    _NICKNAME,
+    _NO_READING,
     _NOT_READINGS,
     _PLACEHOLDER_TEXT,
     _REQUIRED_MARK,
@@ -91,14 +93,19 @@ _READING_KEYS: dict[str, Section] = {
     "recommended": "further", "recommended_readings": "further", "recommended_reading": "further",
     "supplementary": "further", "supplementary_readings": "further", "supplemental": "further",
     "background": "further", "background_readings": "further", "extra": "further", "extra_readings": "further",
-    "more": "further", "more_readings": "further",
+    "more": "further", "more_readings": "further", "signups": "further", "signup": "further",
+    "sign_ups": "further", "presentations": "further",
 }
 
+# Title keys, best first: a schedule giving both names its session by the readings' topic ("reading-topic"),
+# not by the lecture given that day ("lecture-topic").
+_TITLE_RANK = ("reading_topic", "title", "topic", "name", "lecture", "subject", "heading", "session",
+               "lecture_topic", "lecture_title", "paper_title")
 _ROLES: dict[str, str] = {
     **{k: "date" for k in ("date", "day", "when", "datetime", "lecture_date", "class_date", "on")},
-    **{k: "title" for k in ("title", "topic", "name", "lecture", "subject", "heading", "session")},
+    **{k: "title" for k in _TITLE_RANK},
     **{k: "link" for k in ("url", "link", "href", "pdf", "paper", "html", "arxiv", "doi", "paper_url",
-                           "paper_link", "pdf_url", "link_url", "web", "website")},
+                           "paper_link", "pdf_url", "link_url", "web", "website", "download", "ipynb")},
     **{k: "links" for k in ("links", "urls")},
     **{k: "authors" for k in ("authors", "author", "by", "paper_authors")},
     **{k: "venue" for k in ("venue", "journal", "booktitle", "conference", "published", "publisher",
@@ -141,6 +148,8 @@ def _role(key: str, value: _Node) -> str:
         return "other" if role != "title" else role
     if k in ("week", "module", "unit", "part") and isinstance(value.value, str) and value.value.isdigit():
         return "other"  # ``week: 3`` is a number, not a name
+    if role == "other" and re.search(r"reading|papers?\b", k) and not isinstance(value.value, dict):
+        return "readings"  # ``sug_reading``, ``required_papers``, ``reading_list``: whatever its exact name
     return role
 
 
@@ -173,11 +182,12 @@ class _State:
         self.course.skipped.append(SkippedLink(url, line, reason, _clean(text)))
 
 
-def _links_in(node: _Node) -> Iterator[tuple[str, str, int]]:
-    """Every link in a subtree: (url, its text, line)."""
+def _links_in(node: _Node, *, link_field: bool = False) -> Iterator[tuple[str, str, int]]:
+    """Every link in a subtree: (url, its text, line).  In a link field (``url:``) any single word is a link
+    (``assets/slides/x.pdf``); elsewhere only what looks like one."""
     if isinstance(node.value, str):
         value = node.value.strip()
-        if re.fullmatch(r"\S+", value) and (re.match(r"(?i)(https?|ftp|mailto|javascript|data|file):", value)
+        if re.fullmatch(r"\S+", value) and (link_field or re.match(r"(?i)[a-z][a-z0-9+.-]*:", value)
                                             or value.startswith(("/", "./", "../", "www.", "#"))):
             yield value, "", node.line
             return
@@ -188,10 +198,15 @@ def _links_in(node: _Node) -> Iterator[tuple[str, str, int]]:
                     yield href, text, node.line
     elif isinstance(node.value, list):
         for child in node.value:
-            yield from _links_in(child)
+            yield from _links_in(child, link_field=link_field)
     else:
-        for child in node.value.values():
-            yield from _links_in(child)
+        for key, child in node.value.items():
+            yield from _links_in(child, link_field=_ROLES.get(_norm_key(key)) in ("link", "links"))
+
+
+def _foreign_scheme(url: str) -> bool:
+    """``mailto:``, ``javascript:``: a link that makes its item no reading (a relative path does not)."""
+    return re.match(r"(?i)[a-z][a-z0-9+.-]*:", url) is not None and not re.match(r"(?i)https?:", url)
 
 
 def _skip_all(state: _State, node: _Node, reason: SkipReason) -> None:
@@ -206,9 +221,27 @@ def _text_of(node: _Node) -> str:
     if isinstance(node.value, dict):
         return ""
     value = node.value
-    if _TAG.search(value) or "](" in value:  # the text of HTML or Markdown, link texts included
-        value = " ".join("".join(t for t, _ in piece) for piece in _segments(value))
+    if _TAG.search(value) or "](" in value:  # the text of HTML or Markdown, link texts included; <br> → " / "
+        value = " / ".join(_clean("".join(t for t, _ in piece)) for piece in _segments(value))
     return _clean(value)
+
+
+def _split_title(title: str) -> tuple[str, str, str, Section | None]:
+    """A reading title as listed → (title, nickname label, detail, section marked in it).
+
+    ``In Search of an Understandable Consensus Algorithm (Raft) (optional)`` → the title, ``Raft``, no detail,
+    further reading; ``Holistic Evaluation of Language Models (HELM) pages 1-10`` → ``HELM``, ``pages 1-10``.
+    """
+    section: Section | None = None
+    if _FURTHER_MARK.search(title):
+        section, title = "further", _FURTHER_MARK.sub(" ", title)
+    elif _REQUIRED_MARK.search(title):
+        section, title = "required", _REQUIRED_MARK.sub(" ", title)
+    title = _title(title)
+    m = _NICKNAME.match(title)
+    if m and not re.match(r"(?i)(19|20)\d\d|et al|and |eds?\.?$|ch\.?|sections?|pp?\.", m.group("label")):
+        return _title(m.group("title")), m.group("label"), _clean(m.group("rest")), section
+    return title, "", "", section
 
 
 def _is_truthy(node: _Node) -> bool:
@@ -242,10 +275,19 @@ def _classify(item: dict[str, _Node]) -> dict[str, tuple[str, _Node]]:
 
 
 def _first(roles: dict[str, tuple[str, _Node]], role: str) -> tuple[str, _Node] | None:
-    for key, (r, node) in roles.items():
-        if r == role and (not isinstance(node.value, str) or node.value.strip()):
-            return key, node
-    return None
+    """The first non-empty value of ``role``; for titles, the best-ranked key (see :data:`_TITLE_RANK`)."""
+    found = [(key, node) for key, (r, node) in roles.items()
+             if r == role and (not isinstance(node.value, str) or node.value.strip())]
+    if role == "title":
+        found.sort(key=lambda kn: _TITLE_RANK.index(_norm_key(kn[0])) if _norm_key(kn[0]) in _TITLE_RANK else 99)
+    return found[0] if found else None
+
+
+def _section_of_key(key: str) -> Section:
+    k = _norm_key(key)
+    if k in _READING_KEYS:
+        return _READING_KEYS[k]
+    return "further" if _FURTHER_GROUP.search(k) or re.match(r"sug", k) else "required"
 
 
 def _ensure_session(state: _State, name: str, line: int) -> _Pending:
@@ -297,10 +339,7 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
             state.skip(_repair(href), line, reason, text)
         return
     if not links:
-        title = _title(whole)
-        if not title or _PLACEHOLDER_TEXT.match(title):
-            return
-        _add_reading(state, ImportedReading(title=title, line=line, section=section), fallback)
+        _reading_without_link(state, whole, line, section, fallback)
         return
     kept: list[ImportedLink] = []
     reasons: list[SkipReason] = []
@@ -341,6 +380,30 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
     _add_reading(state, reading, fallback)
 
 
+_BIB_KEY = re.compile(r"\[([A-Za-z][\w.+:-]{0,15})\]")
+
+
+def _reading_without_link(state: _State, text: str, line: int, section: Section, fallback: str) -> None:
+    """A reading given by text only: a title (found later by title search), or references to the course's
+    bibliography by key (``App A, B and ch 1-3 of [HJ1]; [DB]``: readings ``HJ1`` and ``DB``, the rest detail)."""
+    keys = _BIB_KEY.findall(text)
+    if keys:
+        for part in re.split(r"[;\n]", text):
+            for key in _BIB_KEY.findall(part):
+                detail = _clean(_BIB_KEY.sub("", part).strip(" ()"))
+                _add_reading(state, ImportedReading(title=key, line=line, section=section, label=key,
+                                                    note=detail), fallback)
+        return
+    title, label, detail, marked = _split_title(text)
+    if not title or _PLACEHOLDER_TEXT.match(title):
+        return
+    if _NO_READING.search(title):
+        state.message(line, f'"{title}" is no reading; left out')
+        return
+    _add_reading(state, ImportedReading(title=title, line=line, section=marked or section, label=label,
+                                        note=detail), fallback)
+
+
 def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section: Section,
                        fallback: str) -> None:
     roles = _classify(item)
@@ -348,21 +411,23 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
     if flag is not None:
         section = flag
     title_node = _first(roles, "title")
-    title = _title(_text_of(title_node[1])) if title_node else ""
+    title, label, detail, marked = _split_title(_text_of(title_node[1])) if title_node else ("", "", "", None)
+    if marked is not None and flag is None:
+        section = marked
     links: list[ImportedLink] = []
     reasons: list[SkipReason] = []
-    reading = ImportedReading(title=title, line=line, section=section)
+    reading = ImportedReading(title=title, line=line, section=section, label=label, note=detail)
     for key, (role, node) in roles.items():
         is_title = title_node is not None and key == title_node[0]
         if role in ("link", "links") or is_title:  # the title's own link too: ``title: "[Paper](url)"``
-            for url, text, link_line in _links_in(node):
+            for url, text, link_line in _links_in(node, link_field=not is_title):
                 url = _repair(url)
                 if _norm_key(key) == "doi" and not url.startswith("http"):
                     url = "https://doi.org/" + url.removeprefix("doi:")
                 why = _url_reason(url)
                 if why is not None:
                     state.skip(url, link_line, why, text or title)
-                    reasons.append(why)
+                    reasons.append(why if not _foreign_scheme(url) else SkipReason.LOGISTICS)
                 else:
                     links.append(ImportedLink(url, link_line, _clean(text)))
             if _norm_key(key) == "doi" and isinstance(node.value, str) and not node.value.startswith("http"):
@@ -382,11 +447,14 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
         elif role == "year" and (year := _YEAR.search(text)):
             reading.year = int(year.group(1))
         elif role == "note":
-            reading.note = text
+            reading.note = f"{reading.note}; {text}" if reading.note and text else text or reading.note
         elif text:
             reading.extra[key] = text
     reading.links = links
     if not links and any(r in _NOT_READINGS for r in reasons):
+        return
+    if not links and reading.title and (_NO_READING.search(reading.title) or _PLACEHOLDER_TEXT.match(reading.title)):
+        state.message(line, f'"{reading.title}" is no reading; left out')
         return
     if not reading.title:
         reading.title = links[0].text if links and links[0].text else ""
@@ -422,7 +490,7 @@ def _readings(state: _State, node: _Node, section: Section, fallback: str) -> No
         if any(r == "readings" for r, _ in roles.values()) and not _first(roles, "title"):
             for key, (role, child) in roles.items():
                 if role == "readings":
-                    _readings(state, child, _READING_KEYS[_norm_key(key)], fallback)
+                    _readings(state, child, _section_of_key(key), fallback)
                 else:
                     _skip_all(state, child, SkipReason.MATERIAL)
         else:
@@ -443,6 +511,10 @@ def _is_reading_item(roles: dict[str, tuple[str, _Node]]) -> bool:
     has = {r for r, node in roles.values() if not isinstance(node.value, str) or node.value.strip()}
     keys = {r for r, _ in roles.values()}
     return "title" in has and bool(keys & {"link", "links", "authors"}) and not keys & {"readings", "children"}
+
+
+_LEADING_DATE = re.compile(r"^\s*(\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:[A-Za-z]{3,9}\.?,?\s+)?[A-Za-z]{3,9}\.?\s+\d{1,2}"
+                           r"(?:st|nd|rd|th)?(?:,?\s+\d{4})?)\s*[-–—:|,]?\s+(\S.*)$")
 
 
 def _item(state: _State, node: _Node, context: str) -> None:
@@ -478,6 +550,9 @@ def _item(state: _State, node: _Node, context: str) -> None:
                 _skip_all(state, other, SkipReason.MATERIAL)
         return
     when_text = _text_of(date_node[1]) if date_node else ""
+    lead = _LEADING_DATE.match(name) if not when_text else None
+    if lead and _parse_when(lead.group(1)) is not None:  # "1/26 Deep Learning Basics": the date is the when
+        when_text, name = lead.group(1), lead.group(2)
     if not name:
         name = _text_of(group[1]) if group else (when_text or context)
     when = _parse_when(when_text) if when_text else None
@@ -486,7 +561,7 @@ def _item(state: _State, node: _Node, context: str) -> None:
     state.pending.append(state.current)
     for key, (role, child) in roles.items():
         if role == "readings":
-            _readings(state, child, _READING_KEYS.get(_norm_key(key), "required"), name)
+            _readings(state, child, _section_of_key(key), name)
         elif role == "skip":
             _skip_all(state, child, _SKIP_KEY_REASONS[_norm_key(key)])
         elif role in ("link", "links"):
@@ -501,6 +576,21 @@ def _item(state: _State, node: _Node, context: str) -> None:
     if not state.current.session.readings:
         state.empty_items.append((node.line, name))
     state.current = None
+
+
+def _schedule_like(node: _Node, depth: int = 0) -> bool:
+    """A value under an unknown top-level key that holds sessions or readings (dicts with a date, readings,
+    nested items or a link), not course metadata (strings, policies, an instructor's card)."""
+    if depth > 3 or isinstance(node.value, str):
+        return False
+    if isinstance(node.value, list):
+        return any(_schedule_like(child, depth + 1) for child in node.value if not isinstance(child.value, str))
+    roles = {r for k, (r, n) in _classify(node.value).items()
+             if not isinstance(n.value, str) or (n.value.strip() and (r != "readings" or _norm_key(k) in (
+                 "readings", "reading", "papers", "required_readings")))}  # policies: {additional: "…"}
+    if roles & {"readings", "children", "link", "links", "date"}:
+        return True
+    return any(_schedule_like(child, depth + 1) for child in node.value.values())
 
 
 def _walk_root(state: _State, root: _Node) -> None:
@@ -538,6 +628,9 @@ def _walk_root(state: _State, root: _Node) -> None:
             _ensure_session(state, state.course.title or _base(state.source), node.line)
             _readings(state, node, _READING_KEYS[nk], state.course.title or _base(state.source))
             state.current = None
+            continue
+        if _ROLES.get(nk) != "children" and not _schedule_like(node):
+            _skip_all(state, node, SkipReason.OUTSIDE)  # the instructor, policies, learning outcomes
             continue
         context = key.replace("_", " ").strip().capitalize() if _ROLES.get(nk) != "children" else ""
         items = node.value if isinstance(node.value, list) else [node]

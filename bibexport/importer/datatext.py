@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass
 
@@ -105,8 +106,8 @@ def _segments(text: str) -> list[list[tuple[str, str | None]]]:
 
 
 def _clean(text: str) -> str:
-    """Whitespace collapsed, emphasis markers, wrapping quotes and trailing separators removed."""
-    text = re.sub(r"\s+", " ", text).strip()
+    """HTML entities decoded; whitespace collapsed; emphasis, wrapping quotes and trailing separators removed."""
+    text = re.sub(r"\s+", " ", html.unescape(text)).strip()
     text = re.sub(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)", "", text)
     text = text.strip(" ,;:-–—|")
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
@@ -165,6 +166,12 @@ _FURTHER_MARK = re.compile(
 _REQUIRED_MARK = re.compile(r"[\(\[]\s*required\s*[\)\]]|^\s*required(\s+reading)?s?\s*:\s*", re.IGNORECASE)
 _PLACEHOLDER_TEXT = re.compile(r"^\W*(none|tbd|tba|todo|n/?a|coming soon|to be (announced|determined))\W*$",
                                re.IGNORECASE)
+# A reading without a link whose title says there is none to read ("No Assigned Reading", "Student Selected
+# Literature", "Final Reports Due").
+_NO_READING = re.compile(r"(?i)^\W*(no (assigned )?readings?|none assigned|student[- ]selected|readings? tb[ad]|"
+                         r"to be (announced|assigned))\b|\bdue\W*$")
+# "Holistic Evaluation of Language Models (HELM) pages 1-10": a trailing nickname, then detail.
+_NICKNAME = re.compile(r"^(?P<title>.*?\S(?:\s+\S+){1,})\s+\((?P<label>[A-Za-z][\w.+-]{0,19})\)\s*(?P<rest>.*)$")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 
@@ -175,7 +182,10 @@ def _url_reason(url: str) -> SkipReason | None:
         return SkipReason.PLACEHOLDER
     scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", u)
     if scheme is None:
-        return None if u.lower().startswith("www.") else SkipReason.NOT_WEB
+        if u.lower().startswith("www."):
+            return None
+        # a course-site path: a slide deck by its name, else a copy of a reading (found again by its title)
+        return SkipReason.SLIDES if re.search(r"(?i)(^|/)slides?/|slides?\.(pdf|pptx?|key)$", u) else SkipReason.NOT_WEB
     if scheme.group(1).lower() not in ("http", "https"):
         return SkipReason.NOT_WEB
     for pattern, reason in ((_RECORDING_HOSTS, SkipReason.RECORDING), (_FORM_HOSTS, SkipReason.FORM),
@@ -205,7 +215,8 @@ def _title_reason(title: str) -> SkipReason | None:
 
 
 def _repair(url: str) -> str:
-    url = url.strip().strip("<>")
+    """A link as meant: HTML entities decoded (``mailto&#58;``), angle brackets dropped, ``www.`` completed."""
+    url = html.unescape(url).strip().strip("<>")
     return "https://" + url if url.lower().startswith("www.") else url
 
 
