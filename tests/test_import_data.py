@@ -265,7 +265,7 @@ def test_binary_and_invalid_yaml_name_their_line() -> None:
         read_yaml("- title: A\n  readings:\n    - [unclosed\n- title: B\n", "bad.yml")
     assert re.search(r"bad\.yml:\d+: invalid YAML", str(err.value))
     with pytest.raises(InputError) as err:
-        read_json('{"a": [1, 2,,]}', "bad.json")
+        read_json('{"a": [1, 2}', "bad.json")
     assert "bad.json:1: invalid JSON" in str(err.value)
 
 

@@ -38,6 +38,7 @@ from bibexport.importer.datatext import (
     _TERM_YEAR,
     _YEAR,
     _clean,
+    _link_text_reason,
     _parse_when,
     _repair,
     _segments,
@@ -145,7 +146,7 @@ def _role(key: str, value: _Node) -> str:
     if k == "paper" and not isinstance(value.value, str):
         return "readings"
     if role == "children" and not isinstance(value.value, list):
-        return "other" if role != "title" else role
+        return "title" if k == "topics" else "other"  # ``topics: "Graph Isomorphism"`` names the session
     if k in ("week", "module", "unit", "part") and isinstance(value.value, str) and value.value.isdigit():
         return "other"  # ``week: 3`` is a number, not a name
     if role == "other" and re.search(r"reading|papers?\b", k) and not isinstance(value.value, dict):
@@ -318,6 +319,11 @@ def _add_reading(state: _State, reading: ImportedReading, fallback_name: str) ->
 def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line: int, section: Section,
                         fallback: str) -> None:
     """One piece of a readings string (``Authors, <a href=…>Title</a>, Ch. 2 (video)``) → a reading or skips."""
+    outside = "".join(t for t, h in piece if h is None)
+    if _BIB_KEY.search(outside) and any(h is not None for _, h in piece):
+        # "Ch 2 of [Wi], <a href=…>script</a>": the keys are readings; the links are judged on their own
+        _reading_without_link(state, outside, line, section, fallback)
+        piece = [(t, h) for t, h in piece if h is not None]
     links = [(text, href) for text, href in piece if href is not None]
     first = next((i for i, (_, h) in enumerate(piece) if h is not None), len(piece))
     last = max((i for i, (_, h) in enumerate(piece) if h is not None), default=-1)
@@ -348,7 +354,9 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
         assert href is not None
         url = _repair(href)
         clean_text = _clean(text)
-        why = _url_reason(url) or (_title_reason(clean_text) if clean_text else None)
+        why = _url_reason(url) or (_link_text_reason(clean_text) if clean_text else None)
+        if why is SkipReason.NOT_WEB and clean_text and _link_text_reason(clean_text):
+            why = _link_text_reason(clean_text)  # a relative link to a script or slides: no reading at all
         if why is SkipReason.NOT_WEB and not title and clean_text:
             title = clean_text  # a relative link to a course copy: the reading stays, found by its title
         if why is not None:
@@ -708,8 +716,10 @@ def _finish(state: _State, root: _Node) -> ImportedCourse:
     return state.course
 
 
-def _read(root: _Node | None, source: str) -> ImportedCourse:
+def _read(root: _Node | None, source: str, notes: list[tuple[int, str]]) -> ImportedCourse:
     state = _State(source)
+    for line, text in notes:
+        state.message(line, text)
     if root is None:
         state.message(1, "the file is empty")
         return state.course
@@ -723,9 +733,11 @@ def read_yaml(text: str, source: str) -> ImportedCourse:
     Raises :class:`InputError` naming the file and line for invalid YAML, python tags, deep nesting and alias
     bombs; every other oddity is a message in the result.
     """
-    return _read(_load_yaml(text, source), source)
+    notes: list[tuple[int, str]] = []
+    return _read(_load_yaml(text, source, notes), source, notes)
 
 
 def read_json(text: str, source: str) -> ImportedCourse:
     """Read a JSON data file into sessions and readings; see :func:`read_yaml`."""
-    return _read(_load_json(text, source), source)
+    notes: list[tuple[int, str]] = []
+    return _read(_load_json(text, source, notes), source, notes)

@@ -10,6 +10,7 @@ composed through the same loader for its line numbers.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +115,7 @@ class _Converter:
         return _Node(out, line)
 
 
-def _load_yaml(text: str, source: str) -> _Node | None:
+def _compose(text: str, source: str) -> _Node | None:
     try:
         loader = _LimitedLoader(text)  # the reader checks every character here already
     except yaml.reader.ReaderError as exc:
@@ -142,6 +143,31 @@ def _load_yaml(text: str, source: str) -> _Node | None:
         raise _problem(source, 0, f"refused: nested deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
+
+
+#: A tab after other characters on a line ("date:<TAB>2/15", "1/16<TAB>"): Jekyll reads it as a space, PyYAML
+#: refuses it.  Tabs that indent a line stay (they are invalid YAML everywhere).
+_INNER_TAB = re.compile(r"(?<=\S)([ ]*)\t")
+
+
+def _load_yaml(text: str, source: str, notes: list[tuple[int, str]] | None = None) -> _Node | None:
+    """The tree of a YAML text; tabs used as spaces inside lines are read as spaces (with a note)."""
+    try:
+        return _compose(text, source)
+    except InputError as exc:
+        if "\\t" not in str(exc) and "\t" not in str(exc):
+            raise
+        relaxed = _INNER_TAB.sub(lambda m: m.group(1) + " ", text)
+        if relaxed == text:
+            raise
+        try:
+            node = _compose(relaxed, source)
+        except InputError:
+            raise exc from None
+        if notes is not None:
+            first = next(i for i, line in enumerate(text.splitlines(), 1) if _INNER_TAB.search(line))
+            notes.append((first, "tabs inside lines were read as spaces (YAML allows only spaces there)"))
+        return node
 
 
 def _json_depth(text: str) -> tuple[int, int]:
@@ -182,18 +208,67 @@ def _from_json(value: Any) -> _Node:
     return _Node(str(value), 0)
 
 
-def _load_json(text: str, source: str) -> _Node | None:
+def _relax_json(text: str) -> str:
+    """JSON as Jekyll reads it: ``//`` and ``/* */`` comments, trailing commas and tabs become spaces (outside
+    strings), so every line keeps its number."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    in_string = False
+    while i < n:
+        ch = text[i]
+        if in_string:
+            out.append(ch)
+            if ch == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            out.append(" " * (end - i))
+            i = end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:end]))
+            i = end
+            continue
+        elif ch == ",":
+            m = re.match(r",(\s|//[^\n]*|/\*.*?\*/)*[}\]]", text[i:], re.DOTALL)
+            out.append(" " if m else ",")
+        else:
+            out.append(" " if ch == "\t" else ch)
+        i += 1
+    return "".join(out)
+
+
+def _load_json(text: str, source: str, notes: list[tuple[int, str]] | None = None) -> _Node | None:
+    """The tree of a JSON text.  Not strictly JSON (comments, trailing commas, bare dates, as Jekyll accepts):
+    read leniently with a note; unreadable: the JSON error with its line."""
     depth, line = _json_depth(text)
     if depth > MAX_DEPTH:
         raise _problem(source, line, f"refused: nested deeper than {MAX_DEPTH} levels")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _problem(source, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        error = _problem(source, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")
+        try:
+            node = _compose(_relax_json(text), source)  # YAML's flow style reads bare dates as strings
+        except InputError:
+            raise error from None
+        if notes is not None:
+            notes.append((exc.lineno, (f"not strict JSON ({exc.msg}); read leniently (comments, trailing commas "
+                                      "and unquoted values allowed)")))
+        return node
     except RecursionError:
         raise _problem(source, 0, f"refused: nested deeper than {MAX_DEPTH} levels") from None
     # JSON is (nearly) YAML: composed again through the safe loader for line numbers where it can be.
     try:
-        return _load_yaml(text, source)
+        return _compose(text.replace("\t", " "), source)
     except InputError:
         return _from_json(value)

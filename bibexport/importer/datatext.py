@@ -157,6 +157,13 @@ _TITLE_MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
      SkipReason.HOMEWORK),
     (re.compile(r"^\W*(lecture )?(slides|video|recording)\W*$", re.IGNORECASE), SkipReason.SLIDES),
 ]
+# The text of a link that is course material, not a reading ("script", "Additional slides on Ullmann").
+_LINK_TEXT_MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
+    (re.compile(r"\bslides?\b|\bslide deck\b", re.IGNORECASE), SkipReason.SLIDES),
+    (re.compile(r"^\W*(script|code|notebook|colab|data ?set|data|demo|solutions?|starter code)\W*$",
+                re.IGNORECASE), SkipReason.MATERIAL),
+    (re.compile(r"^\W*(video|recording|lecture video|talk|youtube)\W*$", re.IGNORECASE), SkipReason.RECORDING),
+]
 _FURTHER_MARK = re.compile(
     r"[\(\[]\s*(optional|further|additional|recommended|supplementary|background|suggested|extra|more)"
     r"(\s+reading)?s?\s*[\)\]]|^\s*(optional|further|additional|recommended|supplementary|background|"
@@ -210,6 +217,14 @@ _NOT_READINGS = {SkipReason.RECORDING, SkipReason.SLIDES, SkipReason.FORM, SkipR
 def _title_reason(title: str) -> SkipReason | None:
     for pattern, reason in _TITLE_MARKERS:
         if pattern.search(title):
+            return reason
+    return None
+
+
+def _link_text_reason(text: str) -> SkipReason | None:
+    """Why a link is no reading by its text alone (besides :func:`_title_reason`), or None."""
+    for pattern, reason in (*_TITLE_MARKERS, *_LINK_TEXT_MARKERS):
+        if pattern.search(text):
             return reason
     return None
 
