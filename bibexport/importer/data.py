@@ -239,10 +239,15 @@ def _split_title(title: str) -> tuple[str, str, str, Section | None]:
     elif _REQUIRED_MARK.search(title):
         section, title = "required", _REQUIRED_MARK.sub(" ", title)
     title = _title(title)
+    extra = ""
+    detail = re.match(r"(?i)^(.*?\S)[,;:]?\s+((?:ch(?:apters?|s)?\.?|sections?|sec\.|§|pp?\.|pages?)\s*\d.*)$", title)
+    if detail and len(detail.group(1).split()) >= 2:  # "…: An Introduction, Ch. 3, 6, 13": chapters are detail
+        title, extra = _title(detail.group(1)), detail.group(2)
     m = _NICKNAME.match(title)
     if m and not re.match(r"(?i)(19|20)\d\d|et al|and |eds?\.?$|ch\.?|sections?|pp?\.", m.group("label")):
-        return _title(m.group("title")), m.group("label"), _clean(m.group("rest")), section
-    return title, "", "", section
+        rest = " ".join(p for p in (_clean(m.group("rest")), extra) if p)
+        return _title(m.group("title")), m.group("label"), rest, section
+    return title, "", extra, section
 
 
 def _is_truthy(node: _Node) -> bool:
@@ -521,6 +526,29 @@ def _is_reading_item(roles: dict[str, tuple[str, _Node]]) -> bool:
     return "title" in has and bool(keys & {"link", "links", "authors"}) and not keys & {"readings", "children"}
 
 
+def _materials(state: _State, node: _Node, reason: SkipReason, session: str) -> None:
+    """A lecture's slides or materials: skipped, except the titled papers some sites list among them.
+
+    ``slides: [{url: https://arxiv.org/pdf/2001.01818.pdf, title: "…: A Survey"}, {url: Lec1.pdf, title:
+    Overview}]``: a titled item linking to another site, neither a deck (by its host, path or title) nor a
+    course file, is a reading; the rest are slides.
+    """
+    items = node.value if isinstance(node.value, list) else [node]
+    for item in items:
+        if reason in (SkipReason.SLIDES, SkipReason.MATERIAL) and isinstance(item.value, dict):
+            roles = _classify(item.value)
+            title = _first(roles, "title")
+            link = _first(roles, "link")
+            url = _repair(link[1].value) if link and isinstance(link[1].value, str) else ""
+            if (title and re.match(r"(?i)https?://", url) and _url_reason(url) is None
+                    and not re.search(r"(?i)slide|lecture|/lec\d|\.pptx?$|\.key$", url)
+                    and not _link_text_reason(_text_of(title[1]))
+                    and not re.match(r"(?i)\W*(lecture|lec|class|week|part|overview|intro)\b", _text_of(title[1]))):
+                _reading_from_dict(state, item.value, item.line, "required", session)
+                continue
+        _skip_all(state, item, reason)
+
+
 _LEADING_DATE = re.compile(r"^\s*(\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:[A-Za-z]{3,9}\.?,?\s+)?[A-Za-z]{3,9}\.?\s+\d{1,2}"
                            r"(?:st|nd|rd|th)?(?:,?\s+\d{4})?)\s*[-–—:|,]?\s+(\S.*)$")
 
@@ -571,7 +599,7 @@ def _item(state: _State, node: _Node, context: str) -> None:
         if role == "readings":
             _readings(state, child, _section_of_key(key), name)
         elif role == "skip":
-            _skip_all(state, child, _SKIP_KEY_REASONS[_norm_key(key)])
+            _materials(state, child, _SKIP_KEY_REASONS[_norm_key(key)], name)
         elif role in ("link", "links"):
             for url, text, line in _links_in(child):
                 # a lecture's own link (its page, its slides) is no reading of it

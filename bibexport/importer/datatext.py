@@ -197,8 +197,8 @@ def _url_reason(url: str) -> SkipReason | None:
         return SkipReason.NOT_WEB
     for pattern, reason in ((_RECORDING_HOSTS, SkipReason.RECORDING), (_FORM_HOSTS, SkipReason.FORM),
                             (_LOGISTIC_HOSTS, SkipReason.LOGISTICS), (_SLIDES_HOSTS, SkipReason.SLIDES)):
-        if pattern.search(u):
-            return reason
+        if pattern.search(u) and not (reason is SkipReason.LOGISTICS and "/files/" in u):
+            return reason  # (a file on Canvas is a document, a reading maybe; the rest of Canvas is not)
     return None
 
 
