@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from bibexport.importer.datatext import _title_reason
 from bibexport.importer.model import (
     ImportedCourse,
     ImportedLink,
@@ -41,6 +42,9 @@ _SESSION_COMMENT = re.compile(
 )
 _FURTHER_WORDS = re.compile(r"\b(optional|further|additional|recommended|supplementary|background)\b",
                             re.IGNORECASE)
+# A note that makes an entry further reading: "Optional", "for reference only. You do not have to read it".
+_FURTHER_NOTE = re.compile(r"(?i)^\W*(optional|recommended|further|supplementary|background)\b|for reference only|"
+                           r"(do not|don't|need not|not) (have to |need to )?read\b|\bnot required\b")
 _URL_IN_TEXT = re.compile(r"\\url\{([^}]*)\}|\\href\{([^}]*)\}|(https?://[^\s{}\\]+)")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}(v\d+)?|[a-z-]+(\.[A-Z]{2})?/\d{7}(v\d+)?)$")
@@ -175,7 +179,7 @@ def _salvage(raw: str, line: int, course: ImportedCourse, session: ImportedSessi
                                                "were read from the text, check them"))
 
 
-def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> ImportedReading:
+def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> ImportedReading | None:
     from bibtexparser.model import Entry
 
     assert isinstance(entry, Entry)
@@ -192,13 +196,19 @@ def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> I
     if not title:
         course.messages.append(ImportMessage(line, f"entry {entry.key} has no title; its key stands in for it"))
         title = entry.key
+    if not links and _title_reason(title) is not None:  # "@misc{midterm, title={Midterm Exam}}": a calendar row
+        course.messages.append(ImportMessage(line, f'entry {entry.key} ("{title}") is a calendar event, not a '
+                                                   "reading; left out"))
+        return None
     keywords = fields.get("keywords", "") + " " + fields.get("section", "")
+    notes = fields.get("note", "") + " " + fields.get("annote", "") + " " + fields.get("annotation", "")
+    further = _FURTHER_WORDS.search(keywords) or _FURTHER_NOTE.search(notes)
     reading = ImportedReading(
         title=title,
         line=line,
-        section="further" if _FURTHER_WORDS.search(keywords) else section,
+        section="further" if further else section,
         links=links,
-        authors=decoded.get("author", ""),
+        authors="" if re.fullmatch(r"\W*", decoded.get("author", "")) else decoded["author"],
         year=_year(fields),
         venue=next((decoded[v] for v in _VENUE_FIELDS if decoded.get(v)), ""),
     )
@@ -208,6 +218,11 @@ def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> I
         if name not in used and name not in reading.extra:
             reading.extra[name] = value
     return reading
+
+
+def _append(session: ImportedSession, reading: ImportedReading | None) -> None:
+    if reading is not None:
+        session.readings.append(reading)
 
 
 def read_bib(text: str, source: str) -> ImportedCourse:
@@ -240,15 +255,15 @@ def read_bib(text: str, source: str) -> ImportedCourse:
         elif isinstance(block, DuplicateBlockKeyBlock):
             course.messages.append(ImportMessage(line, f"the key {block.key} is used twice; both entries kept"))
             if isinstance(block.ignore_error_block, Entry):
-                current(line).readings.append(_entry_reading(block.ignore_error_block, course, "required"))
+                _append(current(line), _entry_reading(block.ignore_error_block, course, "required"))
         elif isinstance(block, ParsingFailedBlock) and isinstance(block.ignore_error_block, Entry):
             # a field given twice, or a middleware failing on a value: the entry as parsed, and why
             course.messages.append(ImportMessage(line, f"entry {block.ignore_error_block.key}: {block.error}"))
-            current(line).readings.append(_entry_reading(block.ignore_error_block, course, "required"))
+            _append(current(line), _entry_reading(block.ignore_error_block, course, "required"))
         elif isinstance(block, ParsingFailedBlock):
             _salvage(block.raw or "", line, course, current(line), source)
         elif isinstance(block, Entry):
-            current(line).readings.append(_entry_reading(block, course, "required"))
+            _append(current(line), _entry_reading(block, course, "required"))
     empty = [s for s in sessions if not s.readings]
     for s in empty:
         course.messages.append(ImportMessage(s.line, f'the comment "{s.name}" is followed by no entry'))
