@@ -114,3 +114,26 @@ def test_failed_blocks_are_reported_with_their_line_and_read_as_far_as_possible(
 def test_unbalanced_braces_still_decode() -> None:
     course = read_bib("@article{k, title = {Garc{\\'i}a's \\{unbalanced}}\n", "x.bib")
     assert course.readings()[0].title.startswith("García's")
+
+
+def test_calendar_rows_are_no_readings_and_notes_can_make_further_reading() -> None:
+    text = """#need to have midterm and final exam "bib" entrys for the calendar
+@misc{midterm,
+	author= {.},
+	title={Midterm Exam}}
+
+@misc{howtoread,
+		author= {.},
+		title={How to Read an Academic Journal Article},
+		url= {http://example.edu/how-read},
+		note = {Optional}
+}
+@article{ref, title={Everyday life information seeking}, annote={This is in today's list for reference only. You
+  do not have to read it}}
+"""
+    course = read_bib(text, "readings.bib")
+    assert [(r.title, r.section, r.authors) for r in course.readings()] == [
+        ("How to Read an Academic Journal Article", "further", ""),
+        ("Everyday life information seeking", "further", ""),
+    ]
+    assert any("midterm" in m.message and "calendar event" in m.message for m in course.messages)

@@ -363,3 +363,74 @@ def test_the_readme_example_does_what_the_readme_says() -> None:
         ("ImageNet Classification with Deep CNNs", "further", ""),
     ]
     assert [s.reason for s in course.skipped] == [SkipReason.SLIDES, SkipReason.RECORDING]
+
+
+# -- shapes met in the corpus of real lists (see the corpus helpers' expected files) ---------------------------
+
+
+def test_tabs_inside_lines_are_read_as_spaces() -> None:
+    course = read_yaml("- date: 1/16\t\n  topic: Intro\n  readings:\t[\"[P](https://arxiv.org/abs/2001.01818)\"]\n",
+                       "x.yml")
+    assert [r.title for r in course.readings()] == ["P"]
+    assert any("tabs" in m.message and m.line == 1 for m in course.messages)
+
+
+def test_lenient_json_with_comments_trailing_commas_and_bare_dates() -> None:
+    text = ('[\n\t{\n\t\t"date": 2023-10-23,\n\t\t"topics": "Python - Part 1",\n'
+            '\t\t//"turl": "/assets/lec2.pdf",\n\t\t"sug_reading": "App A, B and ch 1-3 of [HJ1]; [DB]",\n\t},\n]\n')
+    course = read_json(text, "lectures.json")
+    (session,) = course.sessions
+    assert (session.name, session.date) == ("Python - Part 1", dt.date(2023, 10, 23))
+    assert [(r.title, r.label, r.note, r.section) for r in session.readings] == [
+        ("HJ1", "HJ1", "App A, B and ch 1-3 of", "further"), ("DB", "DB", "", "further")]
+    assert any("not strict JSON" in m.message for m in course.messages)
+    assert not course.skipped  # the commented-out slide link is no link
+
+
+def test_papers_listed_among_slides_and_titles_with_nicknames_and_chapters() -> None:
+    text = """\
+- date: 1/18
+  topic: "Basics of ILP<br/>Case Study: Corridor Design"
+  slides:
+    - url: http://onlinelibrary.wiley.com/doi/10.1111/cobi.12814/epdf
+      title: "Trade-offs in optimal corridor networks"
+    - url: 20240118_Lec2_BasicsofILP.pdf
+      title: "Basics of (Integer) Linear Programming"
+    - url: https://docs.google.com/presentation/d/abc
+      title: "Guest lecture"
+  readings:
+    - name: In Search of an Understandable Consensus Algorithm (Raft) (optional)
+      link: https://raft.github.io/raft.pdf
+    - title: "Reinforcement Learning: An Introduction, Ch. 3, 6, 13"
+    - title: Holistic Evaluation of Language Models (HELM) pages 1-10
+    - title: No Assigned Reading
+"""
+    course = read_yaml(text, "x.yml")
+    (session,) = course.sessions
+    assert session.name == "Basics of ILP / Case Study: Corridor Design"
+    assert [(r.title, r.label, r.note, r.section) for r in session.readings] == [
+        ("Trade-offs in optimal corridor networks", "", "", "required"),
+        ("In Search of an Understandable Consensus Algorithm", "Raft", "", "further"),
+        ("Reinforcement Learning: An Introduction", "", "Ch. 3, 6, 13", "required"),
+        ("Holistic Evaluation of Language Models", "HELM", "pages 1-10", "required"),
+    ]
+    assert [s.reason for s in course.skipped] == [SkipReason.SLIDES, SkipReason.SLIDES]
+    assert any('"No Assigned Reading" is no reading' in m.message for m in course.messages)
+
+
+def test_course_metadata_is_no_session_and_a_topic_may_carry_the_date() -> None:
+    text = """{
+  "title": "Advanced LLMs",
+  "learningOutcomes": ["Understand LLMs", "Read papers"],
+  "policies": {"additional": "see https://example.edu/policy.docx"},
+  "schedule": [{"part": "Part 1", "weeks": [
+     {"week": 1, "topic": "1/26 Deep Learning Basics",
+      "readings": [{"title": "The Math Behind Neural Networks", "author": "Cristian Leo",
+                    "url": "https://towardsdatascience.com/the-math-behind-neural-networks-a34a51b93873/"}]}]}]
+}"""
+    course = read_json(text, "syllabus.json")
+    assert course.title == "Advanced LLMs"
+    (session,) = course.sessions
+    assert (session.name, session.when) == ("Deep Learning Basics", "1/26")
+    assert [r.authors for r in session.readings] == ["Cristian Leo"]
+    assert [(s.url, s.reason) for s in course.skipped] == [("https://example.edu/policy.docx", SkipReason.OUTSIDE)]
