@@ -333,6 +333,9 @@ def _schedule(draw: st.DrawFn) -> tuple[object, list[str]]:
         for key in draw(st.lists(st.sampled_from(_KEYS), unique=True, max_size=4)):
             if key in ("readings", "optional", "papers"):
                 out[key] = [reading() for _ in range(draw(st.integers(0, 3)))]
+            elif key == "slides" and draw(st.booleans()):  # papers may hide among slides
+                out[key] = [{"url": url(), "title": draw(st.sampled_from(["A Survey of Things", "Overview"]))}
+                            for _ in range(draw(st.integers(1, 2)))]
             else:
                 out[key] = url()
         return out
