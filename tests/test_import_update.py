@@ -238,3 +238,13 @@ def test_a_new_reading_goes_where_the_new_list_puts_it() -> None:
     titles = [r["title"] for r in tomllib.loads(text)["sessions"][0]["required"]]
     assert titles == ["N0", "A", "N1", "N2", "B"]
     assert text.index('"N2"') < text.index("# about B") < text.index('title = "B"')
+
+
+def test_crlf_files_stay_crlf_and_an_empty_file_gets_the_import() -> None:
+    old = '[[sessions]]\r\nslug = "a"\r\nname = "A"\r\n\r\n[[sessions.required]]\r\ntitle = "X"\r\nlinks = []\r\n'
+    new = '[[sessions]]\nslug = "a"\nname = "A"\n\n[[sessions.required]]\ntitle = "Y"\nlinks = []\n'
+    text, report = merge(old, new)
+    assert text.startswith(old) and "\n" not in text.replace("\r\n", "")
+    assert [t for _, t in report.added] == ["Y"] and [t for _, t, _ in report.missing] == ["X"]
+    text, report = merge("", new)
+    assert text == new and report.added_sessions == ["A"]

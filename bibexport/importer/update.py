@@ -312,7 +312,7 @@ def merge(
         kept_readings = [r for k in _KINDS for r in _readings(session, k)]
         if later is None:
             at = _content_end(old_lines)
-            inserts.append((at, order, ["", *snippet]))
+            inserts.append((at, order, ["", *snippet] if at else snippet))
         else:
             at = old_text[later].header.lead
             inserts.append((at, order, [*snippet, ""]))
