@@ -1,15 +1,25 @@
 """YAML and JSON data files (Jekyll ``_data/*.yml`` schedules and the like) read into an :class:`ImportedCourse`.
 
 A data file is a tree of items, not a document: the reader walks it and gives every key a *role* from one
-table (:data:`_ROLES`): a date, a title, a list of readings (required or further), a link, a field whose links
-are no readings (slides, videos, homework), a list of nested items (a week's days), or something else kept as
-found.  Items are sessions (they have a date or readings), containers (weeks holding lectures), readings (a
-title with a link) or headings (``- title: "Module 2"``); the shape decides, never the file's name.
+table (:data:`_ROLES`): a date, a title (ranked: ``reading-topic`` before ``title``, ``topic``, ``name``), a
+list of readings (required, or further by its name: ``optional``, ``recommended``, ``sug_reading``,
+``signups``), a link, a field whose links are no readings (slides, notes, videos, homework, logistics), a list
+of nested items (a week's days, a unit's sessions), or something else kept as found.  Items are sessions (a
+date or readings), containers (weeks holding lectures), readings (a title with a link or authors) or headings
+(``- title: "Module 2"``); the shape decides, never the file's name.  At the top of a dict, course metadata
+(instructor, policies, learning outcomes) is no session.
 
-Strings may hold HTML (``<a href=…>Title</a>``, parsed with BeautifulSoup) or Markdown (``[Title](url)``,
-parsed with markdown-it-py; see :mod:`.datatext`).  Loading is safe (see :mod:`.dataload`): YAML is composed
-with ``yaml.SafeLoader`` only and never constructed, python tags, deep nesting and alias bombs end in a clear
-:class:`InputError` naming the file and line.  JSON is read by the same walker, depth-limited.
+Strings may hold HTML (``<a href=…>Title</a>``) or Markdown (``[Title](url)``), see :mod:`.datatext`: the
+text around a link gives authors and detail, ``(video)`` or a YouTube host makes it no reading, ``(optional)``
+further reading, ``[HJ1]`` a reference to the course's bibliography.  Dates without a year take it from a
+``year``/``semester`` key, from full dates in the file, or from a term in the file's name, else stay as
+written with one warning.  Loading is safe (see :mod:`.dataload`): YAML is composed with ``yaml.SafeLoader``
+only and never constructed; python tags, deep nesting and alias bombs end in a clear :class:`InputError`
+naming the file and line; tabs inside lines and JSON as Jekyll accepts it (comments, trailing commas) are
+read with a message.
+
+Accounting: every link found ends in a reading or in :attr:`ImportedCourse.skipped` with its reason (a
+Hypothesis test generates schedules to hold this).
 """
 
 from __future__ import annotations
@@ -172,7 +182,6 @@ class _State:
     course: ImportedCourse = field(default_factory=ImportedCourse)
     pending: list[_Pending] = field(default_factory=list)
     current: _Pending | None = None
-    year: int | None = None
     section: Section = "required"  # for reading items listed under a key such as ``optional_papers:``
     empty_items: list[tuple[int, str]] = field(default_factory=list)
 
