@@ -437,3 +437,27 @@ def test_course_metadata_is_no_session_and_a_topic_may_carry_the_date() -> None:
     assert (session.name, session.when) == ("Deep Learning Basics", "1/26")
     assert [r.authors for r in session.readings] == ["Cristian Leo"]
     assert [(s.url, s.reason) for s in course.skipped] == [("https://example.edu/policy.docx", SkipReason.OUTSIDE)]
+
+
+def test_a_dict_of_lectures_named_by_their_keys() -> None:
+    text = """\
+lecture-01-basics:
+  week: 1
+  date: 2026-04-22
+  recording: "https://uni-ulm.cloud.panopto.eu/Panopto/Pages/Viewer.aspx?id=abc"
+  readings:
+    - title: "Tidy Finance with R, ch. 1"
+      url:   "https://www.tidy-finance.org/r/introduction-to-tidy-finance.html"
+lecture-02-returns:
+  date: 2026-04-29
+  readings:
+    - title: "A Third Reading without URL"
+      optional: true
+"""
+    course = read_yaml(text, "schedule.yml")
+    assert [(s.name, s.date) for s in course.sessions] == [("Lecture 01 basics", dt.date(2026, 4, 22)),
+                                                          ("Lecture 02 returns", dt.date(2026, 4, 29))]
+    first, second = course.readings()
+    assert (first.title, first.note) == ("Tidy Finance with R", "ch. 1")
+    assert (second.title, second.links, second.section) == ("A Third Reading without URL", [], "further")
+    assert [s.reason for s in course.skipped] == [SkipReason.RECORDING]

@@ -562,8 +562,8 @@ _LEADING_DATE = re.compile(r"^\s*(\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:[A-Za-z]{3,9}\
                            r"(?:st|nd|rd|th)?(?:,?\s+\d{4})?)\s*[-–—:|,]?\s+(\S.*)$")
 
 
-def _item(state: _State, node: _Node, context: str) -> None:
-    """One item of a list of schedule items."""
+def _item(state: _State, node: _Node, context: str, label: str = "") -> None:
+    """One item of a list of schedule items; ``label`` names it when it has no title (``lecture-01-basics:``)."""
     if isinstance(node.value, str):
         _readings(state, node, "required", context)
         return
@@ -599,7 +599,7 @@ def _item(state: _State, node: _Node, context: str) -> None:
     if lead and _parse_when(lead.group(1)) is not None:  # "1/26 Deep Learning Basics": the date is the when
         when_text, name = lead.group(1), lead.group(2)
     if not name:
-        name = _text_of(group[1]) if group else (when_text or context)
+        name = _text_of(group[1]) if group else (label or when_text or context)
     when = _parse_when(when_text) if when_text else None
     state.current = _Pending(ImportedSession(name=name or f"Session on line {node.line}", line=node.line,
                                              when=when_text), when)
@@ -677,7 +677,7 @@ def _walk_root(state: _State, root: _Node) -> None:
         if _ROLES.get(nk) != "children" and not _schedule_like(node):
             _skip_all(state, node, SkipReason.OUTSIDE)  # the instructor, policies, learning outcomes
             continue
-        context = key.replace("_", " ").strip().capitalize() if _ROLES.get(nk) != "children" else ""
+        context = re.sub(r"[_-]+", " ", key).strip().capitalize() if _ROLES.get(nk) != "children" else ""
         items = node.value if isinstance(node.value, list) else [node]
         if isinstance(node.value, dict) and not _is_reading_item(_classify(node.value)):
             items = list(node.value.values()) if all(
@@ -685,7 +685,8 @@ def _walk_root(state: _State, root: _Node) -> None:
         state.current = None
         state.section = "further" if _FURTHER_GROUP.search(key) else "required"
         for child in items:
-            _item(state, child, context or state.course.title or _base(state.source))
+            _item(state, child, context or state.course.title or _base(state.source),
+                  context if child is node and isinstance(node.value, dict) else "")
         state.current = None
         state.section = "required"
 
