@@ -14,6 +14,7 @@ dropped silently.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from bibexport.importer.datatext import _title_reason
@@ -29,6 +30,10 @@ from bibexport.importer.model import (
 )
 
 __all__ = ["read_bib"]
+
+# bibtexparser logs every block it cannot parse; those blocks are reported as messages with their line
+# instead, so its log records must not reach the terminal through logging's last-resort handler.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "school", "institution", "organization")
 _LINK_FIELDS = ("url", "doi", "eprint", "arxiv", "arxivid", "howpublished", "note", "pdf", "link")
