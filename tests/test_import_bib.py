@@ -137,3 +137,11 @@ def test_calendar_rows_are_no_readings_and_notes_can_make_further_reading() -> N
         ("Everyday life information seeking", "further", ""),
     ]
     assert any("midterm" in m.message and "calendar event" in m.message for m in course.messages)
+
+
+def test_binary_and_deeply_braced_input_end_in_messages_not_crashes(capsys) -> None:  # type: ignore[no-untyped-def]
+    course = read_bib("\x00\x01\x02@@@{{{ garbage \xff\n" * 3, "blob.bib")
+    assert course.readings() == [] and course.messages and all(m.line >= 1 for m in course.messages)
+    assert capsys.readouterr().err == ""  # bibtexparser's log stays quiet: the messages say it
+    deep = read_bib("@article{k, title={" + "{" * 5000 + "Deep" + "}" * 5000 + "}}\n", "deep.bib")
+    assert [r.title for r in deep.readings()] == ["Deep"]
