@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import html
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bibexport.importer.model import SkipReason
+
+if TYPE_CHECKING:  # pragma: no cover
+    from markdown_it import MarkdownIt
 
 # -- Text inside strings: HTML or Markdown, into pieces of (text, href). ----------------------------------------
 
@@ -49,15 +54,24 @@ def _html_segments(text: str) -> list[tuple[str, str | None] | object]:
     return out
 
 
-def _markdown_segments(text: str) -> list[tuple[str, str | None] | object]:
+@functools.lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """One CommonMark parser for every string (building one costs more than parsing a line)."""
     from markdown_it import MarkdownIt
 
+    return MarkdownIt("commonmark")
+
+
+def _markdown_segments(text: str) -> list[tuple[str, str | None] | object]:
     out: list[tuple[str, str | None] | object] = []
     for line in re.split(r"\n(?=\s*(?:[-*+]|\d+[.)])\s)", text):  # a Markdown list inside the string
         if out:
             out.append(_BREAK)
         line = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)
-        tokens = MarkdownIt("commonmark").parseInline(line)
+        if not re.search(r"[\[\]*_`<>&\\!]", line):  # plain text: nothing for a Markdown parser to find
+            out.append((line, None))
+            continue
+        tokens = _markdown().parseInline(line)
         href: str | None = None
         buf: list[str] = []
         for tok in tokens[0].children or [] if tokens else []:
