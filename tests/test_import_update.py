@@ -248,3 +248,13 @@ def test_crlf_files_stay_crlf_and_an_empty_file_gets_the_import() -> None:
     assert [t for _, t in report.added] == ["Y"] and [t for _, t, _ in report.missing] == ["X"]
     text, report = merge("", new)
     assert text == new and report.added_sessions == ["A"]
+
+
+def test_a_comment_after_a_reading_stays_with_it() -> None:
+    existing = ('[[sessions]]\nslug = "s"\nname = "S"\n\n[[sessions.required]]\ntitle = "A"\nlinks = []\n'
+                "# TODO: find the journal version of A\n\n# about B\n[[sessions.required]]\ntitle = \"B\"\nlinks = []\n")
+    imported = ('[[sessions]]\nslug = "s"\nname = "S"\n\n[[sessions.required]]\ntitle = "A"\nlinks = []\n\n'
+                '[[sessions.required]]\ntitle = "N"\nlinks = []\n\n[[sessions.required]]\ntitle = "B"\nlinks = []\n')
+    text, _ = merge(existing, imported)
+    assert text.index("# TODO: find the journal") < text.index('title = "N"') < text.index("# about B")
+    assert _is_subsequence(existing.splitlines(), text.splitlines())

@@ -109,7 +109,7 @@ class _Block:
     kind: str  # "session", "required", "further", "top" (any other top-level table)
     start: int  # the header's line index
     lead: int  # the first comment line directly above the header
-    end: int = 0  # one past the block's last line that is neither blank nor a comment leading the next block
+    end: int = 0  # one past the block's last non-blank line (comments leading the next block excluded)
 
 
 def _blocks(lines: list[str]) -> list[_Block]:
@@ -145,7 +145,7 @@ def _blocks(lines: list[str]) -> list[_Block]:
         blocks.append(_Block(kind, i, lead))
     for k, block in enumerate(blocks):
         end = blocks[k + 1].lead if k + 1 < len(blocks) else len(lines)
-        while end > block.start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        while end > block.start + 1 and not lines[end - 1].strip():  # a comment after its table stays with it
             end -= 1
         block.end = end
     return blocks
