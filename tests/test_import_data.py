@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bibexport.errors import InputError
-from bibexport.importer.data import MAX_DEPTH, read_json, read_yaml
+from bibexport.importer.data import MAX_DEPTH, read_front_matter, read_json, read_yaml
 from bibexport.importer.model import ImportedCourse, SkipReason
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import" / "data"
@@ -461,3 +461,41 @@ lecture-02-returns:
     assert (first.title, first.note) == ("Tidy Finance with R", "ch. 1")
     assert (second.title, second.links, second.section) == ("A Third Reading without URL", [], "further")
     assert [s.reason for s in course.skipped] == [SkipReason.RECORDING]
+
+
+def test_a_schedule_kept_in_a_pages_front_matter() -> None:
+    # The shape of HEC MATH 80600A's schedule.md: the whole schedule in the front matter, a Liquid table below.
+    page = """---
+layout: default
+title: MATH 80600A - Machine Learning II<br>Deep Learning and Applications
+schedule:
+  - date: Jan.<br>7, 8
+    topics:
+    - name: Introduction
+      url: https://www.dropbox.com/s/hbrmctcap9ebo60/Week1-Intro.pdf?dl=0
+    - name: Mathematics
+      url: https://www.dropbox.com/s/o09puw2vf59uxj5/Week1-Maths.pdf?dl=0
+    readings:
+      - name: Deep Learning Book
+      - name: Chap. 2
+        url: http://www.deeplearningbook.org/contents/linear_algebra.html
+      - name: Chap. 3
+        url: http://www.deeplearningbook.org/contents/prob.html
+    presentations:
+      - name: ResNet
+        url: http://arxiv.org/abs/1512.03385
+---
+{% for week in page.schedule %}| {{ week.date }} | … |{% endfor %}
+"""
+    course = read_front_matter(page, "schedule.md")
+    assert course is not None
+    (session,) = course.sessions
+    assert (session.name, session.when) == ("Introduction / Mathematics", "Jan. 7, 8")
+    book, resnet = session.readings
+    assert (book.title, book.note, book.line) == ("Deep Learning Book", "Chap. 2; Chap. 3", 12)
+    assert [lk.url for lk in book.links] == ["http://www.deeplearningbook.org/contents/linear_algebra.html",
+                                             "http://www.deeplearningbook.org/contents/prob.html"]
+    assert (resnet.title, resnet.label, resnet.section) == ("ResNet", "ResNet", "further")
+    assert {s.reason for s in course.skipped} == {SkipReason.MATERIAL}  # the topics' slide decks
+    assert read_front_matter("---\nlayout: default\ntitle: Readings\n---\n# Readings\n", "r.md") is None
+    assert read_front_matter("# No front matter\n", "r.md") is None

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from bibexport.errors import InputError
 from bibexport.importer.dataload import (
     MAX_DEPTH,
     MAX_NODES,
@@ -71,7 +72,7 @@ from bibexport.importer.model import (
     SkipReason,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "read_json", "read_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "read_front_matter", "read_json", "read_yaml"]
 
 # --------------------------------------------------------------------------------------------------------------
 # Roles of keys.
@@ -224,15 +225,15 @@ def _skip_all(state: _State, node: _Node, reason: SkipReason) -> None:
         state.skip(_repair(url), line, reason, text)
 
 
-def _text_of(node: _Node) -> str:
-    """A scalar's text with HTML tags and Markdown emphasis removed; lists joined."""
+def _text_of(node: _Node, breaks: str = " / ") -> str:
+    """A scalar's text with HTML tags and Markdown emphasis removed (``<br>`` becomes ``breaks``); lists joined."""
     if isinstance(node.value, list):
-        return ", ".join(t for t in (_text_of(c) for c in node.value) if t)
+        return ", ".join(t for t in (_text_of(c, breaks) for c in node.value) if t)
     if isinstance(node.value, dict):
         return ""
     value = node.value
-    if _TAG.search(value) or "](" in value:  # the text of HTML or Markdown, link texts included; <br> → " / "
-        value = " / ".join(_clean("".join(t for t, _ in piece)) for piece in _segments(value))
+    if _TAG.search(value) or "](" in value:  # the text of HTML or Markdown, link texts included
+        value = breaks.join(_clean("".join(t for t, _ in piece)) for piece in _segments(value))
     return _clean(value)
 
 
@@ -313,9 +314,27 @@ def _ensure_session(state: _State, name: str, line: int) -> _Pending:
     return state.current
 
 
+def _is_nickname(title: str) -> bool:
+    """A name that is no title: one or two words (``ResNet``, ``GPT-3``), ``[ANCE]``, ``Radford et al.``."""
+    t = title.strip()
+    return (len(t.split()) <= 2 and not _CHAPTER.match(t)) or bool(re.fullmatch(r"\[[^\]]{1,40}\]", t)) or bool(
+        re.fullmatch(r"[\w.'’ -]{1,40} et al\.?", t))
+
+
+_CHAPTER = re.compile(r"(?i)^(chap(ter)?s?|ch|sections?|sec|part|§)\.?\s*\d[\w.,\s–-]*$")
+
+
 def _add_reading(state: _State, reading: ImportedReading, fallback_name: str) -> None:
     pending = _ensure_session(state, fallback_name, reading.line)
     session = pending.session
+    previous = session.readings[-1] if session.readings else None
+    if previous is not None and _CHAPTER.match(reading.title) and previous.section == reading.section and (
+        not previous.links or _CHAPTER.match(previous.note.split("; ")[-1] if previous.note else "")
+    ):
+        # "- name: Deep Learning Book" then "- name: Chap. 2, url: …": the chapters are parts of that reading
+        previous.links += [lk for lk in reading.links if lk.url not in {p.url for p in previous.links}]
+        previous.note = f"{previous.note}; {reading.title}" if previous.note else reading.title
+        return
     for other in session.readings:
         same_link = {lk.url for lk in other.links} & {lk.url for lk in reading.links}
         same_title = not reading.links and not other.links and other.title.lower() == reading.title.lower()
@@ -399,6 +418,8 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
     reading = ImportedReading(title=title or (kept[0].url if kept else ""), line=line, section=section,
                               links=kept, label=label if label != title else "", authors=authors, year=year,
                               note=_clean(after.strip("()")))
+    if kept and not reading.label and _is_nickname(reading.title):
+        reading.label = reading.title  # "<a href=…>GPT-2</a>": resolved by its link, never by that name
     _add_reading(state, reading, fallback)
 
 
@@ -489,6 +510,8 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
         for link in links:
             state.skip(link.url, link.line, why, reading.title)
         return
+    if links and not reading.label and _is_nickname(reading.title):
+        reading.label = reading.title  # "name: ResNet": resolved by its link, never by that name
     _add_reading(state, reading, fallback)
 
 
@@ -562,6 +585,19 @@ _LEADING_DATE = re.compile(r"^\s*(\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:[A-Za-z]{3,9}\
                            r"(?:st|nd|rd|th)?(?:,?\s+\d{4})?)\s*[-–—:|,]?\s+(\S.*)$")
 
 
+def _topic_names(roles: dict[str, tuple[str, _Node]]) -> list[str]:
+    """The names in an item's lists of nested items (``topics: [{name: …}, "…"]``)."""
+    names = []
+    for role, node in roles.values():
+        if role == "children" and isinstance(node.value, list):
+            for child in node.value:
+                title = _first(_classify(child.value), "title") if isinstance(child.value, dict) else None
+                text = _text_of(title[1]) if title else _text_of(child)
+                if text:
+                    names.append(text)
+    return names
+
+
 def _item(state: _State, node: _Node, context: str, label: str = "") -> None:
     """One item of a list of schedule items; ``label`` names it when it has no title (``lecture-01-basics:``)."""
     if isinstance(node.value, str):
@@ -594,10 +630,12 @@ def _item(state: _State, node: _Node, context: str, label: str = "") -> None:
             elif role not in ("children", "title", "group_title", "date"):
                 _skip_all(state, other, SkipReason.MATERIAL)
         return
-    when_text = _text_of(date_node[1]) if date_node else ""
+    when_text = _text_of(date_node[1], " ") if date_node else ""  # "Jan.<br>7, 8" → "Jan. 7, 8"
     lead = _LEADING_DATE.match(name) if not when_text else None
     if lead and _parse_when(lead.group(1)) is not None:  # "1/26 Deep Learning Basics": the date is the when
         when_text, name = lead.group(1), lead.group(2)
+    if not name:  # a list of topics names the session ("topics: [{name: Intro, url: slides.pdf}, …]")
+        name = " / ".join(_topic_names(roles))
     if not name:
         name = _text_of(group[1]) if group else (label or when_text or context)
     when = _parse_when(when_text) if when_text else None
@@ -779,3 +817,26 @@ def read_json(text: str, source: str) -> ImportedCourse:
     """Read a JSON data file into sessions and readings; see :func:`read_yaml`."""
     notes: list[tuple[int, str]] = []
     return _read(_load_json(text, source, notes), source, notes)
+
+
+_FRONT_MATTER = re.compile(r"\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.DOTALL)
+
+
+def read_front_matter(text: str, source: str) -> ImportedCourse | None:
+    """The readings a page's YAML front matter lists (Jekyll pages that keep their whole schedule there and
+    only a Liquid template in the body), with the page's line numbers.
+
+    None when the page has no front matter, when it is not valid YAML (the body is then all there is), or when
+    it lists no reading (``layout: default`` / ``title: Readings``).  Refused input (alias bombs, python tags)
+    still raises :class:`InputError`.
+    """
+    m = _FRONT_MATTER.match(text)
+    if m is None:
+        return None
+    try:
+        course = read_yaml("\n" + m.group(1), source)  # the front matter starts on the page's line 2
+    except InputError as exc:
+        if any(p.message.startswith("refused") for p in exc.problems):
+            raise
+        return None
+    return course if course.readings() else None
