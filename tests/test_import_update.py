@@ -258,3 +258,16 @@ def test_a_comment_after_a_reading_stays_with_it() -> None:
     text, _ = merge(existing, imported)
     assert text.index("# TODO: find the journal") < text.index('title = "N"') < text.index("# about B")
     assert _is_subsequence(existing.splitlines(), text.splitlines())
+
+
+def test_a_new_session_brings_only_the_readings_the_file_lacks() -> None:
+    existing = ('[[sessions]]\nslug = "a"\nname = "A"\n\n[[sessions.required]]\ntitle = "X (moved here)"\n'
+                'links = ["https://arxiv.org/abs/2401.00001"]\n')
+    imported = ('[[sessions]]\nslug = "a"\nname = "A"\n\n[[sessions]]\nslug = "n"\nname = "N"\n\n'
+                '[[sessions.required]]\ntitle = "X"\nlinks = ["https://arxiv.org/abs/2401.00001"]\n\n'
+                '[[sessions.further]]\ntitle = "Y"\nlinks = ["https://arxiv.org/abs/2401.00002"]\n')
+    text, report = merge(existing, imported)
+    a, n = tomllib.loads(text)["sessions"]
+    assert [r["title"] for r in a["required"]] == ["X (moved here)"]
+    assert "required" not in n and [r["title"] for r in n["further"]] == ["Y"]
+    assert (report.added_sessions, report.added, report.unchanged) == (["N"], [("N", "Y")], 1)

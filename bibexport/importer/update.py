@@ -242,6 +242,59 @@ def _snippet(lines: list[str], start: int, end: int) -> list[str]:
     return [line.rstrip("\r\n") for line in lines[start:end]]
 
 
+class _Merge:
+    """The inserts a merge makes into the existing text, and its report."""
+
+    def __init__(self, old: list[dict[str, Any]], old_text: list[_SessionText], new_lines: list[str],
+                 index: _Index):
+        self.old, self.old_text, self.new_lines, self.index = old, old_text, new_lines, index
+        self.report = UpdateReport()
+        self.seen: set[tuple[int, str, int]] = set()  # existing readings the new list still has
+        self.inserts: list[tuple[int, int, list[str]]] = []  # (line index, order, lines)
+
+    def _insert(self, at: int, chunk: list[str]) -> None:
+        self.inserts.append((at, len(self.inserts), chunk))
+
+    def _known(self, reading: dict[str, Any]) -> bool:
+        found = self.index.find(reading)
+        if found is not None:
+            self.seen.add(found)
+            self.report.unchanged += 1
+        return found is not None
+
+    def into_session(self, session: dict[str, Any], text: _SessionText, oi: int) -> None:
+        """The new readings of an imported session that the file has, each where the new list puts it."""
+        target = self.old_text[oi]
+        for kind in _KINDS:
+            imported = _readings(session, kind)
+            found_at = [self.index.find(r) for r in imported]
+            for ri, reading in enumerate(imported):
+                if self._known(reading):
+                    continue
+                block = text.readings[kind][ri]
+                at = _reading_position(target, kind, oi, found_at[:ri], found_at[ri + 1:])
+                self._insert(at, ["", *_snippet(self.new_lines, block.start, block.end)])
+                self.report.added.append((str(self.old[oi].get("name", "")), str(reading.get("title", ""))))
+
+    def new_session(self, session: dict[str, Any], text: _SessionText, at: int, *, before: bool) -> None:
+        """A session the file lacks, with those of its readings the file has nowhere (the user may have moved
+        some to another session)."""
+        name = str(session.get("name", ""))
+        chunk = _snippet(self.new_lines, text.header.start, text.header.end)
+        added = []
+        for kind in _KINDS:
+            for ri, reading in enumerate(_readings(session, kind)):
+                if not self._known(reading):
+                    block = text.readings[kind][ri]
+                    chunk += ["", *_snippet(self.new_lines, block.start, block.end)]
+                    added.append((name, str(reading.get("title", ""))))
+        if not added and any(_readings(session, k) for k in _KINDS):
+            return  # every reading of it is already in the file: nothing to add
+        self._insert(at, [*chunk, ""] if before else (["", *chunk] if at else chunk))
+        self.report.added_sessions.append(name)
+        self.report.added += added
+
+
 def merge(
     existing_toml_text: str, imported_toml_text: str, *, path: str = "sessions.toml"
 ) -> tuple[str, UpdateReport]:
@@ -265,69 +318,29 @@ def merge(
     if len(new_text) != len(new):
         raise InputError([Problem("the imported list", 0, "its sessions.toml text could not be mapped to tables")])
 
-    report = UpdateReport()
-    index = _Index(old)
-    seen_old: set[tuple[int, str, int]] = set()
-    inserts: list[tuple[int, int, list[str]]] = []  # (line index, order, lines)
-    order = 0
+    state = _Merge(old, old_text, new_lines, _Index(old))
     matched = [_session_match(old, s) for s in new]
     for ni, session in enumerate(new):
         oi = matched[ni]
-        if oi is None:
-            continue
-        target = old_text[oi]
-        for kind in _KINDS:
-            imported = _readings(session, kind)
-            found_at = [index.find(r) for r in imported]
-            for ri, reading in enumerate(imported):
-                found = found_at[ri]
-                if found is not None:
-                    seen_old.add(found)
-                    report.unchanged += 1
-                    continue
-                block = new_text[ni].readings[kind][ri]
-                snippet = _snippet(new_lines, block.start, block.end)
-                at = _reading_position(target, kind, oi, found_at[:ri], found_at[ri + 1:])
-                inserts.append((at, order, ["", *snippet]))
-                order += 1
-                report.added.append((str(old[oi].get("name", "")), str(reading.get("title", ""))))
+        if oi is not None:
+            state.into_session(session, new_text[ni], oi)
     for ni, session in enumerate(new):
-        if matched[ni] is not None:
-            continue
-        # A new session goes before the next imported session that the file already has, else at the end.
-        later = next((matched[j] for j in range(ni + 1, len(new)) if matched[j] is not None), None)
-        for kind in _KINDS:
-            for reading in _readings(session, kind):
-                found = index.find(reading)
-                if found is not None:
-                    seen_old.add(found)
-        if all(index.find(r) is not None for k in _KINDS for r in _readings(session, k)) and any(
-            _readings(session, k) for k in _KINDS
-        ):
-            # every reading of it is already elsewhere in the file (the user moved them): nothing to add
-            report.unchanged += sum(len(_readings(session, k)) for k in _KINDS)
-            continue
-        t = new_text[ni]
-        snippet = _snippet(new_lines, t.header.start, t.end)
-        kept_readings = [r for k in _KINDS for r in _readings(session, k)]
-        if later is None:
-            at = _content_end(old_lines)
-            inserts.append((at, order, ["", *snippet] if at else snippet))
-        else:
-            at = old_text[later].header.lead
-            inserts.append((at, order, [*snippet, ""]))
-        order += 1
-        report.added_sessions.append(str(session.get("name", "")))
-        report.added += [(str(session.get("name", "")), str(r.get("title", ""))) for r in kept_readings]
+        if matched[ni] is None:
+            # a new session goes before the next imported session that the file already has, else at the end
+            later = next((matched[j] for j in range(ni + 1, len(new)) if matched[j] is not None), None)
+            at = _content_end(old_lines) if later is None else old_text[later].header.lead
+            state.new_session(session, new_text[ni], at, before=later is not None)
+    report = state.report
     for oi, session in enumerate(old):
         if oi not in matched:
             report.missing_sessions.append((str(session.get("name", "")), old_text[oi].header.start + 1))
             continue
         for kind in _KINDS:
             for ri, reading in enumerate(_readings(session, kind)):
-                if (oi, kind, ri) not in seen_old:
+                if (oi, kind, ri) not in state.seen:
                     line = old_text[oi].readings[kind][ri].start + 1
                     report.missing.append((str(session.get("name", "")), str(reading.get("title", "")), line))
+    inserts = state.inserts
     text = _apply(old_lines, inserts, existing_toml_text)
     _check(text, old, report, path)
     return text, report
