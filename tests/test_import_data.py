@@ -499,3 +499,31 @@ schedule:
     assert {s.reason for s in course.skipped} == {SkipReason.MATERIAL}  # the topics' slide decks
     assert read_front_matter("---\nlayout: default\ntitle: Readings\n---\n# Readings\n", "r.md") is None
     assert read_front_matter("# No front matter\n", "r.md") is None
+
+
+def test_quizzes_videos_and_exams_are_neither_readings_nor_sessions() -> None:
+    text = """\
+- date: 2024-01-09
+  title: Transformers
+  readings:
+    - title: Attention Is All You Need
+      url: https://arxiv.org/abs/1706.03762
+    - title: The Illustrated Transformer (walkthrough)
+      url: https://example.org/talk
+      type: video
+    - title: Quiz 1
+      url: https://canvas.example.edu/courses/1/quizzes/2
+    - title: Homework 1
+      url: https://example.org/hw1.pdf
+- date: 2024-01-11
+  title: Midterm
+  type: exam
+  readings:
+    - title: Practice exam
+      url: https://example.org/practice.pdf
+"""
+    course = read_yaml(text, "x.yml")
+    assert [s.name for s in course.sessions] == ["Transformers"]
+    assert [r.title for r in course.readings()] == ["Attention Is All You Need"]
+    assert [s.reason for s in course.skipped] == [SkipReason.RECORDING, SkipReason.LOGISTICS,
+                                                  SkipReason.HOMEWORK, SkipReason.LOGISTICS]

@@ -264,6 +264,25 @@ def _is_truthy(node: _Node) -> bool:
     return isinstance(node.value, str) and node.value.strip().lower() in ("true", "yes", "y", "1", "on")
 
 
+_KIND_REASONS: list[tuple[re.Pattern[str], SkipReason]] = [
+    (re.compile(r"(?i)^\W*(video|recording|lecture video|talk|podcast|youtube)s?\W*$"), SkipReason.RECORDING),
+    (re.compile(r"(?i)^\W*(slides?|deck|lecture notes?|notes|handout|code|notebook|demo)\W*$"), SkipReason.SLIDES),
+    (re.compile(r"(?i)^\W*(quiz|exam|midterm|final|holiday|break|no class|deadline|due|office hours)s?\W*$"),
+     SkipReason.LOGISTICS),
+    (re.compile(r"(?i)^\W*(homework|hw|assignment|problem set|pset|lab|project)s?\W*$"), SkipReason.HOMEWORK),
+]
+
+
+def _kind_reason(roles: dict[str, tuple[str, _Node]]) -> SkipReason | None:
+    """Why an item is no reading and no session by its declared kind (``type: video``, ``kind: exam``)."""
+    for key, (role, node) in roles.items():
+        if role == "flag" and _norm_key(key) in ("type", "kind", "category") and isinstance(node.value, str):
+            for pattern, reason in _KIND_REASONS:
+                if pattern.match(node.value.strip()):
+                    return reason
+    return None
+
+
 def _section_flag(roles: dict[str, tuple[str, _Node]]) -> Section | None:
     """``optional: true``, ``required: false``, ``type: optional`` on a reading item."""
     for key, (role, node) in roles.items():
@@ -450,6 +469,10 @@ def _reading_without_link(state: _State, text: str, line: int, section: Section,
 def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section: Section,
                        fallback: str) -> None:
     roles = _classify(item)
+    kind = _kind_reason(roles)
+    if kind is not None:  # "type: video", "kind: quiz": no reading, whatever it links to
+        _skip_all(state, _Node(item, line), kind)
+        return
     flag = _section_flag(roles)
     if flag is not None:
         section = flag
@@ -610,6 +633,13 @@ def _item(state: _State, node: _Node, context: str, label: str = "") -> None:
     roles = _classify(node.value)
     if _is_reading_item(roles):
         _reading_from_dict(state, node.value, node.line, state.section, context)
+        return
+    kind = _kind_reason(roles)
+    if kind is not None and not any(r == "children" for r, _ in roles.values()):
+        # "type: exam", "type: holiday": no session; what it links to is logistics, not reading
+        _skip_all(state, node, kind)
+        title = _first(roles, "title")
+        state.empty_items.append((node.line, _text_of(title[1]) if title else kind.value))
         return
     children = [(k, n) for k, (r, n) in roles.items() if r == "children"]
     has_readings = any(r == "readings" for r, _ in roles.values())
