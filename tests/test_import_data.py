@@ -94,13 +94,15 @@ def test_dgm_videos_relative_links_and_unquoted_colons() -> None:
     assert autodiff.readings[0].title == "Automatic Differentiation in Machine Learning: a Survey"
     assert autodiff.readings[0].links[0].url == "https://arxiv.org/abs/1502.05767"
     assert any(m.line == 60 and "not quoted" in m.message for m in course.messages)
-    # a copy on the course site (a relative link) keeps its reading, found by title; the link is counted
+    # a copy on the course site (a relative link) is kept as written, with a warning: the site's address completes it
     generative = by_name["A linear introduction to generative models"]
-    assert [(r.title, r.links) for r in generative.readings] == [
-        ("On Discriminative vs. Generative Classifiers", []),
-        ("Comment on On Discriminative vs. Generative Classifiers", []),
+    assert [(r.title, [lk.url for lk in r.links]) for r in generative.readings] == [
+        ("On Discriminative vs. Generative Classifiers",
+         ["/dgm-fall-2026/assets/readings/03_ng_generative_discriminative.pdf"]),
+        ("Comment on On Discriminative vs. Generative Classifiers",
+         ["/dgm-fall-2026/assets/readings/03_Xue_CommentOn.pdf"]),
     ]
-    assert [s.reason for s in course.skipped if s.line in (101, 102)] == [SkipReason.NOT_WEB] * 2
+    assert [m.line for m in course.messages if "relative link" in m.message] == [101, 102]
     # no year anywhere: dates are kept as written, with one warning
     assert attention.date is None and attention.when == "11/5"
     assert sum("have no year" in m.message for m in course.messages) == 1

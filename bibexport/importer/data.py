@@ -51,6 +51,7 @@ from bibexport.importer.datatext import (
     _clean,
     _link_text_reason,
     _parse_when,
+    _relative,
     _repair,
     _segments,
     _text_reason,
@@ -213,6 +214,11 @@ def _links_in(node: _Node, *, link_field: bool = False) -> Iterator[tuple[str, s
     else:
         for key, child in node.value.items():
             yield from _links_in(child, link_field=_ROLES.get(_norm_key(key)) in ("link", "links"))
+
+
+def _warn_relative(state: _State, url: str, line: int) -> None:
+    if _relative(url):
+        state.message(line, f'relative link "{url}" kept as written; it needs the site\'s address')
 
 
 def _foreign_scheme(url: str) -> bool:
@@ -407,10 +413,6 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
         url = _repair(href)
         clean_text = _clean(text)
         why = _url_reason(url) or (_link_text_reason(clean_text) if clean_text else None)
-        if why is SkipReason.NOT_WEB and clean_text and _link_text_reason(clean_text):
-            why = _link_text_reason(clean_text)  # a relative link to a script or slides: no reading at all
-        if why is SkipReason.NOT_WEB and not title and clean_text:
-            title = clean_text  # a relative link to a course copy: the reading stays, found by its title
         if why is not None:
             state.skip(url, line, why, text)
             reasons.append(why)
@@ -420,6 +422,7 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
         ):
             title = _title(clean_text)
         kept.append(ImportedLink(url, line, clean_text))
+        _warn_relative(state, url, line)
     if not kept and any(r in _NOT_READINGS for r in reasons):
         return  # its only link is a video, slides or a form: no reading, and the link is counted as skipped
     authors = before
@@ -496,6 +499,7 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
                     reasons.append(why if not _foreign_scheme(url) else SkipReason.LOGISTICS)
                 else:
                     links.append(ImportedLink(url, link_line, _clean(text)))
+                    _warn_relative(state, url, link_line)
             if _norm_key(key) == "doi" and isinstance(node.value, str) and not node.value.startswith("http"):
                 value = node.value.strip().removeprefix("doi:")
                 if value and not any(lk.url.endswith(value) for lk in links):

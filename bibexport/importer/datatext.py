@@ -205,8 +205,8 @@ def _url_reason(url: str) -> SkipReason | None:
     if scheme is None:
         if u.lower().startswith("www."):
             return None
-        # a course-site path: a slide deck by its name, else a copy of a reading (found again by its title)
-        return SkipReason.SLIDES if re.search(r"(?i)(^|/)slides?/|slides?\.(pdf|pptx?|key)$", u) else SkipReason.NOT_WEB
+        # a course-site path: a slide deck by its name, else a file of the site kept as written (see _relative)
+        return SkipReason.SLIDES if re.search(r"(?i)(^|/)slides?/|slides?\.(pdf|pptx?|key)$", u) else None
     if scheme.group(1).lower() not in ("http", "https"):
         return SkipReason.NOT_WEB
     for pattern, reason in ((_RECORDING_HOSTS, SkipReason.RECORDING), (_FORM_HOSTS, SkipReason.FORM),
@@ -233,6 +233,13 @@ def _title_reason(title: str) -> SkipReason | None:
         if pattern.search(title):
             return reason
     return None
+
+
+def _relative(url: str) -> bool:
+    """A path on the course's own site (``/assets/readings/x.pdf``, ``papers/hints.pdf``): kept as written, with a
+    warning, as the other readers do; only the site's address (a URL import) can complete it."""
+    u = url.strip()
+    return bool(u) and not u.startswith("#") and re.match(r"(?i)[a-z][a-z0-9+.-]*:|www\.", u) is None
 
 
 def _link_text_reason(text: str) -> SkipReason | None:
