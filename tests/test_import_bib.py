@@ -145,3 +145,26 @@ def test_binary_and_deeply_braced_input_end_in_messages_not_crashes(capsys) -> N
     assert capsys.readouterr().err == ""  # bibtexparser's log stays quiet: the messages say it
     deep = read_bib("@article{k, title={" + "{" * 5000 + "Deep" + "}" * 5000 + "}}\n", "deep.bib")
     assert [r.title for r in deep.readings()] == ["Deep"]
+
+
+def test_a_field_given_twice_keeps_every_link_and_says_so() -> None:
+    # ECON 4538's Cunha2008b: a library-resolver url, then the DOI url, both as `url`.
+    text = """@Article{Cunha2008b,
+author={Cunha, Flavio
+and Heckman, James J.},
+title={Formulating, Identifying and Estimating the Technology of Cognitive and Noncognitive Skill Formation},
+doi={10.1353/jhr.2008.0019},
+url={https://na01.alma.exlibrisgroup.com/view/uresolver/01UMN_INST/openurl?rft_id=info:doi/10.1353%2Fjhr.2008.0019},
+url={https://doi.org/10.1353/jhr.2008.0019}
+}
+"""
+    course = read_bib(text, "reading_list.bib")
+    (reading,) = course.readings()
+    assert reading.title.startswith("Formulating, Identifying")  # no braces left
+    assert reading.authors == "Cunha, Flavio and Heckman, James J."
+    assert [lk.url for lk in reading.links] == [
+        "https://na01.alma.exlibrisgroup.com/view/uresolver/01UMN_INST/openurl?rft_id=info:doi/10.1353%2Fjhr.2008.0019",
+        "https://doi.org/10.1353/jhr.2008.0019",
+    ]
+    assert [m.message for m in course.messages] == [
+        "entry Cunha2008b gives url more than once; every link kept, other fields from their first value"]

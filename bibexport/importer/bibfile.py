@@ -184,7 +184,23 @@ def _salvage(raw: str, line: int, course: ImportedCourse, session: ImportedSessi
                                                "were read from the text, check them"))
 
 
-def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> ImportedReading | None:
+def _unwrap(value: str) -> str:
+    """A raw field value without its enclosing ``{…}`` or ``"…"`` (blocks bibtexparser gave up on keep them)."""
+    v = value.strip()
+    if len(v) >= 2 and v[0] == '"' == v[-1]:
+        return v[1:-1]
+    if len(v) >= 2 and v[0] == "{" and v[-1] == "}":
+        depth = 0
+        for i, ch in enumerate(v):
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if depth == 0 and i < len(v) - 1:
+                return v  # "{A} and {B}": two groups, nothing encloses the whole
+        return v[1:-1]
+    return v
+
+
+def _entry_reading(entry: object, course: ImportedCourse, section: Section, *,
+                   unwrap: bool = False) -> ImportedReading | None:
     from bibtexparser.model import Entry
 
     assert isinstance(entry, Entry)
@@ -193,7 +209,11 @@ def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> I
     fields: dict[str, str] = {}
     for f in entry.fields:
         name = _clean_field_name(f.key)
-        fields[name] = str(f.value)
+        value = _unwrap(str(f.value)) if unwrap else str(f.value)
+        if name in fields and name in _LINK_FIELDS:  # url = {…} twice: every link is kept
+            fields[name] = f"{fields[name]} {value}"
+        else:
+            fields.setdefault(name, value)
     decoded = {name: _latex_to_text(fields[name]) for name in _DECODED_FIELDS if name in fields}
     links, skipped = _links(fields, raw, line)
     course.skipped += skipped
@@ -260,11 +280,17 @@ def read_bib(text: str, source: str) -> ImportedCourse:
         elif isinstance(block, DuplicateBlockKeyBlock):
             course.messages.append(ImportMessage(line, f"the key {block.key} is used twice; both entries kept"))
             if isinstance(block.ignore_error_block, Entry):
-                _append(current(line), _entry_reading(block.ignore_error_block, course, "required"))
+                _append(current(line), _entry_reading(block.ignore_error_block, course, "required", unwrap=True))
         elif isinstance(block, ParsingFailedBlock) and isinstance(block.ignore_error_block, Entry):
-            # a field given twice, or a middleware failing on a value: the entry as parsed, and why
-            course.messages.append(ImportMessage(line, f"entry {block.ignore_error_block.key}: {block.error}"))
-            _append(current(line), _entry_reading(block.ignore_error_block, course, "required"))
+            # a field given twice, or a middleware failing on a value: the entry as parsed (its values still
+            # enclosed, the parse stack having stopped), and why
+            entry = block.ignore_error_block
+            twice = sorted({_clean_field_name(f.key) for f in entry.fields
+                            if [_clean_field_name(g.key) for g in entry.fields].count(_clean_field_name(f.key)) > 1})
+            why = (f"gives {', '.join(twice)} more than once; every link kept, other fields from their first value"
+                   if twice else str(block.error).split(". Note:")[0])
+            course.messages.append(ImportMessage(line, f"entry {entry.key} {why}"))
+            _append(current(line), _entry_reading(entry, course, "required", unwrap=True))
         elif isinstance(block, ParsingFailedBlock):
             _salvage(block.raw or "", line, course, current(line), source)
         elif isinstance(block, Entry):
