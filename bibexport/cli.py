@@ -201,10 +201,11 @@ def import_cmd(source_arg: str, output: Path | None, fmt: str, force: bool, upda
                                   "pass --update to merge the new readings into it, or --force to overwrite it "
                                   "(hand edits in it would be lost)")])
     if is_url(source_arg):  # only this one URL is fetched, through the polite HTTP layer
+        from bibexport.config import apply_env
         from bibexport.http import make_http
         from bibexport.model import Endpoints
 
-        with make_http(Endpoints(), cache=False) as http:
+        with make_http(apply_env(Endpoints(), os.environ), cache=False) as http:  # BIBEXPORT_TIMEOUT applies
             data, name = fetch_source(source_arg, http)
         result = import_text(decode_source(data, source_arg), source_name=name, fmt=fmt)
     else:
