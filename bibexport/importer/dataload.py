@@ -136,7 +136,11 @@ def _compose(text: str, source: str) -> _Node | None:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         what = exc.problem or str(exc)
-        raise _problem(source, line, f"invalid YAML: {what}") from None
+        if exc.context and exc.problem:
+            what = f"{exc.problem} ({exc.context})"
+        hint = ("a page with front matter? import it as Markdown (--format markdown)"
+                if "another document" in what else "")
+        raise _problem(source, line, f"invalid YAML: {what}", hint) from None
     except yaml.YAMLError as exc:
         raise _problem(source, 0, f"invalid YAML: {exc}") from None
     except RecursionError:
