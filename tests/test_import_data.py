@@ -529,3 +529,10 @@ def test_quizzes_videos_and_exams_are_neither_readings_nor_sessions() -> None:
     assert [r.title for r in course.readings()] == ["Attention Is All You Need"]
     assert [s.reason for s in course.skipped] == [SkipReason.RECORDING, SkipReason.LOGISTICS,
                                                   SkipReason.HOMEWORK, SkipReason.LOGISTICS]
+
+
+def test_pointers_elsewhere_are_no_readings_but_similar_titles_are() -> None:
+    course = read_yaml("- title: A\n  readings: See Canvas\n- title: B\n  readings:\n"
+                       "    - See, Hear, and Read Deep Aligned Representations\n", "x.yml")
+    assert [r.title for r in course.readings()] == ["See, Hear, and Read Deep Aligned Representations"]
+    assert any('"See Canvas" is no reading' in m.message for m in course.messages)

@@ -190,7 +190,8 @@ _PLACEHOLDER_TEXT = re.compile(r"^\W*(none|tbd|tba|todo|n/?a|coming soon|to be (
 # A reading without a link whose title says there is none to read ("No Assigned Reading", "Student Selected
 # Literature", "Final Reports Due").
 _NO_READING = re.compile(r"(?i)^\W*(no (assigned )?readings?|none assigned|student[- ]selected|readings? tb[ad]|"
-                         r"to be (announced|assigned))\b|\bdue\W*$")
+                         r"to be (announced|assigned)|(see|check|posted on|available on) (canvas|piazza|ed\b|"
+                         r"the )?(slides|below|above|website|course site|canvas|piazza))\b|\bdue\W*$")
 # "Holistic Evaluation of Language Models (HELM) pages 1-10": a trailing nickname, then detail.
 _NICKNAME = re.compile(r"^(?P<title>.*?\S(?:\s+\S+){1,})\s+\((?P<label>[A-Za-z][\w.+-]{0,19})\)\s*(?P<rest>.*)$")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
