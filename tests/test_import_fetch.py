@@ -99,3 +99,14 @@ def test_cli_imports_a_github_blob_url(tmp_path: Path) -> None:
     responses.add(responses.GET, "https://example.org/missing.md", status=404)
     missing = CliRunner().invoke(cli, ["import", "https://example.org/missing.md"])
     assert missing.exit_code == 3 and "https://example.org/missing.md: not found (HTTP 404)" in missing.output
+
+
+def test_decoding_utf8_a_declared_charset_or_a_clear_refusal() -> None:
+    from bibexport.importer.fetch import decode_source
+
+    assert decode_source("\ufeffCafé".encode(), "https://x.org/a") == "Café"
+    latin = '<html><head><meta charset="iso-8859-1"></head><body>Caf\xe9</body></html>'.encode("latin-1")
+    assert "Café" in decode_source(latin, "https://x.org/b")
+    with pytest.raises(FetchError) as err:
+        decode_source(b"\x89PNG\r\n\x1a\n\xff\xd8", "https://x.org/c.png")
+    assert str(err.value).startswith("https://x.org/c.png: line 1: not valid UTF-8")

@@ -90,13 +90,28 @@ def fetch_source(url: str, http: HttpClient) -> tuple[bytes, str]:
     return response.content, _name(response.url or target, response.headers.get("Content-Type", ""))
 
 
+_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
+                       re.IGNORECASE)
+
+
 def decode_source(data: bytes, url: str) -> str:
-    """The fetched bytes as text: UTF-8 (with or without BOM); anything else is refused naming the URL."""
+    """The fetched bytes as text: UTF-8 (with or without BOM), else the encoding the page declares
+    (``<meta charset="iso-8859-1">``); anything else is refused naming the URL."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FetchError(url, "the page is UTF-16, not UTF-8; save it as UTF-8 and import the file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        declared = _DECLARED.search(data[:4096])
+        if declared is not None:
+            import codecs
+
+            name = (declared.group(1) or declared.group(2)).decode("ascii")
+            try:
+                codecs.lookup(name)
+                return data.decode(name)
+            except (LookupError, UnicodeDecodeError):
+                pass
         line = data[: exc.start].count(b"\n") + 1
         raise FetchError(url, f"line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); is it a binary "
                               "file?") from None
