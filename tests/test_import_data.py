@@ -536,3 +536,12 @@ def test_pointers_elsewhere_are_no_readings_but_similar_titles_are() -> None:
                        "    - See, Hear, and Read Deep Aligned Representations\n", "x.yml")
     assert [r.title for r in course.readings()] == ["See, Hear, and Read Deep Aligned Representations"]
     assert any('"See Canvas" is no reading' in m.message for m in course.messages)
+
+
+def test_a_paper_key_may_name_or_link_the_reading() -> None:
+    course = read_yaml("- date: 2024-01-09\n  topic: T\n  readings:\n    - paper: Attention Is All You Need\n"
+                       "      link: https://arxiv.org/abs/1706.03762\n    - paper: https://arxiv.org/abs/1810.04805\n"
+                       "      title: BERT\n", "x.yml")
+    assert [(r.title, [lk.url for lk in r.links]) for r in course.readings()] == [
+        ("Attention Is All You Need", ["https://arxiv.org/abs/1706.03762"]),
+        ("BERT", ["https://arxiv.org/abs/1810.04805"])]
