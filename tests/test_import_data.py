@@ -545,3 +545,13 @@ def test_a_paper_key_may_name_or_link_the_reading() -> None:
     assert [(r.title, [lk.url for lk in r.links]) for r in course.readings()] == [
         ("Attention Is All You Need", ["https://arxiv.org/abs/1706.03762"]),
         ("BERT", ["https://arxiv.org/abs/1810.04805"])]
+
+
+def test_a_list_of_lectures_with_slides_and_empty_urls_has_no_readings() -> None:
+    # UM-EECS557/UM-EECS557.github.io _data/lectures.yml (69775c31), first items: lectures, not papers.
+    text = ("lectures:\n- name: Lecture 1\n  title: Internet Overview\n  slide: lecture-1-intro.pdf\n  url: \n"
+            "  icon: 📘\n  tag: networking\n- name: Lecture 2\n  title: Application Layer\n"
+            "  slide: lecture-2-application.pdf\n  url: \n  icon: 🔬\n  tag: networking\n")
+    course = read_yaml(text, "lectures.yml")
+    assert course.readings() == [] and course.sessions == []
+    assert any("2 items have no readings" in m.message for m in course.messages)

@@ -580,11 +580,15 @@ def _looks_broken(item: dict[str, _Node]) -> bool:
 
 
 def _is_reading_item(roles: dict[str, tuple[str, _Node]]) -> bool:
-    """A dict that is itself a reading: a title with a link or authors (even an empty ``link:``), and no
-    readings or nested items of its own."""
+    """A dict that is itself a reading: a title with authors, or with a link and no slides of its own (a
+    lecture ``{title, slide, url}`` is no reading), and no readings or nested items of its own."""
     has = {r for r, node in roles.values() if not isinstance(node.value, str) or node.value.strip()}
     keys = {r for r, _ in roles.values()}
-    return "title" in has and bool(keys & {"link", "links", "authors"}) and not keys & {"readings", "children"}
+    slides = any(r == "skip" and _SKIP_KEY_REASONS.get(_norm_key(k)) is SkipReason.SLIDES
+                 for k, (r, _) in roles.items())
+    if "title" not in has or keys & {"readings", "children"}:
+        return False
+    return "authors" in has or (bool(has & {"link", "links"}) and not slides)
 
 
 def _materials(state: _State, node: _Node, reason: SkipReason, session: str) -> None:
