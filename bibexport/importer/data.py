@@ -157,7 +157,7 @@ def _role(key: str, value: _Node) -> str:
         return "flag"  # ``optional: true`` marks an item; ``optional: [...]`` lists further readings
     if k == "paper" and not isinstance(value.value, str):
         return "readings"
-    if k == "paper" and " " in value.value.strip():
+    if k == "paper" and isinstance(value.value, str) and " " in value.value.strip():
         return "title"  # ``paper: Attention Is All You Need`` names it; ``paper: https://…`` links it
     if role == "children" and not isinstance(value.value, list):
         return "title" if k == "topics" else "other"  # ``topics: "Graph Isomorphism"`` names the session
