@@ -168,3 +168,14 @@ url={https://doi.org/10.1353/jhr.2008.0019}
     ]
     assert [m.message for m in course.messages] == [
         "entry Cunha2008b gives url more than once; every link kept, other fields from their first value"]
+
+
+def test_decorated_session_comments_and_url_macros_in_url_fields() -> None:
+    text = r"""%% ---------- Week 1: Foundations ----------
+@misc{a, title = {A Post}, url = {\url{https://example.org/a_post}}}
+%% ==== Week 2 ====
+@misc{b, title = {B Post}, url = {https://example.org/b\_post}}
+"""
+    course = read_bib(text, "list.bib")
+    assert [(s.name, [lk.url for r in s.readings for lk in r.links]) for s in course.sessions] == [
+        ("Week 1: Foundations", ["https://example.org/a_post"]), ("Week 2", ["https://example.org/b_post"])]

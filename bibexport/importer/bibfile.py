@@ -100,7 +100,7 @@ def _links(fields: dict[str, str], raw: str, line: int) -> tuple[list[ImportedLi
                 found.append((f"https://arxiv.org/abs/{bare}", name))
             elif value.startswith("http"):
                 found.append((value, name))
-        elif name in ("url", "pdf", "link"):
+        elif name in ("url", "pdf", "link") and not re.search(r"\\(url|href)\b", value):
             found += [(url, name) for url in value.split()]
         else:
             for m in _URL_IN_TEXT.finditer(value):
@@ -139,7 +139,7 @@ def _session_name(comment: str) -> tuple[int, str] | None:
     """
     found = None
     for offset, raw in enumerate(comment.splitlines()):
-        text = raw.strip().lstrip("%").strip()
+        text = raw.strip().lstrip("%").strip().strip("-=*#~ ")  # "% ---- Week 1 ----"
         if not text or len(text) > 80 or re.search(r"[=@{}]", text):
             continue
         m = re.match(r"(?i)^session\s*:\s*(.+)$", text)
