@@ -555,3 +555,16 @@ def test_a_list_of_lectures_with_slides_and_empty_urls_has_no_readings() -> None
     course = read_yaml(text, "lectures.yml")
     assert course.readings() == [] and course.sessions == []
     assert any("2 items have no readings" in m.message for m in course.messages)
+
+
+def test_video_in_a_title_or_a_long_note_does_not_make_a_paper_a_recording() -> None:
+    text = """\
+- title: Generative video
+  readings:
+    - Ho et al., <a href="https://arxiv.org/abs/2204.03458">Video Diffusion Models</a>
+    - <a href="https://arxiv.org/abs/2209.14792">Make-A-Video</a>, the paper that the recorded talk in class discusses in depth
+    - Someone, <a href="https://example.org/talk">A talk on diffusion</a> (video)
+"""
+    course = read_yaml(text, "x.yml")
+    assert [r.title for r in course.readings()] == ["Video Diffusion Models", "Make-A-Video"]
+    assert [s.reason for s in course.skipped] == [SkipReason.RECORDING]

@@ -396,9 +396,8 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
         section = "required"
     after = _clean(_FURTHER_MARK.sub("", _REQUIRED_MARK.sub("", after_raw)))
     before = _clean(_FURTHER_MARK.sub("", _REQUIRED_MARK.sub("", before)))
-    reason = _text_reason(after) or _text_reason(before if not links else "")
-    if reason is None and links and _text_reason(links[0][0]) is SkipReason.RECORDING:
-        reason = SkipReason.RECORDING
+    # "… </a> (video)": a short remark after the link says what it is; a long one is a note about the reading
+    reason = _text_reason(after) if len(after) <= 40 else None
     if reason is not None:
         for text, href in links:
             assert href is not None
