@@ -348,15 +348,14 @@ def import_cmd(source_arg: str, output: Path | None, fmt: str, force: bool, upda
                                   "pass --update to merge the new readings into it, or --force to overwrite it "
                                   "(hand edits in it would be lost)")])
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source_arg):  # only this one URL is fetched, politely
-        import importlib
-
+        from bibexport.config import apply_env
         from bibexport.http import make_http
+        from bibexport.importer.fetch import decode_source, fetch_source
         from bibexport.model import Endpoints
 
-        fetch = importlib.import_module("bibexport.importer.fetch")  # the URL reader (issue 11, data helper)
-        with make_http(Endpoints(), cache=False) as http:
-            data, name = fetch.fetch_source(source_arg, http)
-        result = import_text(fetch.decode_source(data, source_arg), source_name=name, fmt=fmt)
+        with make_http(apply_env(Endpoints(), os.environ), cache=False) as http:  # BIBEXPORT_TIMEOUT applies
+            data, name = fetch_source(source_arg, http)
+        result = import_text(decode_source(data, source_arg), source_name=name, fmt=fmt)
     elif source_arg == "-":
         result = import_file(Path("-"), fmt=fmt)
     else:
@@ -372,10 +371,9 @@ def import_cmd(source_arg: str, output: Path | None, fmt: str, force: bool, upda
     click.echo(render_report(result, "<stdin>" if source_arg == "-" else source_arg, verbose=verbose),
                err=True, nl=False)
     if update and output is not None and output.exists():
-        import importlib
+        from bibexport.importer.update import merge
 
-        update_module = importlib.import_module("bibexport.importer.update")
-        merged, report = update_module.merge(output.read_text(encoding="utf-8"), result.toml, path=str(output))
+        merged, report = merge(output.read_text(encoding="utf-8"), result.toml, path=str(output))
         if report.changed:
             atomic_write(output, merged)
         for line in report.lines(str(output)):

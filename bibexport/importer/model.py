@@ -33,7 +33,6 @@ class SkipReason(enum.Enum):
     DUPLICATE = "duplicate in its session"
     OUTSIDE = "outside any session"  # a link before the first session that is no reading
     MATERIAL = "course material"  # a link in a schedule's topic/other column: lecture pages, notes
-    OTHER_FIELD = "in a field that holds no readings"  # data files: a lecturer's page, a `logistics:` link
 
 
 @dataclass
