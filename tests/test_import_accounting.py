@@ -201,3 +201,14 @@ def test_real_lists_every_link_is_a_reading_or_skipped(path: Path) -> None:
         if any(line <= end for line in places):
             pytest.skip("the schedule is data in the front matter, read by the YAML reader (tested with it)")
     assert accounted(result) == expected
+
+
+@pytest.mark.parametrize("name", ["x.md", "x.txt", "x.html"])
+def test_an_address_urllib_cannot_split_is_no_crash(name: str) -> None:
+    # found by fuzzing the corpus: "http://[" made urllib raise "Invalid IPv6 URL" while classifying the link
+    text = "## Week 1 (2024-01-30)\n- Slides: http://[x\n- [A Real Paper Title](https://arxiv.org/abs/1706.03762)\n"
+    if name == "x.html":
+        text = "<h2>Week 1 (2024-01-30)</h2><ul><li><a href='http://[x'>Slides</a></li>" \
+               "<li><a href='https://arxiv.org/abs/1706.03762'>A Real Paper Title</a></li></ul>"
+    result = import_text(text, source_name=name)
+    assert accounted(result) == 2 and [r.title for r in result.course.readings()] == ["A Real Paper Title"]

@@ -320,12 +320,15 @@ class _Walker:
             kind = "neutral"  # "*Required Reading*" ends a "Lecture:" block
         if self.st.other and depth < self.label_depth:
             self.st.other = False
-        if kind is not None:
+        only_itself = False
+        if kind == "other" and self.in_item and not has_children and (inl.links or re.search(r":\s*\S", text)):
+            only_itself = True  # "- Slides: https://…": a labelled item marks itself, not the items after it
+        elif kind is not None:
             self.st.other = kind == "other"
             self.label_depth = depth
             if kind == "neutral":
                 kind = None
-        if self.st.other:
+        if self.st.other or only_itself:
             label = inl.outside if len(inl.outside.split()) <= 4 else ""
             for span in inl.links:  # "Lecture:", "Lab:", "Assignment:" and their lists: course material
                 reason = skip_reason(span.url or "", span.text or label)

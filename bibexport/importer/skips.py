@@ -73,9 +73,12 @@ def skip_reason(url: str, text: str = "", *, short_text: bool | None = None) -> 
     label = " ".join(text.split())
     if re.search(r"(?i)^(todo|tbd|tba)\b", label):
         return SkipReason.PLACEHOLDER
-    parts = urlsplit(raw if "//" in raw else "//" + raw)
-    host = (parts.hostname or "").lower()
-    where = host + parts.path
+    try:
+        parts = urlsplit(raw if "//" in raw else "//" + raw)
+        host, path = (parts.hostname or "").lower(), parts.path
+    except ValueError:  # "http://[" : no address urllib can split; judged by its words alone
+        host, path = "", ""
+    where = host + path
     for reason, rx in _HOSTS:
         if rx.search(host):
             return reason
