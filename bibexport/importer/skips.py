@@ -29,6 +29,8 @@ _PATHS: tuple[tuple[SkipReason, re.Pattern[str]], ...] = (
     (SkipReason.SLIDES, re.compile(r"(?i)^docs\.google\.com/presentation/|\.(pptx?|key|odp)$|/slides?/|"
                                    r"[/_-]slides?[._-]|/lec(ture)?[_-]?\d+[^/]*\.pdf$|^speakerdeck\.com/")),
     (SkipReason.HOMEWORK, re.compile(r"(?i)/(hw|homework|assignments?|psets?|problem[-_]sets?)\d*(/|\.|$)")),
+    # a notebook is code to run, not something to read and cite
+    (SkipReason.MATERIAL, re.compile(r"(?i)\.ipynb$|^/notebooks?/")),
 )
 # A label is of a kind when every word of it is that kind's word or a neutral modifier ("Lecture 3 slides (pdf)",
 # "HW 2 due", "Feedback form"): a title such as "A Survey on LLM-as-judge" or "Video Diffusion Models" is not.
@@ -74,8 +76,11 @@ def skip_reason(url: str, text: str = "", *, short_text: bool | None = None) -> 
     if re.search(r"(?i)^(todo|tbd|tba)\b", label):
         return SkipReason.PLACEHOLDER
     try:
-        parts = urlsplit(raw if "//" in raw else "//" + raw)
-        host, path = (parts.hostname or "").lower(), parts.path
+        if "//" not in raw and "." not in raw.split("/", 1)[0]:
+            host, path = "", "/" + raw.lstrip("./")  # "slides/x.pdf": a file of the page's own site
+        else:
+            parts = urlsplit(raw if "//" in raw else "//" + raw)
+            host, path = (parts.hostname or "").lower(), parts.path
     except ValueError:  # "http://[" : no address urllib can split; judged by its words alone
         host, path = "", ""
     where = host + path

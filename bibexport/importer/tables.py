@@ -69,7 +69,8 @@ def _roles(t: Table) -> list[str]:
         for r in t.rows:
             for i, cell in enumerate(r.cells):
                 if roles[i] in ("", "name"):
-                    counts[i] += sum(1 for part in cell for s in part.links if len(s.text.split()) >= 3)
+                    counts[i] += sum(1 for part in cell for s in part.links if len(s.text.split()) >= 3
+                                     and skip_reason(s.url or "", s.text) is None)  # slides are no readings
         if counts and max(counts) > 0:
             roles[counts.index(max(counts))] = "required"
     return roles
