@@ -343,7 +343,7 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
         return result  # "Guest Lecture [TBA]()", "Week 3 [slides](…)": what the skipped link was for
     if links and len(result.outside.split()) >= 12 and all(is_nickname(sp.text) for sp in links) and not re.search(
         r"[“\"]|\b(19|20)\d\d\b", result.outside
-    ):  # "In the first part of this lab, you'll experiment with [AI Dungeon](…)": a link in prose
+    ) and not _leads(kept):  # "In the first part of this lab, you'll experiment with [AI Dungeon](…)": a link in prose
         result.skipped.extend((sp, SkipReason.MATERIAL) for sp in links)
         return result
     nicks = [sp for sp in links if not generic(sp.text) and is_nickname(sp.text)]
@@ -373,7 +373,9 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
     aside = re.match(r"(?i)^(if|when|please|note|see|check|you|your|we|this|there|for more)\b", outside) or (
         re.fullmatch(r"\([^()]*\)", outside) and links  # "[Multi-View Composition](…) (Observable)": a note
     )
-    if fields.title and looks_like_title(fields.title) and not _section_of(outside) and not aside:
+    if fields.title and looks_like_title(fields.title) and not _section_of(outside) and not aside and not (
+        _describes(kept, links)
+    ):
         # the list's name for it: its link text ("GPT-2", "paper", "blog post"), or the whole text when that
         # text names the paper without a title ("Geschwind, *Science*, 1970", "OSTEP Chapter 2")
         label = next((s.text.strip(" []") for s in links if s.text.strip(" []") and not _looks_like_url(s.text)), "")
@@ -397,6 +399,42 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
     else:
         result.loose = links
     return result
+
+
+_VERB_START = re.compile(
+    r"(?i)^(is|are|was|were|has|have|provides?|offers?|gives?|covers?|describes?|explains?|introduces?|shows?|"
+    r"presents?|contains?|allows?|lets|helps?|focuses|works|uses|runs|teaches|walks|builds)\b"
+)
+
+
+def _leads(kept: list[Span]) -> bool:
+    """The line opens with its one link and comments on it after a colon or dash ("[Understanding LSTMs](…):
+    A simple walk-through …"): the link is the item's subject, not a word inside prose."""
+    first = next((i for i, s in enumerate(kept) if s.url is not None), None)
+    if first is None or re.search(r"\w", "".join(s.text for s in kept[:first])):
+        return False
+    after = "".join(s.text for s in kept[first + 1 :] if s.url is None).lstrip(" ,;|")
+    return sum(1 for s in kept if s.url is not None) == 1 and bool(re.match(r"^([:–—]|-\s)", after))
+
+
+def _describes(kept: list[Span], links: list[Span]) -> bool:
+    """The text after a line's leading link describes it rather than titling it: "[Anaconda](…) is the most
+    popular …", "[Understanding LSTMs](…): A simple walk-through …", "[Keras](…) A nice API that works with …".
+    A title after a nickname link ("[GPT-2](…) Language Models are …") has none of these shapes."""
+    first = next((i for i, s in enumerate(kept) if s.url is not None), None)
+    if first is None or re.search(r"\w", "".join(s.text for s in kept[:first])):
+        return False
+    after = "".join(s.text for s in kept[first + 1 :] if s.url is None).strip()
+    after = re.sub(r"^[\s,;|]+", "", after)
+    if re.match(r"^[:–—]\s|^-\s", after) and len(after.split()) >= 3:
+        return True  # "[X](…): what it is" — the list's comment on the link
+    words = re.findall(r"[^\W\d_][\w'’-]*", after)
+    if not words:
+        return False
+    if _VERB_START.match(words[0]):
+        return len(words) >= 3  # "is the most popular …", "offers free GPU time …"
+    lower = sum(1 for w in words if w.islower())
+    return len(words) >= 5 and lower >= 0.6 * len(words) and bool(re.search(r"\b(that|which|my|our|you)\b", after))
 
 
 _END_MARK = re.compile(

@@ -30,6 +30,7 @@ from bibexport.importer.lines import (
     _META_LABEL,
     _NONE,
     _RELATIVE,
+    _TOOLS_HEADING,
     _author_list,
     _bare_line,
     _citation,
@@ -210,6 +211,11 @@ class _Walker:
         if _LOGISTICS_HEADING.match(text) and (self.level is None or h.level <= self.level):
             self.st.session = None  # "Instructors", "Grading", "Prerequisites": course logistics, no readings
             self.st.other = True
+            self.label_depth = 0
+            self._heading_links(h)
+            return
+        if _TOOLS_HEADING.match(text) and not _is_sessiony(text) and (self.level is None or h.level > self.level):
+            self.st.other = True  # "Helpful Programming Packages": its links are tools, until the next heading
             self.label_depth = 0
             self._heading_links(h)
             return

@@ -30,6 +30,12 @@ _LOGISTICS_HEADING = re.compile(
     r"grading|policies|policy|prerequisites|announcements?|faq|about|acknowledg\w*|honor code|"
     r"academic integrity|accommodations?|communication|(lab |assignment )?instructions)\W*$"
 )
+# A section on the software and machines the course uses ("Helpful Programming Packages", "Computing
+# Resources", "Software and Tools"): its links are tools, not readings.
+_TOOLS_HEADING = re.compile(
+    r"(?i)^\W*([\w'’-]+\s+){0,3}(software|tools|packages|librar(y|ies)|frameworks|computing(\s+resources)?|"
+    r"compute|(programming|development|software)\s+environments?|setup|installation)\W*$"
+)
 _ASIDE = re.compile(r"(?i)^(please|note|see|check|submit|bring|make sure|remember|we will|you will|you should|"
                     r"presented by|taught by|led by|instructors?:|"
                     r"this week|there (is|are|will)|if you|due|tbd)\b")

@@ -1,0 +1,85 @@
+"""Rules that must hold on any course page, each shown on a real snippet of a list the importer was not
+tuned on (tests/fixtures/import/corpus-fresh/): the classes of mistakes found there, not those lists' words."""
+
+from __future__ import annotations
+
+from bibexport.importer import import_text
+
+
+def _titles(text: str, name: str = "list.md") -> list[str]:
+    result = import_text(text, source_name=name)
+    return [r.title for s in result.course.sessions for r in s.readings]
+
+
+def _skipped(text: str, name: str = "list.md") -> list[str]:
+    return [s.url for s in import_text(text, source_name=name).course.skipped]
+
+
+# corpus-fresh/md-northwestern-cs396-dl-w25/index_winter_2025.md: a dated calendar whose topic column links the
+# course's own slides and notebooks, then the readings under a heading of their own
+CALENDAR = """\
+## Course Calendar
+
+| Week|Day and Date| Topic (tentative)                        |Due today           | Points|
+|----:|------------|------------------------------------------|--------------------|------:|
+|1 | Tue Jan 7     | [Perceptrons](slides/DL_perceptrons.pdf)                                  | | |
+|1 | -             | [Notebook 1: perceptrons](notebooks/notebook_1_perceptron.ipynb)          | | |
+|4 | Tue Jan 28    | [Data augmentation & generalization](slides/DL_regularization.pdf)        | | |
+|6 | Tue Feb 11    | MIDTERM                                                                   | Midterm   | 20 |
+
+## Course Reading
+
+1. [Understanding LSTMs](http://colah.github.io/posts/2015-08-Understanding-LSTMs/): A simple walk-through.
+"""
+
+
+def test_a_calendar_of_slides_and_notebooks_gives_no_readings() -> None:
+    assert _titles(CALENDAR) == ["Understanding LSTMs"]
+    skipped = _skipped(CALENDAR)
+    assert "slides/DL_perceptrons.pdf" in skipped and "notebooks/notebook_1_perceptron.ipynb" in skipped
+
+
+# corpus-fresh/md-northwestern-cs396-dl-w25/index_winter_2025.md: software links with a sentence after them, the
+# books under a heading of their own; a numbered reading with the list's comment after a colon
+TOOLS = """\
+## Course textbook
+The primary text is the [Deep Learning book](http://www.deeplearningbook.org/).
+
+## Links
+
+### Helpful Programming Packages
+
+[Anaconda](https://www.anaconda.com) is the most popular python distro for machine learning.
+
+[Keras](https://keras.io/) A nice programming API that works with Tensorflow
+
+### Helpful Books on Deep Learning
+
+[Dive Into Deep Learning](http://d2l.ai/index.html) provides example code and instruction for how to write DL models.
+
+## Course Reading
+
+1. [Understanding LSTMs](http://colah.github.io/posts/2015-08-Understanding-LSTMs/): A simple (maybe too simple?) \
+walk-through of LSTMs. Good to read before trying the book chapter on this topic.
+"""
+
+
+def test_tools_are_no_readings_and_a_comment_after_a_link_is_no_title() -> None:
+    assert _titles(TOOLS)[1:] == ["Dive Into Deep Learning", "Understanding LSTMs"]
+    assert {"https://www.anaconda.com", "https://keras.io/"} <= set(_skipped(TOOLS))
+
+
+# corpus/md-cs294-ai-sys-berkeley-sp19: a session about frameworks lists papers; a session heading is no tool list
+FRAMEWORKS = """\
+## Introduction and Course Overview
+
+* [A Berkeley View of Systems Challenges for AI](https://arxiv.org/abs/1712.05855)
+
+## Deep Learning Frameworks
+
+* [Automatic differentiation in PyTorch](https://openreview.net/pdf?id=BJJsrmfCZ)
+"""
+
+
+def test_a_session_named_after_software_keeps_its_papers() -> None:
+    assert _titles(FRAMEWORKS)[-1] == "Automatic differentiation in PyTorch"
