@@ -83,3 +83,20 @@ FRAMEWORKS = """\
 
 def test_a_session_named_after_software_keeps_its_papers() -> None:
     assert _titles(FRAMEWORKS)[-1] == "Automatic differentiation in PyTorch"
+
+
+# corpus-fresh/md-northwestern-cs396-dl-w25/index_winter_2025.md: a rule with words in it between readings
+SEPARATED = """\
+### Additional Readings
+
+1. [Generative Adversarial Nets](https://arxiv.org/pdf/1406.2661v1.pdf): The paper that introduced GANs.
+
+------ no additional reading below this line will be expected for the midterm ------
+
+1. [Long Term Short Term Memory](https://www.researchgate.net/publication/13853244_Long_Short-term_Memory): The \
+original 1997 paper introducing the LSTM
+"""
+
+
+def test_a_separator_line_is_no_reading() -> None:
+    assert _titles(SEPARATED) == ["Generative Adversarial Nets", "Long Term Short Term Memory"]

@@ -18,6 +18,7 @@ from bibexport.importer.classify import (
     _BOILERPLATE,
     _QUOTES,
     _READ_ON,
+    _SEPARATOR,
     _is_author_line,
     _is_note,
     _is_prose,
@@ -420,6 +421,9 @@ class _Walker:
         text = inl.text
         no = inl.line
         if _BOILERPLATE.match(text) or _NONE.match(text):
+            return None
+        if _SEPARATOR.match(text):  # "------ no reading below this line is expected for the midterm ------"
+            self.dropped.append(no)
             return None
         section = _section_of(text)
         if section:
