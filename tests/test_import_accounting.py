@@ -173,7 +173,9 @@ def test_generated_text_every_link_is_a_reading_or_skipped(doc: tuple[list[str],
     text = "\n".join(line.lstrip("#").strip() for line in lines if not line.startswith("|")) + "\n"
     result = _import_or_none(text, "list.txt")
     if result is not None:
-        assert accounted(result) == text_links(text)
+        # a .txt written with Markdown links is read as Markdown (formats.detect): counted as markdown-it renders it
+        expected = markdown_links(text) if result.format == "markdown" else text_links(text)
+        assert accounted(result) == expected
 
 
 # ------------------------------------------------------------------------------------------ real documents

@@ -100,3 +100,29 @@ original 1997 paper introducing the LSTM
 
 def test_a_separator_line_is_no_reading() -> None:
     assert _titles(SEPARATED) == ["Generative Adversarial Nets", "Long Term Short Term Memory"]
+
+
+# corpus-fresh/txt-mechinterp-paper-list/reading-list.txt: a .txt file written in Markdown
+MARKDOWN_TXT = """\
+# Mechanistic Interpretability - Paper List
+
+## Superposition
+* **Toy models of superposition** (Nelson Elhage et al, Anthropic)
+
+## Activation Patching
+* Attribution Patching (Neel Nanda, Anthropic)
+* AtP* (Janos Kramar et al, Google DeepMind)
+"""
+
+
+def test_a_txt_file_in_markdown_is_read_as_markdown() -> None:
+    result = import_text(MARKDOWN_TXT, source_name="reading-list.txt")
+    assert result.format == "markdown"
+    assert [s.name for s in result.course.sessions] == ["Superposition", "Activation Patching"]
+    last = result.course.sessions[-1].readings[-1]
+    assert last.title.rstrip("*") == "AtP" and "Kramar" in last.note
+
+
+def test_a_plain_text_list_stays_text() -> None:
+    text = "read on: - 08 Feb 2024\nSession8\nRequired Readings:\nSome Paper Title Here\n- https://arxiv.org/abs/2601.00001\n"
+    assert import_text(text, source_name="reading-list.txt").format == "text"

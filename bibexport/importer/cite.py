@@ -294,7 +294,10 @@ def text_fields(spans: list[Span]) -> Fields:
         return Fields(clean_title(title[: inside.start()]), pieces[1].strip(" .") if len(pieces) > 1 else "",
                       pieces[0].strip(" ."), _year(book))
     m = re.search(r"\s*\(([^()]{1,60})\)\s*$", title)
-    if m and not re.fullmatch(r"\s*(19|20)\d\d\s*", m.group(1)) and len(title[: m.start()].split()) >= 2:
+    names = m is not None and (_ETAL.search(m.group(1)) is not None or _looks_like_authors(m.group(1).split(",")[0]))
+    if m and not re.fullmatch(r"\s*(19|20)\d\d\s*", m.group(1)) and (
+        len(title[: m.start()].split()) >= 2 or names and re.search(r"\w", title[: m.start()])
+    ):  # "AtP* (Janos Kramar et al, Google DeepMind)": a one-word title keeps its authors apart too
         title, note = title[: m.start()], m.group(1).strip()
     return Fields(clean_title(title), note=note)
 

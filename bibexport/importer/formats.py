@@ -50,6 +50,8 @@ def reader(name: str, source: str = "") -> Reader:
 def detect(source: str, text: str) -> str:
     """The format of ``text`` read from ``source``: the extension first, else what the content looks like."""
     ext = PurePath(source).suffix.lower()
+    if EXTENSIONS.get(ext) == "text" and _written_in_markdown(text):
+        return "markdown"  # a .txt file written in Markdown syntax is read as what it is
     if ext in EXTENSIONS:
         return EXTENSIONS[ext]
     head = text.lstrip("\ufeff \t\r\n")[:4000]
@@ -67,3 +69,13 @@ def detect(source: str, text: str) -> str:
     if re.search(r"(?m)^#{1,6}\s+\S|^\s*(?:[-*+]|\d{1,3}[.)])\s+\[[^\]]+\]\([^)]+\)|^\|.*\|\s*$", text[:200_000]):
         return "markdown"
     return "text"
+
+
+def _written_in_markdown(text: str) -> bool:
+    """Markdown syntax a plain-text list does not use by accident: several ATX headings ("## Superposition"),
+    several inline links ("[title](https://…)") or a table's delimiter row."""
+    sample = text[:200_000]
+    headings = len(re.findall(r"(?m)^#{1,6}[ \t]+\S", sample))
+    links = len(re.findall(r"\[[^\]\n]+\]\((?:https?://|/|\.)[^)\s]*\)", sample))
+    table = re.search(r"(?m)^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", sample)
+    return headings >= 2 or links >= 2 or table is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from bibexport.importer.cite import Found, clean_title, looks_like_title, parse_line
 from bibexport.importer.classify import _PROSE_START, _QUOTES, _READ_ON, _is_prose
@@ -267,7 +268,15 @@ def _same_work(url: str, reading: ImportedReading) -> bool:
 def _session_level(blocks: list[Block]) -> int | None:
     """The heading level that carries sessions: the one whose headings hold the most links (up to the next
     heading that is no section marker), a dated or numbered heading counting double; a lone title heading
-    does not count.  None when no heading holds links."""
+    does not count.  A list without any link ("## Superposition" over bulleted titles) counts list items
+    instead.  None when no heading holds either."""
+    level = _holding_level(blocks, _has_links)
+    if level is None and not any(_has_links(b) for b in blocks):
+        level = _holding_level(blocks, lambda b: isinstance(b, Item))
+    return level
+
+
+def _holding_level(blocks: list[Block], holds_one: Callable[[Block], bool]) -> int | None:
     headings = [b for b in blocks if isinstance(b, Heading)]
     levels = Counter(h.level for h in headings)
     score: Counter[int] = Counter()
@@ -279,7 +288,7 @@ def _session_level(blocks: list[Block]) -> int | None:
             if _section_of(text) or _section_heading(text):
                 continue  # "### Required" belongs to the session heading above it
             current = block
-        elif current is not None and _has_links(block):
+        elif current is not None and holds_one(block):
             holds[id(current)] = True
     for h in headings:
         text = clean_title(h.inline.text)
