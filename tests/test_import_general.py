@@ -126,3 +126,26 @@ def test_a_txt_file_in_markdown_is_read_as_markdown() -> None:
 def test_a_plain_text_list_stays_text() -> None:
     text = "read on: - 08 Feb 2024\nSession8\nRequired Readings:\nSome Paper Title Here\n- https://arxiv.org/abs/2601.00001\n"
     assert import_text(text, source_name="reading-list.txt").format == "text"
+
+
+# corpus-fresh/md-mai5301-llm-table/README.md: one row per reading; a row with a week cell opens a session, rows
+# with an empty one continue it; a bold cell alone is the lecture's topic or a unit heading, never a reading
+WEEK_TABLE = """\
+## Tentative Schedule and Reading List
+
+| Date | Topics/Readings | Presenter |
+| :---- | :---- | :---- |
+| Week 1 | **Introduction to Language Models and Transformers** | Dr. Clarke |
+|  | [Attention is All You Need](https://arxiv.org/abs/1706.03762) (Required) |  |
+|  | [The Illustrated Transformer](https://jalammar.github.io/illustrated-transformer/) (Required) |  |
+|  | **Pre-training & Scaling** |  |
+| Week 3 (Tue) | [Scaling Laws for Neural Language Models](https://arxiv.org/abs/2001.08361) (Required) | Daryl Nelson |
+|  | [Training Compute-Optimal Large Language Models (Chinchilla)](https://arxiv.org/abs/2203.15556) (Required) |  |
+"""
+
+
+def test_a_table_with_a_week_column_has_one_session_per_week() -> None:
+    course = import_text(WEEK_TABLE, source_name="README.md").course
+    assert [(s.name, len(s.readings)) for s in course.sessions] == [
+        ("Introduction to Language Models and Transformers", 2), ("Week 3 (Tue)", 2)]
+    assert "Pre-training & Scaling" not in [r.title for s in course.sessions for r in s.readings]

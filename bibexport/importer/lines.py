@@ -193,6 +193,8 @@ def _leftover(text: str, when: When | None) -> str:
         text = text[: when.start] + " " + text[when.end :]
     text = _READ_ON.sub("", text)
     rest = re.sub(r"\s+", " ", text).strip(" \t-–—:|()[],*_#·")
+    if re.search(r"\([^()]*$", rest) and text.rstrip().endswith(")"):
+        rest += ")"  # "Week 3 (Tue)": a closing parenthesis that belongs to the name stays
     rest = re.sub(r"^\W*\(\s*\)\W*|\(\s*\)", "", rest).strip(" \t-–—:|,")
     return rest if re.search(r"\w", _DATE_LABELS.sub("", rest)) else ""
 

@@ -85,7 +85,7 @@ def read_table(w: _Walker, t: Table) -> None:
     schedule = ("date" in roles or "name" in roles) and ({"required", "further"} & set(roles) or labelled) and (
         "date" in roles or w.st.session is None or per_lecture or len(t.rows) > 1 and not w.heading_sessions)
     if "date" in roles and "name" not in roles and "required" in roles and w.st.session is not None and not any(
-        find_when(_cell_text(r.cells[roles.index("date")])) for r in t.rows if roles.index("date") < len(r.cells)
+        _marks_session(_cell_text(r.cells[roles.index("date")])) for r in t.rows if roles.index("date") < len(r.cells)
     ):
         schedule = False
     if not {"required", "further"} & set(roles) and not (labelled and schedule):
@@ -97,36 +97,62 @@ def read_table(w: _Walker, t: Table) -> None:
                         w._skip(span, part.line or row.line, skip_reason(span.url or "", span.text)
                                 or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL)
         return
+    started = False
     for row in t.rows:
         if schedule:
-            _schedule_row(w, row.cells, roles, row.line)
+            started = _schedule_row(w, row.cells, roles, row.line, started)
         else:
             _reading_row(w, row.cells, roles, row.line)
 
 
-def _schedule_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line: int) -> None:
+def _marks_session(text: str) -> bool:
+    """A cell of a date column that opens a session: a date, or "Week 3 (Tue)", "Lecture 4"."""
+    from bibexport.importer.lines import _is_sessiony
+
+    return bool(text) and (find_when(text) is not None or _is_sessiony(text))
+
+
+def _bold_only(cell: list[Inline]) -> str:
+    """The text of a reading cell that is nothing but emphasis, without a link ("**Pre-training & Scaling**"):
+    a topic or unit name written in the readings column, not a reading."""
+    spans = [s for part in cell for s in part.spans if s.text.strip()]
+    if spans and all(s.em and s.url is None for s in spans):
+        return " ".join(" ".join(s.text for s in spans).split())
+    return ""
+
+
+def _schedule_row(w: _Walker, cells: list[list[Inline]], roles: list[str], line: int, started: bool) -> bool:
+    """One row of a schedule; True when the table has opened a session (so a row with empty date and name
+    cells continues it: one row per reading under the row that names the lecture)."""
     date_text = next((_cell_text(c) for c, r in zip(cells, roles) if r == "date" and _cell_text(c)), "")
     names = [c for c, r in zip(cells, roles) if r == "name" and _cell_text(c)]
     when = find_when(date_text) if date_text else None
     name_parts = [_cell_text(c) for c in names if not is_date_only(_cell_text(c))]
     name = " — ".join(n for n in name_parts if n) if name_parts else ""
-    has_content = any(part.links or part.text for c, r in zip(cells, roles) if r in ("required", "further")
-                      for part in c)
+    reading_cells = [c for c, r in zip(cells, roles) if r in ("required", "further")]
+    topic = next((b for b in map(_bold_only, reading_cells) if b), "")
+    has_content = any(part.links or part.text for c in reading_cells for part in c) and not topic
     if not (date_text or name) and not has_content:  # a band across the table ("Module 1: …", "Spring break")
         for cell, role in zip(cells, roles):
             for part in cell:
                 for span in part.links:
                     w._skip(span, part.line or line, skip_reason(span.url or "", span.text)
                             or _COLUMN_SKIP.get(role) or SkipReason.MATERIAL)
-        return
+        if topic:
+            w.dropped.append(line)
+        return started
     from bibexport.importer.lines import _leftover
 
-    w.start(_clean_name(name) or _leftover(date_text, when) or date_text, line, when)
+    if date_text or name or not started or w.st.session is None:
+        w.start(_clean_name(name) or topic or _leftover(date_text, when) or date_text, line, when)
     for cell, role in zip(cells, roles):
         if role in ("required", "further"):
+            if _bold_only(cell):
+                continue
             _reading_cell(w, cell, role, line)  # type: ignore[arg-type]
         else:
             _other_cell(w, cell, role, line)
+    return True
 
 
 def _other_cell(w: _Walker, cell: list[Inline], role: str, line: int) -> None:
