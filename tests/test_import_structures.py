@@ -310,3 +310,22 @@ def test_the_seed_as_a_markdown_post_with_title_headings() -> None:
         ("The Flan Collection: Designing Data and Methods for Effective Instruction Tuning", "further", 1),
         ("DPO Direct Preference Optimization: Your Language Model is Secretly a Reward Model", "further", 2),
     ]
+
+
+def test_awesome_list_shapes() -> None:
+    # the shapes of paper lists kept as READMEs: bold titles with [[paper]] [[code]] labels, a nickname starting
+    # the title, "Title. Authors. Venue. [arXiv](…)"
+    text = (
+        "# Papers\n\n## Reasoning\n\n"
+        "- **Chain-of-Thought Prompting Elicits Reasoning in Large Language Models** "
+        "[[paper](https://arxiv.org/abs/2201.11903)] [[code](https://github.com/x/cot)]\n"
+        "1. ReAct: Synergizing Reasoning and Acting in Language Models. Yao et al. ICLR 2023. "
+        "[arXiv](https://arxiv.org/abs/2210.03629)\n"
+        "2. [Toolformer](https://arxiv.org/abs/2302.04761): Language Models Can Teach Themselves to Use Tools\n"
+    )
+    readings = imported(text, "README.md").course.readings()
+    assert [(r.title, r.label, len(r.links), r.year) for r in readings] == [
+        ("Chain-of-Thought Prompting Elicits Reasoning in Large Language Models", "paper", 2, None),
+        ("ReAct: Synergizing Reasoning and Acting in Language Models", "arXiv", 1, 2023),
+        ("Toolformer: Language Models Can Teach Themselves to Use Tools", "Toolformer", 1, None),
+    ]
