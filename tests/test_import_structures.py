@@ -4,11 +4,14 @@ source in a comment) or on the exact shape the issue reports."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from bibexport.importer import ImportResult, import_text
+from bibexport.importer import ImportResult, import_file, import_text
 from bibexport.importer.model import ImportedReading, SkipReason
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
 
 
 def imported(text: str, name: str) -> ImportResult:
@@ -293,3 +296,36 @@ def test_weekday_dates_in_headings_take_the_year_of_the_term() -> None:
     first, last = imported(text, "s.md").course.sessions
     assert (first.name, first.date) == ("Introduction", dt.date(2023, 8, 29))
     assert (last.name, last.date) == ("Wrap-up", dt.date(2024, 1, 11))  # a fall term's January is the next year
+
+
+def test_the_seed_as_a_markdown_post_with_title_headings() -> None:
+    # the seed's Alignment session as its course site writes a post: front matter, "## Required Readings:",
+    # one "### Title" per reading with "+ https://…" bullets, a title heading with no link at all
+    result = import_file(FIXTURES / "seed-post.md")
+    (session,) = result.course.sessions
+    assert session.name == "Alignment"  # the front matter's title: the post has no session headings
+    assert [(r.title, r.section, len(r.links)) for r in session.readings] == [
+        ("Aligning Large Language Models with Human: A Survey", "required", 3),
+        ("Github Awesome-RLHF", "further", 0),
+        ("The Flan Collection: Designing Data and Methods for Effective Instruction Tuning", "further", 1),
+        ("DPO Direct Preference Optimization: Your Language Model is Secretly a Reward Model", "further", 2),
+    ]
+
+
+def test_awesome_list_shapes() -> None:
+    # the shapes of paper lists kept as READMEs: bold titles with [[paper]] [[code]] labels, a nickname starting
+    # the title, "Title. Authors. Venue. [arXiv](…)"
+    text = (
+        "# Papers\n\n## Reasoning\n\n"
+        "- **Chain-of-Thought Prompting Elicits Reasoning in Large Language Models** "
+        "[[paper](https://arxiv.org/abs/2201.11903)] [[code](https://github.com/x/cot)]\n"
+        "1. ReAct: Synergizing Reasoning and Acting in Language Models. Yao et al. ICLR 2023. "
+        "[arXiv](https://arxiv.org/abs/2210.03629)\n"
+        "2. [Toolformer](https://arxiv.org/abs/2302.04761): Language Models Can Teach Themselves to Use Tools\n"
+    )
+    readings = imported(text, "README.md").course.readings()
+    assert [(r.title, r.label, len(r.links), r.year) for r in readings] == [
+        ("Chain-of-Thought Prompting Elicits Reasoning in Large Language Models", "paper", 2, None),
+        ("ReAct: Synergizing Reasoning and Acting in Language Models", "arXiv", 1, 2023),
+        ("Toolformer: Language Models Can Teach Themselves to Use Tools", "Toolformer", 1, None),
+    ]

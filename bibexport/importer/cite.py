@@ -372,6 +372,18 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
         return result
     text_spans = [s for s in kept if s.url is None]
     outside = result.outside.strip(_EDGES + ".")
+    lead_link = next((s for s in kept if s.text.strip() or s.url is not None), None)
+    after_lead = kept[kept.index(lead_link) + 1] if lead_link in kept[:-1] else None
+    if (
+        lead_link is not None and lead_link.url is not None and after_lead is not None and after_lead.url is None
+        and re.match(r"\s*:\s+\S", after_lead.text) and len(links) == 1
+    ):  # "[Toolformer](…): Language Models Can Teach Themselves to Use Tools": the name starts the title
+        title_spans = [Span(lead_link.text + after_lead.text), *kept[kept.index(after_lead) + 1 :]]
+        full = text_fields([s for s in title_spans if s.url is None])
+        if full.title and looks_like_title(full.title):
+            result.readings.append(Found(full.title, links, link_title(lead_link.text), full.authors, full.year,
+                                         full.venue, full.note, section=lead or tail))
+            return result
     fields = text_fields(text_spans + [Span("", s.url) for s in links[:1]]) if outside else Fields()
     aside = re.match(r"(?i)^(if|when|please|note|see|check|you|your|we|this|there|for more)\b", outside) or (
         re.fullmatch(r"\([^()]*\)", outside) and links  # "[Multi-View Composition](…) (Observable)": a note

@@ -246,13 +246,19 @@ class _Walker:
             return
         if h.level == 1 and not self.sessions and not self.course.title:
             self.course.title = text
-        self.st.last_heading = self.st.last_heading if self.level is not None else text
         # A sub-heading: a reading's title when links follow it, else a topic inside the session.
         if links:
             self.line(h.inline, 0, None, allow_title=True)
         elif nxt is not None and _starts_with_bare_link(nxt) and looks_like_title(text):
             self.st.open_reading = self.add(Found(text), h.line, None)
+        elif (
+            self.st.heading_sections and looks_like_title(text)
+            and (nxt is None or (isinstance(nxt, Heading) and nxt.level >= h.level))
+        ):  # "## More readings" / "### Github Awesome-RLHF" / "### Next title": a reading listed without a link
+            self.st.open_reading = self.add(Found(text), h.line, None)
         else:
+            if self.level is None:
+                self.st.last_heading = text  # names the session its content falls into, when there is none
             self.st.open_reading = None
             self.st.line_section = None
 

@@ -292,10 +292,14 @@ def _holding_level(blocks: list[Block], holds_one: Callable[[Block], bool]) -> i
             current = block
         elif current is not None and holds_one(block):
             holds[id(current)] = True
+    after = {id(b): blocks[i + 1] for i, b in enumerate(blocks[:-1]) if isinstance(b, Heading)}
     for h in headings:
         text = clean_title(h.inline.text)
         if not holds.get(id(h)) or _section_of(text) or _section_heading(text):
             continue
+        nxt = after.get(id(h))
+        if nxt is not None and _starts_with_bare_link(nxt) and not _is_sessiony(text):
+            continue  # "### Mistral 7B" over "+ https://…": a reading's title, not a session
         if levels[h.level] == 1 and h.level == min(levels) and (len(levels) > 1 or (h is headings[0] and h.level == 1)):
             continue  # the page's title
         score[h.level] += 2 if _is_sessiony(text) else 1
