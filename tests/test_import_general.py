@@ -149,3 +149,37 @@ def test_a_table_with_a_week_column_has_one_session_per_week() -> None:
     assert [(s.name, len(s.readings)) for s in course.sessions] == [
         ("Introduction to Language Models and Transformers", 2), ("Week 3 (Tue)", 2)]
     assert "Pre-training & Scaling" not in [r.title for s in course.sessions for r in s.readings]
+
+
+# corpus-fresh/md-dh-psl-nlp-fall2025/README.md: a European course writes day/month; "29/10" says so
+DAY_MONTH = """\
+# Introduction to NLP, Fall 2025
+
+## Week 1 (29/10): *Modeling Language*
+
+- [The Illustrated Transformer](https://jalammar.github.io/illustrated-transformer/)
+
+## Week 2 (05/11): *Discovering Structure*
+
+- [Topic Modeling for the People](https://maria-antoniak.github.io/2022/07/27/topic-modeling-for-the-people.html)
+"""
+
+
+def test_day_month_order_is_read_from_the_page() -> None:
+    import datetime as dt
+
+    course = import_text(DAY_MONTH, source_name="README.md").course
+    assert [(s.name, s.date) for s in course.sessions] == [
+        ("Week 1: Modeling Language", dt.date(2025, 10, 29)), ("Week 2: Discovering Structure", dt.date(2025, 11, 5))]
+
+
+def test_the_term_decides_a_page_of_ambiguous_numeric_dates() -> None:
+    import datetime as dt
+
+    # only "05/11" and "12/11": day first puts both in the fall term, month first in none of it
+    text = DAY_MONTH.replace("29/10", "12/11")
+    assert [s.date for s in import_text(text, source_name="README.md").course.sessions] == [
+        dt.date(2025, 11, 12), dt.date(2025, 11, 5)]
+    us = DAY_MONTH.replace("29/10", "9/27").replace("05/11", "10/4")  # a US fall page stays month first
+    assert [s.date for s in import_text(us, source_name="README.md").course.sessions] == [
+        dt.date(2025, 9, 27), dt.date(2025, 10, 4)]

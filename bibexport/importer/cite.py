@@ -377,6 +377,7 @@ def _parse_line(inline: Inline, marked: dict[int, Section]) -> LineParse:
     if (
         lead_link is not None and lead_link.url is not None and after_lead is not None and after_lead.url is None
         and re.match(r"\s*:\s+\S", after_lead.text) and len(links) == 1
+        and _title_cased("".join(sp.text for sp in kept[kept.index(after_lead) :] if sp.url is None))
     ):  # "[Toolformer](…): Language Models Can Teach Themselves to Use Tools": the name starts the title
         title_spans = [Span(lead_link.text + after_lead.text), *kept[kept.index(after_lead) + 1 :]]
         full = text_fields([s for s in title_spans if s.url is None])
@@ -420,6 +421,15 @@ _VERB_START = re.compile(
     r"(?i)^(is|are|was|were|has|have|provides?|offers?|gives?|covers?|describes?|explains?|introduces?|shows?|"
     r"presents?|contains?|allows?|lets|helps?|focuses|works|uses|runs|teaches|walks|builds)\b"
 )
+
+
+def _title_cased(text: str) -> bool:
+    """Text written as a title continues ("Language Models Can Teach Themselves to Use Tools"), not as the
+    list's comment ("A simple (maybe too simple?) walk-through of LSTMs. Good to read before …")."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text) if len(w) >= 4]
+    if not words or re.search(r"[\w)][.!?]\s+\S", text.strip()):
+        return False
+    return sum(1 for w in words if w[0].isupper()) >= 0.6 * len(words)
 
 
 def _leads(kept: list[Span]) -> bool:

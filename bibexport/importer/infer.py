@@ -67,7 +67,7 @@ from bibexport.importer.model import (
 )
 from bibexport.importer.skips import skip_reason
 from bibexport.importer.tree import Block, DefList, Document, Heading, Inline, Item, Para, Span, Table
-from bibexport.importer.when import When, find_when, is_date_only, term_year, year_for
+from bibexport.importer.when import When, day_first, find_when, is_date_only, term_year, year_for
 
 
 @dataclass
@@ -652,6 +652,9 @@ class _Walker:
                     for reading in session.s.readings:
                         self.dropped.append(reading.line)
                     session.s.readings = []
+        if day_first([s.when for s in self.sessions if s.when is not None], term):
+            for session in self.sessions:  # "29/10" on the page: its "05/11" is 5 November, not 11 May
+                session.when = session.when.day_first() if session.when is not None else None
         years = [s.when.year for s in self.sessions if s.when is not None and s.when.year is not None]
         last_year = None
         for session in self.sessions:

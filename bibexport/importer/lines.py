@@ -196,6 +196,7 @@ def _leftover(text: str, when: When | None) -> str:
     if re.search(r"\([^()]*$", rest) and text.rstrip().endswith(")"):
         rest += ")"  # "Week 3 (Tue)": a closing parenthesis that belongs to the name stays
     rest = re.sub(r"^\W*\(\s*\)\W*|\(\s*\)", "", rest).strip(" \t-–—:|,")
+    rest = re.sub(r"\s+([:;,])", r"\1", rest)  # "Week 1 (29/10): Topic" → "Week 1: Topic"
     return rest if re.search(r"\w", _DATE_LABELS.sub("", rest)) else ""
 
 

@@ -22,6 +22,8 @@ _YEARLESS = (
     re.compile(rf"(?i)(?<![\w/]){_WEEKDAY}{_DAY}(?:\s+of)?[\s-]+(?P<mon>{_MONTH})\b\.?(?![\s,-]*\d{{4}})"),
     # US month/day ("9/27", "1/30"): not a fraction in prose ("1/2 of"), not part of a longer number
     re.compile(r"(?<![\w/.])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\w/]|\.\d)"),
+    # day/month that cannot be month/day ("29/10"): a European page; its "05/11" is then 5 November too
+    re.compile(r"(?<![\w/.])(?P<d>3[01]|2\d|1[3-9])/(?P<m>1[0-2]|0?[1-9])(?![\w/]|\.\d)"),
 )
 _TERM = re.compile(r"(?i)\b(spring|summer|fall|autumn|winter)\s*(?:term|semester|quarter)?\s*'?(\d{4}|\d{2})\b")
 _TERM_AFTER = re.compile(r"(?i)\b(\d{4})\s*(spring|summer|fall|autumn|winter)\b")
@@ -39,6 +41,14 @@ class When:
     month: int
     day: int
     ambiguous: bool = False
+    #: "md" for a numeric "05/11" read month first (it could be day first), "dm" for "29/10" (only day first)
+    numeric: str = ""
+
+    def day_first(self) -> When:
+        """The same numeric date read day first ("05/11": 5 November)."""
+        if self.numeric != "md":
+            return self
+        return When(self.start, self.end, self.text, self.year, self.day, self.month, self.ambiguous, "dm")
 
     def value(self, year: int | None = None) -> dt.date | None:
         """The date, with ``year`` when the text wrote none; None when impossible or ambiguous."""
@@ -73,7 +83,8 @@ def find_when(text: str, *, yearless: bool = True) -> When | None:
                 continue  # "(1/2)", "(2/2)": part one of two, not January 2
             if full is not None and m.start() < full.end and full.start < m.end():
                 continue  # "Thu, 8 Feb. 2024": the full date wins over the yearless part of it
-            hits.append(When(m.start(), m.end(), m.group(0).strip(), None, month, int(parts["d"])))
+            numeric = "" if not parts.get("m") else ("md" if rx is _YEARLESS[2] else "dm")
+            hits.append(When(m.start(), m.end(), m.group(0).strip(), None, month, int(parts["d"]), numeric=numeric))
     if not hits:
         return None
     return min(hits, key=lambda h: (h.start, -(h.end - h.start)))
@@ -105,6 +116,24 @@ def term_year(texts: Iterable[str]) -> tuple[int, str] | None:
         if m:
             return int(m.group(1)), m.group(2).lower()
     return None
+
+
+_TERM_MONTHS = {"spring": range(1, 7), "summer": range(5, 10), "fall": range(8, 13), "autumn": range(8, 13),
+                "winter": range(1, 4)}
+
+
+def day_first(whens: list[When], term: tuple[int, str] | None) -> bool:
+    """Whether a page's numeric dates are day/month: some date can only be read so ("29/10"), or every one
+    falls in the page's term read day first and not every one read month first ("05/11" in a Fall 2025 course)."""
+    numeric = [w for w in whens if w.numeric]
+    if not numeric:
+        return False
+    if any(w.numeric == "dm" for w in numeric):
+        return True
+    if term is None:
+        return False
+    months = _TERM_MONTHS.get(term[1], range(1, 13))
+    return all(w.day in months for w in numeric) and not all(w.month in months for w in numeric)
 
 
 def year_for(month: int, term: tuple[int, str]) -> int:
