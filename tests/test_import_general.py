@@ -183,3 +183,29 @@ def test_the_term_decides_a_page_of_ambiguous_numeric_dates() -> None:
     us = DAY_MONTH.replace("29/10", "9/27").replace("05/11", "10/4")  # a US fall page stays month first
     assert [s.date for s in import_text(us, source_name="README.md").course.sessions] == [
         dt.date(2025, 9, 27), dt.date(2025, 10, 4)]
+
+
+# corpus-fresh/md-dh-psl-nlp-fall2025/README.md: label bullets, a collapsible "To go further" block of readings
+# and a pointer to the course's own code folder
+FURTHER_BLOCK = """\
+## Week 1 (29/10): *Modeling Language*
+
+- Notebook(s): [BERT Discovery](./code/1_bert_training/Discover_BERT.ipynb)
+- Key notions: n-gram, transformers, self-attention, context, masked language model / causal language model
+
+<details><summary>To go further</summary>
+
+- [(J. Alammar, 2018)](https://jalammar.github.io/illustrated-transformer/): *The Illustrated Transformer* blog post.
+
+**Want more hands-on?** Check the [*To go further* section in code folder](./code/README.md#code_supp_1).
+
+</details>
+"""
+
+
+def test_a_to_go_further_block_is_further_reading_and_labels_are_no_readings() -> None:
+    course = import_text(FURTHER_BLOCK, source_name="README.md").course
+    readings = [r for s in course.sessions for r in s.readings]
+    assert [(r.links[0].url, r.section) for r in readings] == [
+        ("https://jalammar.github.io/illustrated-transformer/", "further")]
+    assert "./code/README.md#code_supp_1" in [s.url for s in course.skipped]

@@ -16,7 +16,8 @@ _SECTION_REQUIRED = re.compile(
 )
 _SECTION_FURTHER = re.compile(
     r"(?i)^(more|further|optional|additional|supplementa(ry|l)|extra|recommended|background|related|"
-    r"suggested|secondary)(\s+(readings?|papers?|resources|materials?|work))?$|^resources$"
+    r"suggested|secondary)(\s+(readings?|papers?|resources|materials?|work))?$|^resources$|"
+    r"^(to go|going|go|digging|dig|diving|dive) (further|deeper)$|^(to learn|learn|want) more$|^deep(er)? dive$"
 )
 # A rule drawn with characters, with or without words inside it ("------ no reading below this line ------",
 # "=== Part 2 ==="): it separates parts of a list and names no reading.

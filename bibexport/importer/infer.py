@@ -533,7 +533,9 @@ class _Walker:
                 break
             title_parts.append(text)
             i += 1
-        if not title_parts or not looks_like_title(title_parts[0]):
+        if not title_parts or not looks_like_title(title_parts[0]) or any(
+            _READ_ON.match(t) or _section_of(t) or _line_header(t, links=False) for t in title_parts
+        ):  # "read on: - 2024-02-08" / "Required Readings:" over an address are structure, not a wrapped title
             return False
         title = ""
         for part in title_parts:

@@ -56,7 +56,8 @@ def _section_of(text: str) -> Section | None:
 
 
 _OTHER_LABELS = frozenset(
-    ["lecture", "lectures", "lab", "labs", "assignment", "assignments", "homework", "hw", "learning", "objectives", "objective", "goals", "goal", "slides", "video", "videos", "recording", "due", "deadline", "deadlines", "announcements", "announcement", "topics", "topic", "agenda", "outline", "exercise", "exercises", "project", "projects", "quiz", "quizzes", "exam", "exams", "activity", "activities", "in-class", "logistics", "questions", "tasks", "todo", "summary", "instructor", "instructors", "ta", "tas", "location", "time", "room", "office", "hours", "what", "when", "where", "overview", "keywords", "key", "concepts", "tools", "software", "demo", "demos", "discussion", "prompt", "prompts", "deliverable", "deliverables", "submission", "code"]
+    ["lecture", "lectures", "lab", "labs", "assignment", "assignments", "homework", "hw", "learning", "objectives", "objective", "goals", "goal", "slides", "video", "videos", "recording", "due", "deadline", "deadlines", "announcements", "announcement", "topics", "topic", "agenda", "outline", "exercise", "exercises", "project", "projects", "quiz", "quizzes", "exam", "exams", "activity", "activities", "in-class", "logistics", "questions", "tasks", "todo", "summary", "instructor", "instructors", "ta", "tas", "location", "time", "room", "office", "hours", "what", "when", "where", "overview", "keywords", "key", "concepts", "tools", "software", "demo", "demos", "discussion", "prompt", "prompts", "deliverable", "deliverables", "submission", "code", "notions", "notion", "notebook", "notebooks", "terms",
+     "glossary", "skills", "materials"]
 )
 _READING_LABELS = frozenset(
     ["reading", "readings", "paper", "papers", "required", "optional", "further", "references", "reference", "bibliography", "literature", "articles", "article", "book", "books", "chapter", "chapters", "texts", "text", "read"]
@@ -69,7 +70,7 @@ def _label_kind(text: str) -> str | None:
     m = re.match(r"^[\s*_]*([A-Za-z][\w /&-]{0,40}?)[\s*_]*:[\s*_]*", text)
     if m is None:
         return None
-    words = re.findall(r"[a-z]+", m.group(1).lower())
+    words = re.findall(r"[a-z]+", re.sub(r"\(s\)", "", m.group(1).lower()))  # "Notebook(s):", "Reference(s):"
     if not words or len(words) > 4:
         return None
     if set(words) & _READING_LABELS:

@@ -31,6 +31,8 @@ _PATHS: tuple[tuple[SkipReason, re.Pattern[str]], ...] = (
     (SkipReason.HOMEWORK, re.compile(r"(?i)/(hw|homework|assignments?|psets?|problem[-_]sets?)\d*(/|\.|$)")),
     # a notebook is code to run, not something to read and cite
     (SkipReason.MATERIAL, re.compile(r"(?i)\.ipynb$|^/notebooks?/")),
+    # a relative link into the course repository's own code or data ("./code/README.md#setup", "data/")
+    (SkipReason.MATERIAL, re.compile(r"(?i)^/(code|src|scripts?|data|datasets?)(/|$)")),
 )
 # A label is of a kind when every word of it is that kind's word or a neutral modifier ("Lecture 3 slides (pdf)",
 # "HW 2 due", "Feedback form"): a title such as "A Survey on LLM-as-judge" or "Video Diffusion Models" is not.
@@ -76,8 +78,8 @@ def skip_reason(url: str, text: str = "", *, short_text: bool | None = None) -> 
     if re.search(r"(?i)^(todo|tbd|tba)\b", label):
         return SkipReason.PLACEHOLDER
     try:
-        if "//" not in raw and "." not in raw.split("/", 1)[0]:
-            host, path = "", "/" + raw.lstrip("./")  # "slides/x.pdf": a file of the page's own site
+        if "//" not in raw and (raw.startswith(("./", "../")) or "." not in raw.split("/", 1)[0]):
+            host, path = "", "/" + re.split(r"[?#]", raw)[0].lstrip("./")  # "slides/x.pdf": the page's own site
         else:
             parts = urlsplit(raw if "//" in raw else "//" + raw)
             host, path = (parts.hostname or "").lower(), parts.path
