@@ -209,3 +209,25 @@ def test_a_to_go_further_block_is_further_reading_and_labels_are_no_readings() -
     assert [(r.links[0].url, r.section) for r in readings] == [
         ("https://jalammar.github.io/illustrated-transformer/", "further")]
     assert "./code/README.md#code_supp_1" in [s.url for s in course.skipped]
+
+
+# corpus-fresh/yaml-yale-cpsc477-nlp-sp24/lectures.yml: linkless chapter references; two chapters of one book in a
+# lecture are two readings, and the chapter stays in each title
+CHAPTERS = """\
+- date: 2024-01-23
+  title:
+    - Text classification (cont.)
+  readings:
+    - Jurafsky & Martin Chapter 4
+    - Jurafsky & Martin Chapter 3
+- date: 2024-02-06
+  title:
+    - Basics of Neural Networks and Language Model Training
+  readings:
+    - Little book of deep learning (François Fleuret) - Ch 3
+"""
+
+
+def test_linkless_chapters_keep_their_chapter() -> None:
+    assert _titles(CHAPTERS, "lectures.yml") == [
+        "Jurafsky & Martin Chapter 4", "Jurafsky & Martin Chapter 3", "Little book of deep learning - Ch 3"]

@@ -245,11 +245,13 @@ def _text_of(node: _Node, breaks: str = " / ") -> str:
     return _clean(value)
 
 
-def _split_title(title: str) -> tuple[str, str, str, Section | None]:
+def _split_title(title: str, *, linkless: bool = False) -> tuple[str, str, str, Section | None]:
     """A reading title as listed → (title, nickname label, detail, section marked in it).
 
     ``In Search of an Understandable Consensus Algorithm (Raft) (optional)`` → the title, ``Raft``, no detail,
     further reading; ``Holistic Evaluation of Language Models (HELM) pages 1-10`` → ``HELM``, ``pages 1-10``.
+    A reading without a link keeps its chapter in the title (``Jurafsky & Martin Chapter 4``): nothing else
+    tells two chapters of one book apart.
     """
     section: Section | None = None
     if _FURTHER_MARK.search(title):
@@ -264,7 +266,18 @@ def _split_title(title: str) -> tuple[str, str, str, Section | None]:
     m = _NICKNAME.match(title)
     if m and not re.match(r"(?i)(19|20)\d\d|et al|and |eds?\.?$|ch\.?|sections?|pp?\.", m.group("label")):
         rest = " ".join(p for p in (_clean(m.group("rest")), extra) if p)
+        if linkless and extra:
+            return f"{_title(m.group('title'))} - {extra}", m.group("label"), _clean(m.group("rest")), section
         return _title(m.group("title")), m.group("label"), rest, section
+    if linkless and extra:
+        note = ""
+        person = re.match(r"^(.*\S)\s*\(((?:[A-Z][\w'’.-]+\s*){2,4})\)\W*$", title)
+        if person:  # "Little book of deep learning (François Fleuret) - Ch 3": the author, not the title
+            title, note = person.group(1), person.group(2).strip()
+        assert detail is not None
+        head = detail.group(1)
+        sep = " - " if head.endswith(("-", "–", "—")) else detail.group(0)[len(head) : detail.start(2)]
+        return f"{title}{sep}{extra}", "", note, section
     return title, "", extra, section
 
 
@@ -460,7 +473,7 @@ def _reading_without_link(state: _State, text: str, line: int, section: Section,
                 _add_reading(state, ImportedReading(title=key, line=line, section=section, label=key,
                                                     note=detail), fallback)
         return
-    title, label, detail, marked = _split_title(text)
+    title, label, detail, marked = _split_title(text, linkless=True)
     if not title or _PLACEHOLDER_TEXT.match(title):
         return
     if _NO_READING.search(title):
