@@ -231,3 +231,22 @@ CHAPTERS = """\
 def test_linkless_chapters_keep_their_chapter() -> None:
     assert _titles(CHAPTERS, "lectures.yml") == [
         "Jurafsky & Martin Chapter 4", "Jurafsky & Martin Chapter 3", "Little book of deep learning - Ch 3"]
+
+
+# corpus-fresh/html-harvard-ac215-readings-2025/index.html: bold category items over nested titled links
+GROUPS = (
+    '<html><body><h2>Containers and Virtual Machines</h2><ul><li><strong>Concepts</strong><ul><li>'
+    '<a href="https://cloud.google.com/discover/containers-vs-vms">Containers vs VMs</a></ul>'
+    '<li><strong>Research</strong><ul><li><a href="https://arxiv.org/abs/2403.17940">Navigating the Docker '
+    'Ecosystem: A Comprehensive Taxonomy and Survey</a></ul></ul></body></html>'
+)
+
+
+def test_a_short_item_over_titled_links_is_a_group_heading() -> None:
+    assert _titles(GROUPS, "index.html") == [
+        "Containers vs VMs", "Navigating the Docker Ecosystem: A Comprehensive Taxonomy and Survey"]
+
+
+def test_a_title_over_its_pdf_link_stays_the_reading() -> None:
+    # the accounting test's own example: "- GPT-2" with "[pdf](…)" under it is one reading
+    assert _titles("## Week 1\n- GPT-2\n  - [pdf](https://arxiv.org/pdf/2203.02155.pdf)\n") == ["GPT-2"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bibexport.importer.cite import Found, LineParse, clean_title, looks_like_title, parse_line
+from bibexport.importer.cite import Found, LineParse, clean_title, is_nickname, looks_like_title, parse_line
 from bibexport.importer.classify import (
     _BOILERPLATE,
     _QUOTES,
@@ -282,6 +282,12 @@ class _Walker:
         ):  # "<li>Lecture 3: Recurrent LMs … readings …</li>": a list of lectures, each a session
             when = find_when(text)
             self.start(_leftover(text, when) if when else clean_title(text), item.line, when)
+            self.blocks(item.children, depth + 1, None)
+            return
+        if item.children and not item.inline.links and len(text.split()) <= 6 and _titled_children(item.children):
+            # "**Concepts**" / "Tutorials" over items that carry their own titled links: a group heading
+            self.dropped.append(item.line)
+            self.st.open_reading = None
             self.blocks(item.children, depth + 1, None)
             return
         self.in_item = True  # a numbered or bulleted line is an entry of its own, no continuation of the one above
@@ -731,6 +737,15 @@ class _Walker:
 
 
 # ---------------------------------------------------------------------- pure helpers
+
+
+def _titled_children(blocks: list[Block]) -> bool:
+    """Nested items that name their readings with titled links ("[Containers vs VMs](…)"), not with labels
+    ("[pdf](…)") of the item above: that item only groups them."""
+    items = [b for b in blocks if isinstance(b, Item)]
+    return bool(items) and all(
+        any(not is_nickname(s.text) and looks_like_title(s.text) for s in b.inline.links) for b in items
+    )
 
 
 def infer(doc: Document) -> ImportedCourse:
