@@ -250,3 +250,11 @@ def test_a_short_item_over_titled_links_is_a_group_heading() -> None:
 def test_a_title_over_its_pdf_link_stays_the_reading() -> None:
     # the accounting test's own example: "- GPT-2" with "[pdf](…)" under it is one reading
     assert _titles("## Week 1\n- GPT-2\n  - [pdf](https://arxiv.org/pdf/2203.02155.pdf)\n") == ["GPT-2"]
+
+
+# corpus-fresh/bib-mcgill-ecse499-prometheus/readings.bib: one entry pasted twice under its key
+def test_the_same_bib_entry_twice_is_one_reading() -> None:
+    entry = "@misc{vybihal-lambda,\n  title = {Lambda Calculus},\n  author = {Joseph Vybihal},\n}\n"
+    result = import_text(entry + "\n" + entry + "@misc{other, title = {Another Note}}\n", source_name="readings.bib")
+    assert [r.title for s in result.course.sessions for r in s.readings] == ["Lambda Calculus", "Another Note"]
+    assert any("given twice" in m.message for m in result.messages)

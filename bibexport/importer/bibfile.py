@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from bibexport.importer.datatext import _title_reason
 from bibexport.importer.model import (
@@ -278,6 +279,12 @@ def read_bib(text: str, source: str) -> ImportedCourse:
             if named:
                 sessions.append(ImportedSession(name=named[1], line=line + named[0]))
         elif isinstance(block, DuplicateBlockKeyBlock):
+            first = next((b for b in library.blocks if isinstance(b, Entry) and b.key == block.key), None)
+            again = block.ignore_error_block
+            if isinstance(again, Entry) and first is not None and _same_fields(first, again):
+                # the same entry pasted twice: one reading
+                course.messages.append(ImportMessage(line, f"the entry {block.key} is given twice; kept it once"))
+                continue
             course.messages.append(ImportMessage(line, f"the key {block.key} is used twice; both entries kept"))
             if isinstance(block.ignore_error_block, Entry):
                 _append(current(line), _entry_reading(block.ignore_error_block, course, "required", unwrap=True))
@@ -300,3 +307,13 @@ def read_bib(text: str, source: str) -> ImportedCourse:
         course.messages.append(ImportMessage(s.line, f'the comment "{s.name}" is followed by no entry'))
     course.sessions = [s for s in sessions if s.readings]
     return course
+
+
+def _same_fields(a: Any, b: Any) -> bool:
+    """Two entries with the same type and the same field values (whitespace aside)."""
+    def norm(e: Any) -> tuple[str, list[tuple[str, str]]]:
+        def value(v: object) -> str:  # the duplicate block keeps its delimiters: {…} or "…"
+            t = " ".join(str(v).split())
+            return t[1:-1] if len(t) >= 2 and t[0] + t[-1] in ("{}", '""') else t
+        return e.entry_type.lower(), sorted((f.key.lower(), value(f.value)) for f in e.fields)
+    return norm(a) == norm(b)
