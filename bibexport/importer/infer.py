@@ -743,8 +743,8 @@ def _titled_children(blocks: list[Block]) -> bool:
     """Nested items that name their readings with titled links ("[Containers vs VMs](…)"), not with labels
     ("[pdf](…)") of the item above: that item only groups them."""
     items = [b for b in blocks if isinstance(b, Item)]
-    return bool(items) and all(
-        any(not is_nickname(s.text) and looks_like_title(s.text) for s in b.inline.links) for b in items
+    return bool(items) and all(b.inline.links for b in items) and any(
+        not is_nickname(s.text) and looks_like_title(s.text) for b in items for s in b.inline.links
     )
 
 
