@@ -237,7 +237,8 @@ def test_linkless_chapters_keep_their_chapter() -> None:
 GROUPS = (
     '<html><body><h2>Containers and Virtual Machines</h2><ul><li><strong>Concepts</strong><ul><li>'
     '<a href="https://cloud.google.com/discover/containers-vs-vms">Containers vs VMs</a></ul>'
-    '<li><strong>Tutorials</strong><ul><li><a href="https://docs.docker.com/get-started/workshop/">Docker Workshop</a>'
+    '<li><strong>Tutorials</strong><ul><li><a href="https://docker-curriculum.com/">Docker For Beginners</a> — long '
+    'tutorial<li><a href="https://docs.docker.com/get-started/workshop/">Docker Workshop</a>'
     ' — Official Docker getting started</ul>'
     '<li><strong>Research</strong><ul><li><a href="https://arxiv.org/abs/2403.17940">Navigating the Docker '
     'Ecosystem: A Comprehensive Taxonomy and Survey</a></ul></ul></body></html>'
@@ -246,7 +247,7 @@ GROUPS = (
 
 def test_a_short_item_over_titled_links_is_a_group_heading() -> None:
     assert _titles(GROUPS, "index.html") == [
-        "Containers vs VMs", "Docker Workshop", "Navigating the Docker Ecosystem: A Comprehensive Taxonomy and Survey"]
+        "Containers vs VMs", "Docker For Beginners", "Docker Workshop", "Navigating the Docker Ecosystem: A Comprehensive Taxonomy and Survey"]
 
 
 def test_a_title_over_its_pdf_link_stays_the_reading() -> None:
