@@ -261,3 +261,18 @@ def test_the_same_bib_entry_twice_is_one_reading() -> None:
     result = import_text(entry + "\n" + entry + "@misc{other, title = {Another Note}}\n", source_name="readings.bib")
     assert [r.title for s in result.course.sessions for r in s.readings] == ["Lambda Calculus", "Another Note"]
     assert any("given twice" in m.message for m in result.messages)
+
+
+# corpus-fresh/md-northwestern-cs396-dl-w25: the calendar's notebook rows, here given a column of their own (as
+# the collector's diagnosis describes such tables), beside a Readings column; and a topic column linking the
+# course site's own pages ("lectures/…html"), which is no readings column even with titled link texts
+def test_a_notebook_column_is_material_and_own_pages_are_no_readings() -> None:
+    table = (
+        "| Date | Topic | Notebook | Readings |\n|---|---|---|---|\n"
+        "| Tue Jan 7 | Perceptrons | [Notebook 1: perceptrons in numpy](https://colab.research.google.com/x) | "
+        "[Understanding LSTMs](http://colah.github.io/posts/2015-08-Understanding-LSTMs/) |\n"
+    )
+    assert _titles(table) == ["Understanding LSTMs"]
+    own = ("| Date | Topic |\n|---|---|\n| Tue Jan 7 | [Perceptrons and the delta rule](lectures/perceptrons.html) |\n"
+           "\n## Readings\n\n- [Understanding LSTMs](http://colah.github.io/posts/2015-08-Understanding-LSTMs/)\n")
+    assert _titles(own) == ["Understanding LSTMs"]

@@ -19,6 +19,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("further", re.compile(r"(?i)optional|further|additional|supplement|recommended|extra|background|more")),
     ("slides", re.compile(r"(?i)slides?|lecture notes|notes|materials? \(slides\)")),
     ("recording", re.compile(r"(?i)video|recording")),
+    ("material", re.compile(r"(?i)^\W*(notebooks?|code|colab|demos?|exercises?|labs?|tutorials?)\W*$")),
     ("homework", re.compile(r"(?i)homework|assignments?|\bhw\b|due|deadline|quiz|exam|project|events?")),
     ("people", re.compile(r"(?i)presenter|speaker|lecturer|instructor|scribe|discussant|lead|who")),
     ("required", re.compile(r"(?i)reading|paper|required|assigned|material|resource|reference|prep|link|url|"
@@ -31,7 +32,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NAME_PRIORITY = ("topic", "title", "lecture", "session", "subject", "content", "description", "agenda", "theme",
                   "name", "module", "unit", "class", "week")
 _COLUMN_SKIP = {"slides": SkipReason.SLIDES, "recording": SkipReason.RECORDING, "homework": SkipReason.HOMEWORK,
-                "people": SkipReason.LOGISTICS}
+                "people": SkipReason.LOGISTICS, "material": SkipReason.MATERIAL}
 
 
 def _cell_text(cell: list[Inline]) -> str:
@@ -69,8 +70,9 @@ def _roles(t: Table) -> list[str]:
         for r in t.rows:
             for i, cell in enumerate(r.cells):
                 if roles[i] in ("", "name"):
+                    # slides are no readings, nor the course site's own pages ("lectures/03.html")
                     counts[i] += sum(1 for part in cell for s in part.links if len(s.text.split()) >= 3
-                                     and skip_reason(s.url or "", s.text) is None)  # slides are no readings
+                                     and skip_reason(s.url or "", s.text) is None and "//" in (s.url or ""))
         if counts and max(counts) > 0:
             roles[counts.index(max(counts))] = "required"
     return roles
