@@ -276,3 +276,12 @@ def test_a_notebook_column_is_material_and_own_pages_are_no_readings() -> None:
     own = ("| Date | Topic |\n|---|---|\n| Tue Jan 7 | [Perceptrons and the delta rule](lectures/perceptrons.html) |\n"
            "\n## Readings\n\n- [Understanding LSTMs](http://colah.github.io/posts/2015-08-Understanding-LSTMs/)\n")
     assert _titles(own) == ["Understanding LSTMs"]
+
+
+# corpus/html-cmu11767-f22/index.html: a heading that names the list below it is no reading of its own
+def test_a_heading_naming_the_readings_is_no_reading() -> None:
+    page = ("<html><body><h4>Course Schedule</h4><p>Sept 6: Intro</p><hr><h4><b>Example Readings</b></h4><ul>"
+            "<li><a href='https://dl.acm.org/doi/pdf/10.1145/3381831'>Green AI</a></li>"
+            "<li><a href='https://arxiv.org/abs/1906.02243'>Energy and Policy Considerations for Deep Learning in NLP</a>"
+            "</li></ul></body></html>")
+    assert _titles(page, "index.html") == ["Green AI", "Energy and Policy Considerations for Deep Learning in NLP"]

@@ -249,10 +249,10 @@ class _Walker:
         # A sub-heading: a reading's title when links follow it, else a topic inside the session.
         if links:
             self.line(h.inline, 0, None, allow_title=True)
-        elif nxt is not None and _starts_with_bare_link(nxt) and looks_like_title(text):
+        elif nxt is not None and _starts_with_bare_link(nxt) and looks_like_title(text) and not _NAMES_READINGS.search(text):
             self.st.open_reading = self.add(Found(text), h.line, None)
         elif (
-            self.st.heading_sections and looks_like_title(text)
+            self.st.heading_sections and looks_like_title(text) and not _NAMES_READINGS.search(text)
             and (nxt is None or (isinstance(nxt, Heading) and nxt.level >= h.level))
         ):  # "## More readings" / "### Github Awesome-RLHF" / "### Next title": a reading listed without a link
             self.st.open_reading = self.add(Found(text), h.line, None)
@@ -737,6 +737,10 @@ class _Walker:
 
 
 # ---------------------------------------------------------------------- pure helpers
+
+
+# A heading that names what follows as readings ("Example Readings", "Key Papers", "Reading list") is no title
+_NAMES_READINGS = re.compile(r"(?i)\b(readings?|papers|references|bibliography|reading list|literature)\W*$")
 
 
 def _titled_children(blocks: list[Block]) -> bool:
