@@ -285,3 +285,18 @@ def test_a_heading_naming_the_readings_is_no_reading() -> None:
             "<li><a href='https://arxiv.org/abs/1906.02243'>Energy and Policy Considerations for Deep Learning in NLP</a>"
             "</li></ul></body></html>")
     assert _titles(page, "index.html") == ["Green AI", "Energy and Policy Considerations for Deep Learning in NLP"]
+
+
+def test_a_full_numeric_date_takes_its_order_from_the_page() -> None:
+    import datetime as dt
+
+    # the day/month class of corpus-fresh/md-dh-psl-nlp-fall2025, with the year written: "06/11/2024" reads
+    # either way alone, day first beside "29/10/2024", month first beside "10/29/2024"; alone it stays as written
+    def dates(a: str, b: str) -> list[dt.date | None]:
+        text = (f"## Week 1 ({a})\n- [Attention Is All You Need](https://arxiv.org/abs/1706.03762)\n"
+                f"## Week 2 ({b})\n- [Language Models are Few-Shot Learners](https://arxiv.org/abs/2005.14165)\n")
+        return [s.date for s in import_text(text, source_name="README.md").course.sessions]
+
+    assert dates("29/10/2024", "06/11/2024") == [dt.date(2024, 10, 29), dt.date(2024, 11, 6)]
+    assert dates("10/29/2024", "06/11/2024") == [dt.date(2024, 10, 29), dt.date(2024, 6, 11)]
+    assert dates("06/11/2024", "07/11/2024") == [None, None]

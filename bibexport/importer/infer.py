@@ -660,9 +660,14 @@ class _Walker:
                     for reading in session.s.readings:
                         self.dropped.append(reading.line)
                     session.s.readings = []
-        if day_first([s.when for s in self.sessions if s.when is not None], term):
+        whens = [s.when for s in self.sessions if s.when is not None]
+        if day_first(whens, term):
             for session in self.sessions:  # "29/10" on the page: its "05/11" is 5 November, not 11 May
                 session.when = session.when.day_first() if session.when is not None else None
+        elif any(w.numeric == "m!d" for w in whens):
+            for session in self.sessions:  # "9/27/2024" on the page: its "06/02/2024" is 2 June
+                session.when = session.when.month_first() if session.when is not None and session.when.ambiguous else (
+                    session.when)
         years = [s.when.year for s in self.sessions if s.when is not None and s.when.year is not None]
         last_year = None
         for session in self.sessions:

@@ -41,14 +41,21 @@ class When:
     month: int
     day: int
     ambiguous: bool = False
-    #: "md" for a numeric "05/11" read month first (it could be day first), "dm" for "29/10" (only day first)
+    #: how a numeric date reads: "md" ("05/11", "06/02/2024": month first so far, could be day first), "dm"
+    #: ("29/10", "29/10/2024": only day first), "m!d" ("9/27", "9/27/2024": only month first)
     numeric: str = ""
 
     def day_first(self) -> When:
         """The same numeric date read day first ("05/11": 5 November)."""
         if self.numeric != "md":
             return self
-        return When(self.start, self.end, self.text, self.year, self.day, self.month, self.ambiguous, "dm")
+        return When(self.start, self.end, self.text, self.year, self.day, self.month, False, "dm")
+
+    def month_first(self) -> When:
+        """The same numeric date settled month first ("06/02/2024" on a page that also writes "9/27/2024")."""
+        if self.numeric != "md":
+            return self
+        return When(self.start, self.end, self.text, self.year, self.month, self.day, False, "m!d")
 
     def value(self, year: int | None = None) -> dt.date | None:
         """The date, with ``year`` when the text wrote none; None when impossible or ambiguous."""
@@ -71,6 +78,7 @@ def find_when(text: str, *, yearless: bool = True) -> When | None:
             hits.append(When(full.start, full.end, full.text, v.year, v.month, v.day))
         else:
             hits.append(_broken(full.start, full.end, full.text, ambiguous=full.ambiguous))
+        hits[-1] = _numeric_order(hits[-1], full.ambiguous)
     if yearless:
         for rx in _YEARLESS:
             m = rx.search(text)
@@ -83,11 +91,25 @@ def find_when(text: str, *, yearless: bool = True) -> When | None:
                 continue  # "(1/2)", "(2/2)": part one of two, not January 2
             if full is not None and m.start() < full.end and full.start < m.end():
                 continue  # "Thu, 8 Feb. 2024": the full date wins over the yearless part of it
-            numeric = "" if not parts.get("m") else ("md" if rx is _YEARLESS[2] else "dm")
+            numeric = "" if not parts.get("m") else ("dm" if rx is not _YEARLESS[2] else
+                                                     "m!d" if int(parts["d"]) > 12 else "md")
             hits.append(When(m.start(), m.end(), m.group(0).strip(), None, month, int(parts["d"]), numeric=numeric))
     if not hits:
         return None
     return min(hits, key=lambda h: (h.start, -(h.end - h.start)))
+
+
+def _numeric_order(hit: When, ambiguous: bool) -> When:
+    """A full numeric date ("06/02/2024", "29/10/2024", "9/27/2024") with how its order reads; an ambiguous one
+    keeps its parts month first, still ambiguous, until the page settles the order."""
+    m = re.fullmatch(r"\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*", hit.text)
+    if m is None:
+        return hit
+    a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if ambiguous:
+        return When(hit.start, hit.end, hit.text, year, a, b, True, "md")
+    return When(hit.start, hit.end, hit.text, hit.year, hit.month, hit.day, hit.ambiguous,
+                "dm" if a > 12 else "m!d" if b > 12 else "")
 
 
 def _broken(start: int, end: int, text: str, *, ambiguous: bool) -> When:
@@ -126,11 +148,12 @@ def day_first(whens: list[When], term: tuple[int, str] | None) -> bool:
     """Whether a page's numeric dates are day/month: some date can only be read so ("29/10"), or every one
     falls in the page's term read day first and not every one read month first ("05/11" in a Fall 2025 course)."""
     numeric = [w for w in whens if w.numeric]
-    if not numeric:
+    if not numeric or any(w.numeric == "m!d" for w in numeric):
         return False
     if any(w.numeric == "dm" for w in numeric):
         return True
-    if term is None:
+    numeric = [w for w in numeric if w.year is None]  # the term completes yearless dates only
+    if term is None or not numeric:
         return False
     months = _TERM_MONTHS.get(term[1], range(1, 13))
     return all(w.day in months for w in numeric) and not all(w.month in months for w in numeric)
