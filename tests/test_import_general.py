@@ -300,3 +300,13 @@ def test_a_full_numeric_date_takes_its_order_from_the_page() -> None:
     assert dates("29/10/2024", "06/11/2024") == [dt.date(2024, 10, 29), dt.date(2024, 11, 6)]
     assert dates("10/29/2024", "06/11/2024") == [dt.date(2024, 10, 29), dt.date(2024, 6, 11)]
     assert dates("06/11/2024", "07/11/2024") == [None, None]
+
+
+def test_a_paper_among_tools_stays_a_reading() -> None:
+    # the tools class of corpus-fresh/md-northwestern-cs396-dl-w25 (its "Helpful Programming Packages"), with the
+    # package's paper beside its home page: the paper is a reading wherever it is listed
+    text = TOOLS.replace(
+        "[Keras](https://keras.io/) A nice programming API that works with Tensorflow",
+        "[TensorFlow: Large-Scale Machine Learning on Heterogeneous Distributed Systems](https://arxiv.org/abs/1603.04467)")
+    assert "TensorFlow: Large-Scale Machine Learning on Heterogeneous Distributed Systems" in _titles(text)
+    assert "Anaconda" not in _titles(text)

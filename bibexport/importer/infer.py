@@ -107,6 +107,7 @@ class _Walker:
         self.label_depth = 0  # the depth of the last "Label:" line
         self.titled_next = False  # the line being placed is followed by a bare link (its title?)
         self.in_item = False
+        self.tools = False  # under a heading on software or tools
         for url, line, text in doc.stray:
             self._skip(Span(text, url), line, skip_reason(url, text) or SkipReason.LOGISTICS)
 
@@ -209,6 +210,7 @@ class _Walker:
     def heading(self, h: Heading, nxt: Block | None) -> None:
         text = clean_title(h.inline.text)
         self.st.other = False
+        self.tools = False
         if _LOGISTICS_HEADING.match(text) and (self.level is None or h.level <= self.level):
             self.st.session = None  # "Instructors", "Grading", "Prerequisites": course logistics, no readings
             self.st.other = True
@@ -216,7 +218,7 @@ class _Walker:
             self._heading_links(h)
             return
         if _TOOLS_HEADING.match(text) and not _is_sessiony(text) and (self.level is None or h.level > self.level):
-            self.st.other = True  # "Helpful Programming Packages": its links are tools, until the next heading
+            self.st.other = self.tools = True  # "Helpful Programming Packages": its links are tools, until the next heading
             self.label_depth = 0
             self._heading_links(h)
             return
@@ -347,7 +349,8 @@ class _Walker:
             self.label_depth = depth
             if kind == "neutral":
                 kind = None
-        if self.st.other or only_itself:
+        paper = self.tools and any(_SCHOLARLY.search(s.url or "") for s in inl.links)  # a paper among tools
+        if (self.st.other and not paper) or only_itself:
             label = inl.outside if len(inl.outside.split()) <= 4 else ""
             for span in inl.links:  # "Lecture:", "Lab:", "Assignment:" and their lists: course material
                 reason = skip_reason(span.url or "", span.text or label)
@@ -744,6 +747,10 @@ class _Walker:
 # ---------------------------------------------------------------------- pure helpers
 
 
+# Where papers live: a link there is a reading even in a list of tools ("TensorFlow: A system for …" on arXiv)
+_SCHOLARLY = re.compile(r"(?i)^(https?://)?([\w-]+\.)*(arxiv\.org|doi\.org|aclanthology\.org|openreview\.net|"
+                        r"dl\.acm\.org|ieeexplore\.ieee\.org|proceedings\.(neurips|mlr)\.\w+|papers\.nips\.cc|"
+                        r"jmlr\.org|semanticscholar\.org)(/|$)")
 # A heading that names what follows as readings ("Example Readings", "Key Papers", "Reading list") is no title
 _NAMES_READINGS = re.compile(r"(?i)\b(readings?|papers|references|bibliography|reading list|literature)\W*$")
 
