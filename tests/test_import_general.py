@@ -310,3 +310,9 @@ def test_a_paper_among_tools_stays_a_reading() -> None:
         "[TensorFlow: Large-Scale Machine Learning on Heterogeneous Distributed Systems](https://arxiv.org/abs/1603.04467)")
     assert "TensorFlow: Large-Scale Machine Learning on Heterogeneous Distributed Systems" in _titles(text)
     assert "Anaconda" not in _titles(text)
+
+
+def test_a_bold_chapter_in_a_readings_cell_stays_a_reading() -> None:
+    # the bold-topic rule of corpus-fresh/md-mai5301-llm-table does not take a bold chapter reference for a topic
+    table = WEEK_TABLE.replace("|  | **Pre-training & Scaling** |  |", "| Week 2 | **Jurafsky & Martin Ch. 3** |  |")
+    assert "Jurafsky & Martin Ch. 3" in _titles(table, "README.md")

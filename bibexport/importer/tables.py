@@ -117,9 +117,13 @@ def _marks_session(text: str) -> bool:
 def _bold_only(cell: list[Inline]) -> str:
     """The text of a reading cell that is nothing but emphasis, without a link ("**Pre-training & Scaling**"):
     a topic or unit name written in the readings column, not a reading."""
+    from bibexport.importer.cite import _CHAPTER_REF
+
     spans = [s for part in cell for s in part.spans if s.text.strip()]
     if spans and all(s.em and s.url is None for s in spans):
-        return " ".join(" ".join(s.text for s in spans).split())
+        text = " ".join(" ".join(s.text for s in spans).split())
+        # "**SLP Ch. 2**", "**Sutton & Barto 2018**": a reading named in bold, not a topic
+        return "" if _CHAPTER_REF.search(text) or re.search(r"\b(19|20)\d\d\b", text) else text
     return ""
 
 
