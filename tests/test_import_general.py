@@ -55,6 +55,8 @@ The primary text is the [Deep Learning book](http://www.deeplearningbook.org/).
 
 ### Helpful Books on Deep Learning
 
+[Deep Learning](http://www.deeplearningbook.org/)  is THE book on Deep Learning. One of the authors won the Turing prize due to his work on deep learning.
+
 [Dive Into Deep Learning](http://d2l.ai/index.html) provides example code and instruction for how to write DL models.
 
 ## Course Reading
@@ -65,7 +67,7 @@ walk-through of LSTMs. Good to read before trying the book chapter on this topic
 
 
 def test_tools_are_no_readings_and_a_comment_after_a_link_is_no_title() -> None:
-    assert _titles(TOOLS)[1:] == ["Dive Into Deep Learning", "Understanding LSTMs"]
+    assert _titles(TOOLS)[1:] == ["Deep Learning", "Dive Into Deep Learning", "Understanding LSTMs"]
     assert {"https://www.anaconda.com", "https://keras.io/"} <= set(_skipped(TOOLS))
 
 

@@ -439,7 +439,8 @@ def _leads(kept: list[Span]) -> bool:
     if first is None or re.search(r"\w", "".join(s.text for s in kept[:first])):
         return False
     after = "".join(s.text for s in kept[first + 1 :] if s.url is None).lstrip(" ,;|")
-    return sum(1 for s in kept if s.url is not None) == 1 and bool(re.match(r"^([:–—]|-\s)", after))
+    return sum(1 for s in kept if s.url is not None) == 1 and bool(
+        re.match(r"^([:–—]|-\s)", after) or _VERB_START.match(after.strip()))  # "[Deep Learning](…) is THE book …"
 
 
 def _describes(kept: list[Span], links: list[Span]) -> bool:
