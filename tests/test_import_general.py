@@ -318,3 +318,10 @@ def test_a_bold_chapter_in_a_readings_cell_stays_a_reading() -> None:
     # the bold-topic rule of corpus-fresh/md-mai5301-llm-table does not take a bold chapter reference for a topic
     table = WEEK_TABLE.replace("|  | **Pre-training & Scaling** |  |", "| Week 2 | **Jurafsky & Martin Ch. 3** |  |")
     assert "Jurafsky & Martin Ch. 3" in _titles(table, "README.md")
+
+
+def test_helpful_books_are_further_reading() -> None:
+    # corpus-fresh/md-northwestern-cs396-dl-w25: "### Helpful Books on Deep Learning" recommends, it does not assign
+    course = import_text(TOOLS, source_name="index.md").course
+    sections = {r.title: r.section for s in course.sessions for r in s.readings}
+    assert sections["Dive Into Deep Learning"] == "further" and sections["Understanding LSTMs"] == "required"

@@ -163,8 +163,8 @@ def _is_sessiony(text: str) -> bool:
 
 
 _FURTHER_HEADING = re.compile(
-    r"(?i)\b(optional|further|additional|more|recommended|supplementa\w*|background|extra|related|suggested|other)"
-    r"\b(\s+[\w-]+)?\s+(readings?|reads|papers?|materials?|resources|references|literature|texts)\b"
+    r"(?i)\b(optional|further|additional|more|recommended|supplementa\w*|background|extra|related|suggested|other|"
+    r"helpful|useful)\b(\s+[\w-]+)?\s+(readings?|reads|papers?|materials?|resources|references|literature|texts|books)\b"
 )
 _REQUIRED_HEADING = re.compile(
     r"(?i)\b(required|core|mandatory|assigned|main|essential|key)\b(\s+[\w-]+)?\s+"
