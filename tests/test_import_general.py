@@ -325,3 +325,15 @@ def test_helpful_books_are_further_reading() -> None:
     course = import_text(TOOLS, source_name="index.md").course
     sections = {r.title: r.section for s in course.sessions for r in s.readings}
     assert sections["Dive Into Deep Learning"] == "further" and sections["Understanding LSTMs"] == "required"
+
+
+# corpus-fresh/yaml-mit-mmai4humans/lectures.yml: a paper whose title has the word "Recording" in it
+def test_a_word_inside_a_paper_title_does_not_make_it_a_recording() -> None:
+    data = (
+        "- date: 2024-10-02\n  title: Multimodal sensing\n  readings:\n"
+        '    - <a href="https://action-sense.csail.mit.edu/">ActionSense&#58; A Multimodal Dataset and Recording '
+        "Framework for Human Activities Using Wearable Sensors in a Kitchen Environment</a> <br />\n"
+    )
+    title = ("ActionSense: A Multimodal Dataset and Recording Framework for Human Activities Using Wearable Sensors "
+             "in a Kitchen Environment")
+    assert _titles(data, "lectures.yml") == [title]
