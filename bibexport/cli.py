@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -119,31 +120,66 @@ def build(config_path: Path, out_dir: Path, offline: bool, refresh: tuple[str, .
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("source_arg", metavar="SOURCE")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write sessions.toml (default: print to stdout).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "text", "markdown"]), default="auto", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "markdown", "html", "yaml", "json", "bibtex"]),
+              default="auto", show_default=True, help="Input format (auto: from the extension, else the content).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-def import_cmd(source: Path, output: Path | None, fmt: str, force: bool) -> None:
-    """Convert a plain-text or Markdown reading list into sessions.toml."""
+@click.option("--update", is_flag=True, help="Merge new readings into the existing output file: hand edits and "
+              "comments are kept, readings no longer in the list are reported, never deleted.")
+@click.option("-v", "--verbose", is_flag=True, help="List every skipped link, unplaced line and warning.")
+def import_cmd(source_arg: str, output: Path | None, fmt: str, force: bool, update: bool, verbose: bool) -> None:
+    """Convert a reading list into sessions.toml: a file (text, Markdown, HTML, YAML/JSON, BibTeX), an http(s)
+    URL, or - for standard input.
+
+    The report on stderr says what was found: sessions, readings, links kept, links skipped by reason and
+    lines not understood, with a few examples of each (-v: all of them).  Exit 0 when at least one reading
+    was found, 3 when none was or the input cannot be read.
+    """
     from bibexport.errors import InputError, Problem
     from bibexport.fsio import atomic_write
-    from bibexport.importer import import_file
+    from bibexport.importer import import_file, import_text
+    from bibexport.importer.report import render_report
 
-    if not source.exists():
-        raise InputError([Problem(str(source), 0, "file not found")])
-    from bibexport.config import MAX_INPUT_BYTES
-
-    if source.stat().st_size > MAX_INPUT_BYTES:  # the importer would take minutes; surely not a reading list
-        raise InputError([Problem(str(source), 0, f"file is {source.stat().st_size / 1e6:.1f} MB; bibexport "
-                                  f"imports reading lists up to {MAX_INPUT_BYTES // 1_000_000} MB")])
-    if output is not None and output.exists() and not force:
+    if update and output is None:
+        raise click.UsageError("--update needs -o/--output: the sessions.toml to merge into")
+    if output is not None and output.exists() and not force and not update:
         raise InputError([Problem(str(output), 0, "already exists",
-                                  "pass --force to overwrite it (hand edits in it would be lost)")])
-    result = import_file(source, fmt=fmt)
-    for msg in result.messages:
-        click.echo(f"warning: {source}:{msg.line}: {msg.message}", err=True)
-    if output is None:
+                                  "pass --update to merge the new readings into it, or --force to overwrite it "
+                                  "(hand edits in it would be lost)")])
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source_arg):  # only this one URL is fetched, politely
+        from bibexport.config import apply_env
+        from bibexport.http import make_http
+        from bibexport.importer.fetch import decode_source, fetch_source
+        from bibexport.model import Endpoints
+
+        with make_http(apply_env(Endpoints(), os.environ), cache=False) as http:  # BIBEXPORT_TIMEOUT applies
+            data, name = fetch_source(source_arg, http)
+        result = import_text(decode_source(data, source_arg), source_name=name, fmt=fmt)
+    elif source_arg == "-":
+        result = import_file(Path("-"), fmt=fmt)
+    else:
+        source = Path(source_arg)
+        if not source.is_file():
+            raise InputError([Problem(str(source), 0, "file not found" if not source.exists() else "not a file")])
+        from bibexport.config import MAX_INPUT_BYTES
+
+        if source.stat().st_size > MAX_INPUT_BYTES:  # the importer would take minutes; surely not a reading list
+            raise InputError([Problem(str(source), 0, f"file is {source.stat().st_size / 1e6:.1f} MB; bibexport "
+                                      f"imports reading lists up to {MAX_INPUT_BYTES // 1_000_000} MB")])
+        result = import_file(source, fmt=fmt)
+    click.echo(render_report(result, "<stdin>" if source_arg == "-" else source_arg, verbose=verbose),
+               err=True, nl=False)
+    if update and output is not None and output.exists():
+        from bibexport.importer.update import merge
+
+        merged, report = merge(output.read_text(encoding="utf-8"), result.toml, path=str(output))
+        if report.changed:
+            atomic_write(output, merged)
+        for line in report.lines(str(output)):
+            click.echo(line, err=True)
+    elif output is None:
         click.echo(result.toml, nl=False)
     else:
         atomic_write(output, result.toml)

@@ -114,3 +114,68 @@ def test_failed_blocks_are_reported_with_their_line_and_read_as_far_as_possible(
 def test_unbalanced_braces_still_decode() -> None:
     course = read_bib("@article{k, title = {Garc{\\'i}a's \\{unbalanced}}\n", "x.bib")
     assert course.readings()[0].title.startswith("García's")
+
+
+def test_calendar_rows_are_no_readings_and_notes_can_make_further_reading() -> None:
+    text = """#need to have midterm and final exam "bib" entrys for the calendar
+@misc{midterm,
+	author= {.},
+	title={Midterm Exam}}
+
+@misc{howtoread,
+		author= {.},
+		title={How to Read an Academic Journal Article},
+		url= {http://example.edu/how-read},
+		note = {Optional}
+}
+@article{ref, title={Everyday life information seeking}, annote={This is in today's list for reference only. You
+  do not have to read it}}
+"""
+    course = read_bib(text, "readings.bib")
+    assert [(r.title, r.section, r.authors) for r in course.readings()] == [
+        ("How to Read an Academic Journal Article", "further", ""),
+        ("Everyday life information seeking", "further", ""),
+    ]
+    assert any("midterm" in m.message and "calendar event" in m.message for m in course.messages)
+
+
+def test_binary_and_deeply_braced_input_end_in_messages_not_crashes(capsys) -> None:  # type: ignore[no-untyped-def]
+    course = read_bib("\x00\x01\x02@@@{{{ garbage \xff\n" * 3, "blob.bib")
+    assert course.readings() == [] and course.messages and all(m.line >= 1 for m in course.messages)
+    assert capsys.readouterr().err == ""  # bibtexparser's log stays quiet: the messages say it
+    deep = read_bib("@article{k, title={" + "{" * 5000 + "Deep" + "}" * 5000 + "}}\n", "deep.bib")
+    assert [r.title for r in deep.readings()] == ["Deep"]
+
+
+def test_a_field_given_twice_keeps_every_link_and_says_so() -> None:
+    # ECON 4538's Cunha2008b: a library-resolver url, then the DOI url, both as `url`.
+    text = """@Article{Cunha2008b,
+author={Cunha, Flavio
+and Heckman, James J.},
+title={Formulating, Identifying and Estimating the Technology of Cognitive and Noncognitive Skill Formation},
+doi={10.1353/jhr.2008.0019},
+url={https://na01.alma.exlibrisgroup.com/view/uresolver/01UMN_INST/openurl?rft_id=info:doi/10.1353%2Fjhr.2008.0019},
+url={https://doi.org/10.1353/jhr.2008.0019}
+}
+"""
+    course = read_bib(text, "reading_list.bib")
+    (reading,) = course.readings()
+    assert reading.title.startswith("Formulating, Identifying")  # no braces left
+    assert reading.authors == "Cunha, Flavio and Heckman, James J."
+    assert [lk.url for lk in reading.links] == [
+        "https://na01.alma.exlibrisgroup.com/view/uresolver/01UMN_INST/openurl?rft_id=info:doi/10.1353%2Fjhr.2008.0019",
+        "https://doi.org/10.1353/jhr.2008.0019",
+    ]
+    assert [m.message for m in course.messages] == [
+        "entry Cunha2008b gives url more than once; every link kept, other fields from their first value"]
+
+
+def test_decorated_session_comments_and_url_macros_in_url_fields() -> None:
+    text = r"""%% ---------- Week 1: Foundations ----------
+@misc{a, title = {A Post}, url = {\url{https://example.org/a_post}}}
+%% ==== Week 2 ====
+@misc{b, title = {B Post}, url = {https://example.org/b\_post}}
+"""
+    course = read_bib(text, "list.bib")
+    assert [(s.name, [lk.url for r in s.readings for lk in r.links]) for s in course.sessions] == [
+        ("Week 1: Foundations", ["https://example.org/a_post"]), ("Week 2", ["https://example.org/b_post"])]

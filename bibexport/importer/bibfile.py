@@ -14,8 +14,11 @@ dropped silently.
 
 from __future__ import annotations
 
+import logging
 import re
+from typing import Any
 
+from bibexport.importer.datatext import _title_reason
 from bibexport.importer.model import (
     ImportedCourse,
     ImportedLink,
@@ -29,6 +32,10 @@ from bibexport.importer.model import (
 
 __all__ = ["read_bib"]
 
+# bibtexparser logs every block it cannot parse; those blocks are reported as messages with their line
+# instead, so its log records must not reach the terminal through logging's last-resort handler.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "school", "institution", "organization")
 _LINK_FIELDS = ("url", "doi", "eprint", "arxiv", "arxivid", "howpublished", "note", "pdf", "link")
 _DECODED_FIELDS = ("title", "author", "year", "date", *_VENUE_FIELDS)
@@ -41,6 +48,9 @@ _SESSION_COMMENT = re.compile(
 )
 _FURTHER_WORDS = re.compile(r"\b(optional|further|additional|recommended|supplementary|background)\b",
                             re.IGNORECASE)
+# A note that makes an entry further reading: "Optional", "for reference only. You do not have to read it".
+_FURTHER_NOTE = re.compile(r"(?i)^\W*(optional|recommended|further|supplementary|background)\b|for reference only|"
+                           r"(do not|don't|need not|not) (have to |need to )?read\b|\bnot required\b")
 _URL_IN_TEXT = re.compile(r"\\url\{([^}]*)\}|\\href\{([^}]*)\}|(https?://[^\s{}\\]+)")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}(v\d+)?|[a-z-]+(\.[A-Z]{2})?/\d{7}(v\d+)?)$")
@@ -91,7 +101,7 @@ def _links(fields: dict[str, str], raw: str, line: int) -> tuple[list[ImportedLi
                 found.append((f"https://arxiv.org/abs/{bare}", name))
             elif value.startswith("http"):
                 found.append((value, name))
-        elif name in ("url", "pdf", "link"):
+        elif name in ("url", "pdf", "link") and not re.search(r"\\(url|href)\b", value):
             found += [(url, name) for url in value.split()]
         else:
             for m in _URL_IN_TEXT.finditer(value):
@@ -130,7 +140,7 @@ def _session_name(comment: str) -> tuple[int, str] | None:
     """
     found = None
     for offset, raw in enumerate(comment.splitlines()):
-        text = raw.strip().lstrip("%").strip()
+        text = raw.strip().lstrip("%").strip().strip("-=*#~ ")  # "% ---- Week 1 ----"
         if not text or len(text) > 80 or re.search(r"[=@{}]", text):
             continue
         m = re.match(r"(?i)^session\s*:\s*(.+)$", text)
@@ -175,7 +185,23 @@ def _salvage(raw: str, line: int, course: ImportedCourse, session: ImportedSessi
                                                "were read from the text, check them"))
 
 
-def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> ImportedReading:
+def _unwrap(value: str) -> str:
+    """A raw field value without its enclosing ``{…}`` or ``"…"`` (blocks bibtexparser gave up on keep them)."""
+    v = value.strip()
+    if len(v) >= 2 and v[0] == '"' == v[-1]:
+        return v[1:-1]
+    if len(v) >= 2 and v[0] == "{" and v[-1] == "}":
+        depth = 0
+        for i, ch in enumerate(v):
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if depth == 0 and i < len(v) - 1:
+                return v  # "{A} and {B}": two groups, nothing encloses the whole
+        return v[1:-1]
+    return v
+
+
+def _entry_reading(entry: object, course: ImportedCourse, section: Section, *,
+                   unwrap: bool = False) -> ImportedReading | None:
     from bibtexparser.model import Entry
 
     assert isinstance(entry, Entry)
@@ -184,7 +210,11 @@ def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> I
     fields: dict[str, str] = {}
     for f in entry.fields:
         name = _clean_field_name(f.key)
-        fields[name] = str(f.value)
+        value = _unwrap(str(f.value)) if unwrap else str(f.value)
+        if name in fields and name in _LINK_FIELDS:  # url = {…} twice: every link is kept
+            fields[name] = f"{fields[name]} {value}"
+        else:
+            fields.setdefault(name, value)
     decoded = {name: _latex_to_text(fields[name]) for name in _DECODED_FIELDS if name in fields}
     links, skipped = _links(fields, raw, line)
     course.skipped += skipped
@@ -192,13 +222,19 @@ def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> I
     if not title:
         course.messages.append(ImportMessage(line, f"entry {entry.key} has no title; its key stands in for it"))
         title = entry.key
+    if not links and _title_reason(title) is not None:  # "@misc{midterm, title={Midterm Exam}}": a calendar row
+        course.messages.append(ImportMessage(line, f'entry {entry.key} ("{title}") is a calendar event, not a '
+                                                   "reading; left out"))
+        return None
     keywords = fields.get("keywords", "") + " " + fields.get("section", "")
+    notes = fields.get("note", "") + " " + fields.get("annote", "") + " " + fields.get("annotation", "")
+    further = _FURTHER_WORDS.search(keywords) or _FURTHER_NOTE.search(notes)
     reading = ImportedReading(
         title=title,
         line=line,
-        section="further" if _FURTHER_WORDS.search(keywords) else section,
+        section="further" if further else section,
         links=links,
-        authors=decoded.get("author", ""),
+        authors="" if re.fullmatch(r"\W*", decoded.get("author", "")) else decoded["author"],
         year=_year(fields),
         venue=next((decoded[v] for v in _VENUE_FIELDS if decoded.get(v)), ""),
     )
@@ -208,6 +244,11 @@ def _entry_reading(entry: object, course: ImportedCourse, section: Section) -> I
         if name not in used and name not in reading.extra:
             reading.extra[name] = value
     return reading
+
+
+def _append(session: ImportedSession, reading: ImportedReading | None) -> None:
+    if reading is not None:
+        session.readings.append(reading)
 
 
 def read_bib(text: str, source: str) -> ImportedCourse:
@@ -238,19 +279,41 @@ def read_bib(text: str, source: str) -> ImportedCourse:
             if named:
                 sessions.append(ImportedSession(name=named[1], line=line + named[0]))
         elif isinstance(block, DuplicateBlockKeyBlock):
+            first = next((b for b in library.blocks if isinstance(b, Entry) and b.key == block.key), None)
+            again = block.ignore_error_block
+            if isinstance(again, Entry) and first is not None and _same_fields(first, again):
+                # the same entry pasted twice: one reading
+                course.messages.append(ImportMessage(line, f"the entry {block.key} is given twice; kept it once"))
+                continue
             course.messages.append(ImportMessage(line, f"the key {block.key} is used twice; both entries kept"))
             if isinstance(block.ignore_error_block, Entry):
-                current(line).readings.append(_entry_reading(block.ignore_error_block, course, "required"))
+                _append(current(line), _entry_reading(block.ignore_error_block, course, "required", unwrap=True))
         elif isinstance(block, ParsingFailedBlock) and isinstance(block.ignore_error_block, Entry):
-            # a field given twice, or a middleware failing on a value: the entry as parsed, and why
-            course.messages.append(ImportMessage(line, f"entry {block.ignore_error_block.key}: {block.error}"))
-            current(line).readings.append(_entry_reading(block.ignore_error_block, course, "required"))
+            # a field given twice, or a middleware failing on a value: the entry as parsed (its values still
+            # enclosed, the parse stack having stopped), and why
+            entry = block.ignore_error_block
+            twice = sorted({_clean_field_name(f.key) for f in entry.fields
+                            if [_clean_field_name(g.key) for g in entry.fields].count(_clean_field_name(f.key)) > 1})
+            why = (f"gives {', '.join(twice)} more than once; every link kept, other fields from their first value"
+                   if twice else str(block.error).split(". Note:")[0])
+            course.messages.append(ImportMessage(line, f"entry {entry.key} {why}"))
+            _append(current(line), _entry_reading(entry, course, "required", unwrap=True))
         elif isinstance(block, ParsingFailedBlock):
             _salvage(block.raw or "", line, course, current(line), source)
         elif isinstance(block, Entry):
-            current(line).readings.append(_entry_reading(block, course, "required"))
+            _append(current(line), _entry_reading(block, course, "required"))
     empty = [s for s in sessions if not s.readings]
     for s in empty:
         course.messages.append(ImportMessage(s.line, f'the comment "{s.name}" is followed by no entry'))
     course.sessions = [s for s in sessions if s.readings]
     return course
+
+
+def _same_fields(a: Any, b: Any) -> bool:
+    """Two entries with the same type and the same field values (whitespace aside)."""
+    def norm(e: Any) -> tuple[str, list[tuple[str, str]]]:
+        def value(v: object) -> str:  # the duplicate block keeps its delimiters: {…} or "…"
+            t = " ".join(str(v).split())
+            return t[1:-1] if len(t) >= 2 and t[0] + t[-1] in ("{}", '""') else t
+        return e.entry_type.lower(), sorted((f.key.lower(), value(f.value)) for f in e.fields)
+    return norm(a) == norm(b)

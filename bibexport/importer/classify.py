@@ -16,8 +16,12 @@ _SECTION_REQUIRED = re.compile(
 )
 _SECTION_FURTHER = re.compile(
     r"(?i)^(more|further|optional|additional|supplementa(ry|l)|extra|recommended|background|related|"
-    r"suggested|secondary)(\s+(readings?|papers?|resources|materials?|work))?$|^resources$"
+    r"suggested|secondary)(\s+(readings?|papers?|resources|materials?|work))?$|^resources$|"
+    r"^(to go|going|go|digging|dig|diving|dive) (further|deeper)$|^(to learn|learn|want) more$|^deep(er)? dive$"
 )
+# A rule drawn with characters, with or without words inside it ("------ no reading below this line ------",
+# "=== Part 2 ==="): it separates parts of a list and names no reading.
+_SEPARATOR = re.compile(r"^\s*([-=_~*#+.])\1{2,}.*?\1{3,}\s*$|^\s*([-=_~*#+.])\2{2,}\s*$")
 _SESSION_WORD = re.compile(r"(?i)^(session|week|lecture|class|meeting|module|unit|topic|day)\s*\d+\b")
 _READ_ON = re.compile(r"(?i)^read\s+on\b")
 _SENTENCE_BREAK = re.compile(r"[\w)\]”\"][.!?]\s+[A-Z(“\"]")

@@ -1,31 +1,67 @@
 """YAML and JSON data files (Jekyll ``_data/*.yml`` schedules and the like) read into an :class:`ImportedCourse`.
 
 A data file is a tree of items, not a document: the reader walks it and gives every key a *role* from one
-table (:data:`_ROLES`): a date, a title, a list of readings (required or further), a link, a field whose links
-are no readings (slides, videos, homework), a list of nested items (a week's days), or something else kept as
-found.  Items are sessions (they have a date or readings), containers (weeks holding lectures), readings (a
-title with a link) or headings (``- title: "Module 2"``); the shape decides, never the file's name.
+table (:data:`_ROLES`): a date, a title (ranked: ``reading-topic`` before ``title``, ``topic``, ``name``), a
+list of readings (required, or further by its name: ``optional``, ``recommended``, ``sug_reading``,
+``signups``), a link, a field whose links are no readings (slides, notes, videos, homework, logistics), a list
+of nested items (a week's days, a unit's sessions), or something else kept as found.  Items are sessions (a
+date or readings), containers (weeks holding lectures), readings (a title with a link or authors) or headings
+(``- title: "Module 2"``); the shape decides, never the file's name.  At the top of a dict, course metadata
+(instructor, policies, learning outcomes) is no session.
 
-Strings may hold HTML (``<a href=…>Title</a>``, parsed with BeautifulSoup) or Markdown (``[Title](url)``,
-parsed with markdown-it-py).  Safety: YAML is composed with ``yaml.SafeLoader`` only and never constructed (no
-object of any tag is ever built); python tags are refused; nesting depth, aliases and the size of the tree
-once aliases are expanded are limited, so an alias bomb ends in a clear :class:`InputError`.  JSON is read by
-the same walker, depth-limited.
+Strings may hold HTML (``<a href=…>Title</a>``) or Markdown (``[Title](url)``), see :mod:`.datatext`: the
+text around a link gives authors and detail, ``(video)`` or a YouTube host makes it no reading, ``(optional)``
+further reading, ``[HJ1]`` a reference to the course's bibliography.  Dates without a year take it from a
+``year``/``semester`` key, from full dates in the file, or from a term in the file's name, else stay as
+written with one warning.  Loading is safe (see :mod:`.dataload`): YAML is composed with ``yaml.SafeLoader``
+only and never constructed; python tags, deep nesting and alias bombs end in a clear :class:`InputError`
+naming the file and line; tabs inside lines and JSON as Jekyll accepts it (comments, trailing commas) are
+read with a message.
+
+Accounting: every link found ends in a reading or in :attr:`ImportedCourse.skipped` with its reason (a
+Hypothesis test generates schedules to hold this).
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-import yaml
-
-from bibexport.errors import InputError, Problem
+from bibexport.errors import InputError
+from bibexport.importer.dataload import (
+    MAX_DEPTH,
+    MAX_NODES,
+    _load_json,
+    _load_yaml,
+    _Node,
+)
+from bibexport.importer.datatext import (
+    _BARE_URL,
+    _FURTHER_MARK,
+    _GENERIC_LINK_TEXT,
+    _NICKNAME,
+    _NO_READING,
+    _NOT_READINGS,
+    _PLACEHOLDER_TEXT,
+    _REQUIRED_MARK,
+    _TAG,
+    _TERM_YEAR,
+    _YEAR,
+    _clean,
+    _link_text_reason,
+    _parse_when,
+    _relative,
+    _repair,
+    _segments,
+    _text_reason,
+    _title,
+    _title_reason,
+    _to_date,
+    _url_reason,
+    _When,
+    _year_of,
+)
 from bibexport.importer.model import (
     ImportedCourse,
     ImportedLink,
@@ -37,197 +73,17 @@ from bibexport.importer.model import (
     SkipReason,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "read_json", "read_yaml"]
-
-#: Deepest nesting accepted: real schedules nest four or five levels (course → weeks → days → readings).
-MAX_DEPTH = 50
-#: Most nodes walked once aliases are expanded: ample for a year of lectures, refuses "billion laughs".
-MAX_NODES = 200_000
-#: Most aliases in one file (each is cheap to compose but may stand for a large subtree).
-MAX_ALIASES = 5_000
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The tree: every value with the line it starts on (1-based).
-
-
-@dataclass
-class _Node:
-    value: str | list[_Node] | dict[str, _Node]
-    line: int
-
-
-def _problem(source: str, line: int, message: str, hint: str = "") -> InputError:
-    return InputError([Problem(source, line, message, hint)])
-
-
-class _Limit(Exception):
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-class _LimitedLoader(yaml.SafeLoader):
-    """SafeLoader composing nodes only, with a depth and an alias limit (composition is recursive)."""
-
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self._depth = 0
-        self._aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        line = event.start_mark.line + 1 if event.start_mark is not None else 0
-        if isinstance(event, yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise _Limit(line, f"more than {MAX_ALIASES} aliases (*name)")
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _Limit(line, f"nested deeper than {MAX_DEPTH} levels")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-_PYTHON_TAG = "tag:yaml.org,2002:python/"
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-class _Converter:
-    """yaml nodes → :class:`_Node`, expanding aliases and merge keys while counting what is expanded."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def convert(self, node: yaml.Node, depth: int = 0) -> _Node:
-        self.count += 1
-        line = node.start_mark.line + 1
-        if self.count > MAX_NODES:
-            raise _Limit(line, f"more than {MAX_NODES} values once aliases are expanded (an alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise _Limit(line, f"nested deeper than {MAX_DEPTH} levels")
-        if node.tag.startswith(_PYTHON_TAG) or node.tag.startswith("!!python"):
-            raise _Limit(line, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed "
-                               "(data files hold plain values only)")
-        if isinstance(node, yaml.ScalarNode):
-            return _Node(str(node.value), line)
-        if isinstance(node, yaml.SequenceNode):
-            return _Node([self.convert(child, depth + 1) for child in node.value], line)
-        assert isinstance(node, yaml.MappingNode)
-        out: dict[str, _Node] = {}
-        merged: dict[str, _Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE or (isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<"):
-                for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
-                    part = self.convert(source, depth + 1)
-                    if isinstance(part.value, dict):
-                        for k, v in part.value.items():
-                            merged.setdefault(k, v)
-                continue
-            key = self.convert(key_node, depth + 1)
-            out[key.value if isinstance(key.value, str) else str(key_node.value)] = self.convert(
-                value_node, depth + 1
-            )
-        for k, v in merged.items():  # explicit keys win over merged ones, as YAML's merge key says
-            out.setdefault(k, v)
-        return _Node(out, line)
-
-
-def _load_yaml(text: str, source: str) -> _Node | None:
-    try:
-        loader = _LimitedLoader(text)  # the reader checks every character here already
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise _problem(source, line, f"not a text file: character #x{exc.character:04x} at column "
-                       f"{exc.position - text.rfind(chr(10), 0, exc.position)}") from None
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return None
-        return _Converter().convert(root)
-    except _Limit as exc:
-        raise _problem(source, exc.line, f"refused: {exc.message}", "is this really a reading list?") from None
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise _problem(source, line, f"not a text file: character #x{exc.character:04x}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        what = exc.problem or str(exc)
-        raise _problem(source, line, f"invalid YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise _problem(source, 0, f"invalid YAML: {exc}") from None
-    except RecursionError:
-        raise _problem(source, 0, f"refused: nested deeper than {MAX_DEPTH} levels") from None
-    finally:
-        loader.dispose()
-
-
-def _json_depth(text: str) -> tuple[int, int]:
-    """The deepest bracket nesting outside strings, and the line where it is first reached."""
-    depth = best = 0
-    line = best_line = 1
-    in_string = escaped = False
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > best:
-                best, best_line = depth, line
-        elif ch in "]}":
-            depth -= 1
-    return best, best_line
-
-
-def _from_json(value: Any) -> _Node:
-    if isinstance(value, list):
-        return _Node([_from_json(v) for v in value], 0)
-    if isinstance(value, dict):
-        return _Node({str(k): _from_json(v) for k, v in value.items()}, 0)
-    if value is None:
-        return _Node("", 0)
-    if isinstance(value, bool):
-        return _Node("true" if value else "false", 0)
-    return _Node(str(value), 0)
-
-
-def _load_json(text: str, source: str) -> _Node | None:
-    depth, line = _json_depth(text)
-    if depth > MAX_DEPTH:
-        raise _problem(source, line, f"refused: nested deeper than {MAX_DEPTH} levels")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _problem(source, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-    except RecursionError:
-        raise _problem(source, 0, f"refused: nested deeper than {MAX_DEPTH} levels") from None
-    # JSON is (nearly) YAML: composed again through the safe loader for line numbers where it can be.
-    try:
-        return _load_yaml(text, source)
-    except InputError:
-        return _from_json(value)
-
+__all__ = ["MAX_DEPTH", "MAX_NODES", "read_front_matter", "read_json", "read_yaml"]
 
 # --------------------------------------------------------------------------------------------------------------
 # Roles of keys.
 
 _SKIP_KEY_REASONS = {
     "slides": SkipReason.SLIDES, "slide": SkipReason.SLIDES, "annotated": SkipReason.SLIDES,
-    "notes": SkipReason.SLIDES, "lecture_notes": SkipReason.SLIDES, "scribe": SkipReason.SLIDES,
-    "scribe_notes": SkipReason.SLIDES, "handout": SkipReason.SLIDES, "handouts": SkipReason.SLIDES,
+    "notes": SkipReason.MATERIAL, "lecture_notes": SkipReason.MATERIAL, "scribe": SkipReason.MATERIAL,
+    "scribe_notes": SkipReason.MATERIAL, "handout": SkipReason.MATERIAL, "handouts": SkipReason.MATERIAL,
+    "code": SkipReason.MATERIAL, "demo": SkipReason.MATERIAL, "colab": SkipReason.MATERIAL,
+    "notebook": SkipReason.MATERIAL,
     "video": SkipReason.RECORDING, "videos": SkipReason.RECORDING, "recording": SkipReason.RECORDING,
     "recordings": SkipReason.RECORDING, "youtube": SkipReason.RECORDING, "lecture_video": SkipReason.RECORDING,
     "homework": SkipReason.HOMEWORK, "hw": SkipReason.HOMEWORK, "assignment": SkipReason.HOMEWORK,
@@ -250,14 +106,19 @@ _READING_KEYS: dict[str, Section] = {
     "recommended": "further", "recommended_readings": "further", "recommended_reading": "further",
     "supplementary": "further", "supplementary_readings": "further", "supplemental": "further",
     "background": "further", "background_readings": "further", "extra": "further", "extra_readings": "further",
-    "more": "further", "more_readings": "further",
+    "more": "further", "more_readings": "further", "signups": "further", "signup": "further",
+    "sign_ups": "further", "presentations": "further",
 }
 
+# Title keys, best first: a schedule giving both names its session by the readings' topic ("reading-topic"),
+# not by the lecture given that day ("lecture-topic").
+_TITLE_RANK = ("reading_topic", "title", "topic", "name", "lecture", "subject", "heading", "session",
+               "lecture_topic", "lecture_title", "paper_title")
 _ROLES: dict[str, str] = {
     **{k: "date" for k in ("date", "day", "when", "datetime", "lecture_date", "class_date", "on")},
-    **{k: "title" for k in ("title", "topic", "name", "lecture", "subject", "heading", "session")},
+    **{k: "title" for k in _TITLE_RANK},
     **{k: "link" for k in ("url", "link", "href", "pdf", "paper", "html", "arxiv", "doi", "paper_url",
-                           "paper_link", "pdf_url", "link_url", "web", "website")},
+                           "paper_link", "pdf_url", "link_url", "web", "website", "download", "ipynb")},
     **{k: "links" for k in ("links", "urls")},
     **{k: "authors" for k in ("authors", "author", "by", "paper_authors")},
     **{k: "venue" for k in ("venue", "journal", "booktitle", "conference", "published", "publisher",
@@ -275,6 +136,8 @@ _ROLES: dict[str, str] = {
     **{k: "skip" for k in _SKIP_KEY_REASONS},
 }
 
+_FURTHER_GROUP = re.compile(r"optional|further|additional|suggest|recommend|supplement|background|candidate|extra",
+                            re.IGNORECASE)
 _COURSE_TITLE_KEYS = ("course", "course_title", "title", "name")
 _YEAR_KEYS = ("year", "semester", "term", "quarter", "session_year", "academic_year")
 
@@ -294,269 +157,15 @@ def _role(key: str, value: _Node) -> str:
         return "flag"  # ``optional: true`` marks an item; ``optional: [...]`` lists further readings
     if k == "paper" and not isinstance(value.value, str):
         return "readings"
+    if k == "paper" and isinstance(value.value, str) and " " in value.value.strip():
+        return "title"  # ``paper: Attention Is All You Need`` names it; ``paper: https://…`` links it
     if role == "children" and not isinstance(value.value, list):
-        return "other" if role != "title" else role
+        return "title" if k == "topics" else "other"  # ``topics: "Graph Isomorphism"`` names the session
     if k in ("week", "module", "unit", "part") and isinstance(value.value, str) and value.value.isdigit():
         return "other"  # ``week: 3`` is a number, not a name
+    if role == "other" and re.search(r"reading|papers?\b", k) and not isinstance(value.value, dict):
+        return "readings"  # ``sug_reading``, ``required_papers``, ``reading_list``: whatever its exact name
     return role
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Text inside strings: HTML or Markdown, into pieces of (text, href).
-
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"')\]]+|www\.[a-z0-9-]+\.[^\s<>\"')\]]+", re.IGNORECASE)
-_BREAK = object()
-
-
-def _html_segments(text: str) -> list[tuple[str, str | None] | object]:
-    from bs4 import BeautifulSoup
-    from bs4.element import NavigableString, Tag
-
-    soup = BeautifulSoup(text, "html.parser")
-    out: list[tuple[str, str | None] | object] = []
-
-    def walk(el: Tag) -> None:
-        for child in el.children:
-            if isinstance(child, NavigableString):
-                if type(child).__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction"):
-                    continue
-                out.append((str(child), None))
-            elif isinstance(child, Tag):
-                name = child.name.lower()
-                if name in ("script", "style"):
-                    continue
-                if name == "br" or name in ("li", "p", "div", "tr"):
-                    out.append(_BREAK)
-                if name == "a":
-                    href = child.get("href")
-                    out.append((child.get_text(), str(href) if href is not None else ""))
-                else:
-                    walk(child)
-
-    walk(soup)
-    return out
-
-
-def _markdown_segments(text: str) -> list[tuple[str, str | None] | object]:
-    from markdown_it import MarkdownIt
-
-    out: list[tuple[str, str | None] | object] = []
-    for line in re.split(r"\n(?=\s*(?:[-*+]|\d+[.)])\s)", text):  # a Markdown list inside the string
-        if out:
-            out.append(_BREAK)
-        line = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)
-        tokens = MarkdownIt("commonmark").parseInline(line)
-        href: str | None = None
-        buf: list[str] = []
-        for tok in tokens[0].children or [] if tokens else []:
-            if tok.type == "link_open":
-                if buf:
-                    out.append(("".join(buf), None))
-                buf, href = [], str(tok.attrGet("href") or "")
-            elif tok.type == "link_close":
-                out.append(("".join(buf), href))
-                buf, href = [], None
-            elif tok.type in ("text", "code_inline", "html_inline"):
-                buf.append(tok.content)
-            elif tok.type in ("softbreak", "hardbreak"):
-                buf.append(" ")
-            elif tok.type == "image":
-                buf.append(tok.content)
-        if buf:
-            out.append(("".join(buf), href))
-    return out
-
-
-def _segments(text: str) -> list[list[tuple[str, str | None]]]:
-    """The string's pieces (split at ``<br>``, block tags and list items), each a list of (text, href or None).
-
-    Bare URLs in text become links with empty text.
-    """
-    raw = _html_segments(text) if _TAG.search(text) else _markdown_segments(text)
-    pieces: list[list[tuple[str, str | None]]] = [[]]
-    for seg in raw:
-        if seg is _BREAK:
-            pieces.append([])
-            continue
-        assert isinstance(seg, tuple)
-        seg_text, href = seg
-        if href is not None:
-            pieces[-1].append((seg_text, href))
-            continue
-        pos = 0
-        for m in _BARE_URL.finditer(seg_text):
-            url = m.group(0).rstrip(".,;:")
-            pieces[-1].append((seg_text[pos : m.start()], None))
-            pieces[-1].append(("", url))
-            pos = m.start() + len(url)
-        pieces[-1].append((seg_text[pos:], None))
-    return [p for p in pieces if any(t.strip() or h is not None for t, h in p)]
-
-
-def _clean(text: str) -> str:
-    """Whitespace collapsed, emphasis markers, wrapping quotes and trailing separators removed."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)", "", text)
-    text = text.strip(" ,;:-–—|")
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
-        text = text[1:-1].strip()
-    return text.strip("“”\"").strip()
-
-
-def _title(text: str) -> str:
-    """A cleaned title: also without a final full stop (``Understanding.``), but keeping an ellipsis."""
-    text = _clean(text)
-    return text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
-
-
-# --------------------------------------------------------------------------------------------------------------
-# What a link or a piece of text is.
-
-_GENERIC_LINK_TEXT = re.compile(
-    r"^\W*(pdf|paper|link|here|arxiv|html|web|url|article|doi|preprint|openreview|acl|blog|post|"
-    r"abs|abstract|full text|read|\[?\d+\]?)\W*$",
-    re.IGNORECASE,
-)
-_RECORDING_HOSTS = re.compile(r"(youtube\.com|youtu\.be|vimeo\.com|panopto|zoom\.us/rec|twitch\.tv|"
-                              r"bilibili\.com|slideslive\.com|videolectures\.net)", re.IGNORECASE)
-_FORM_HOSTS = re.compile(r"(docs\.google\.com/forms|forms\.gle|forms\.office\.com|surveymonkey|"
-                         r"typeform\.com|qualtrics\.com)", re.IGNORECASE)
-_LOGISTIC_HOSTS = re.compile(r"(piazza\.com|edstem\.org|gradescope\.com|canvas\.|instructure\.com|"
-                             r"calendar\.google\.com|campuswire\.com|sakai|blackboard)", re.IGNORECASE)
-_SLIDES_HOSTS = re.compile(r"(docs\.google\.com/presentation|slideshare\.net|speakerdeck\.com)",
-                           re.IGNORECASE)
-_MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
-    (re.compile(r"\b(video|videos|recording|recorded|lecture video|talk video|youtube|podcast)\b", re.IGNORECASE),
-     SkipReason.RECORDING),
-    (re.compile(r"^\W*(slides?|lecture slides|deck)\b", re.IGNORECASE), SkipReason.SLIDES),
-    (re.compile(r"\b(homework|hw\s?\d+|problem set|pset|assignment|lab\s?\d+)\b", re.IGNORECASE), SkipReason.HOMEWORK),
-    (re.compile(r"\b(quiz|exam|midterm|final exam|holiday|no class|spring break|fall break|"
-                r"office hours|project presentations?|project proposal|due)\b", re.IGNORECASE), SkipReason.LOGISTICS),
-    (re.compile(r"\b(google form|sign[- ]?up sheet)\b", re.IGNORECASE), SkipReason.FORM),
-]
-# A reading item's own title that says it is no reading ("Quiz 2", "Midterm exam", "HW3 released").  Anchored
-# at the start: paper titles may contain "survey", "video" or "exam" anywhere else.
-_TITLE_MARKERS: list[tuple[re.Pattern[str], SkipReason]] = [
-    (re.compile(r"^\W*(quiz|midterm|final exam|exam\b|no class|holiday|spring break|fall break|"
-                r"thanksgiving|office hours)", re.IGNORECASE), SkipReason.LOGISTICS),
-    (re.compile(r"^\W*(homework|hw\s?\d|problem set|pset\s?\d|assignment\s?\d)", re.IGNORECASE), SkipReason.HOMEWORK),
-    (re.compile(r"^\W*(lecture )?(slides|video|recording)\W*$", re.IGNORECASE), SkipReason.SLIDES),
-]
-_FURTHER_MARK = re.compile(
-    r"[\(\[]\s*(optional|further|additional|recommended|supplementary|background|suggested|extra|more)"
-    r"(\s+reading)?s?\s*[\)\]]|^\s*(optional|further|additional|recommended|supplementary|background|"
-    r"suggested)(\s+reading)?s?\s*:\s*",
-    re.IGNORECASE,
-)
-_REQUIRED_MARK = re.compile(r"[\(\[]\s*required\s*[\)\]]|^\s*required(\s+reading)?s?\s*:\s*", re.IGNORECASE)
-_PLACEHOLDER_TEXT = re.compile(r"^\W*(none|tbd|tba|todo|n/?a|coming soon|to be (announced|determined))\W*$",
-                               re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
-
-
-def _url_reason(url: str) -> SkipReason | None:
-    """Why a URL is no reading by its form alone, or None."""
-    u = url.strip()
-    if not u or u.startswith("#") or u.lower() in ("todo", "tbd", "none"):
-        return SkipReason.PLACEHOLDER
-    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", u)
-    if scheme is None:
-        return None if u.lower().startswith("www.") else SkipReason.NOT_WEB
-    if scheme.group(1).lower() not in ("http", "https"):
-        return SkipReason.NOT_WEB
-    for pattern, reason in ((_RECORDING_HOSTS, SkipReason.RECORDING), (_FORM_HOSTS, SkipReason.FORM),
-                            (_LOGISTIC_HOSTS, SkipReason.LOGISTICS), (_SLIDES_HOSTS, SkipReason.SLIDES)):
-        if pattern.search(u):
-            return reason
-    return None
-
-
-def _text_reason(text: str) -> SkipReason | None:
-    for pattern, reason in _MARKERS:
-        if pattern.search(text):
-            return reason
-    return None
-
-
-#: Skip reasons that make an item with no other link no reading at all (a relative or "#" link does not).
-_NOT_READINGS = {SkipReason.RECORDING, SkipReason.SLIDES, SkipReason.FORM, SkipReason.HOMEWORK,
-                 SkipReason.LOGISTICS}
-
-
-def _title_reason(title: str) -> SkipReason | None:
-    for pattern, reason in _TITLE_MARKERS:
-        if pattern.search(title):
-            return reason
-    return None
-
-
-def _repair(url: str) -> str:
-    url = url.strip().strip("<>")
-    return "https://" + url if url.lower().startswith("www.") else url
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Dates.
-
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_MONTHS["sept"] = 9
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])")
-_MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
-_TERM_YEAR = re.compile(r"(?<![a-z])(spring|summer|fall|autumn|winter|sp|fa|su|wi)[\s_-]*'?(\d{4}|\d{2})\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _When:
-    """A date as written: (year or None, month, day), or nothing understood."""
-
-    year: int | None
-    month: int
-    day: int
-
-
-def _parse_when(text: str) -> _When | None:
-    m = _ISO.search(text)
-    if m:
-        return _When(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = _MONTH_DAY.search(text)
-    if m:
-        return _When(int(m.group(3)) if m.group(3) else None, _MONTHS[m.group(1).lower()], int(m.group(2)))
-    m = _DAY_MONTH.search(text)
-    if m:
-        return _When(int(m.group(3)) if m.group(3) else None, _MONTHS[m.group(2).lower()], int(m.group(1)))
-    m = _NUMERIC.search(text)
-    if m:
-        a, b = int(m.group(1)), int(m.group(2))
-        month, day = (b, a) if a > 12 >= b else (a, b)  # US order unless the first number cannot be a month
-        year = None
-        if m.group(3):
-            year = int(m.group(3)) if len(m.group(3)) == 4 else 2000 + int(m.group(3))
-        return _When(year, month, day)
-    return None
-
-
-def _to_date(when: _When, year: int | None) -> dt.date | None:
-    y = when.year if when.year is not None else year
-    if y is None:
-        return None
-    try:
-        return dt.date(y, when.month, when.day)
-    except ValueError:
-        return None
-
-
-def _year_of(text: str) -> int | None:
-    m = _TERM_YEAR.search(text)
-    if m:
-        y = m.group(2)
-        return int(y) if len(y) == 4 else 2000 + int(y)
-    m = _YEAR.search(text)
-    return int(m.group(1)) if m else None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -577,7 +186,7 @@ class _State:
     course: ImportedCourse = field(default_factory=ImportedCourse)
     pending: list[_Pending] = field(default_factory=list)
     current: _Pending | None = None
-    year: int | None = None
+    section: Section = "required"  # for reading items listed under a key such as ``optional_papers:``
     empty_items: list[tuple[int, str]] = field(default_factory=list)
 
     def message(self, line: int, text: str) -> None:
@@ -587,11 +196,12 @@ class _State:
         self.course.skipped.append(SkippedLink(url, line, reason, _clean(text)))
 
 
-def _links_in(node: _Node) -> Iterator[tuple[str, str, int]]:
-    """Every link in a subtree: (url, its text, line)."""
+def _links_in(node: _Node, *, link_field: bool = False) -> Iterator[tuple[str, str, int]]:
+    """Every link in a subtree: (url, its text, line).  In a link field (``url:``) any single word is a link
+    (``assets/slides/x.pdf``); elsewhere only what looks like one."""
     if isinstance(node.value, str):
         value = node.value.strip()
-        if re.fullmatch(r"\S+", value) and (re.match(r"(?i)(https?|ftp|mailto|javascript|data|file):", value)
+        if re.fullmatch(r"\S+", value) and (link_field or re.match(r"(?i)[a-z][a-z0-9+.-]*:", value)
                                             or value.startswith(("/", "./", "../", "www.", "#"))):
             yield value, "", node.line
             return
@@ -602,10 +212,20 @@ def _links_in(node: _Node) -> Iterator[tuple[str, str, int]]:
                     yield href, text, node.line
     elif isinstance(node.value, list):
         for child in node.value:
-            yield from _links_in(child)
+            yield from _links_in(child, link_field=link_field)
     else:
-        for child in node.value.values():
-            yield from _links_in(child)
+        for key, child in node.value.items():
+            yield from _links_in(child, link_field=_ROLES.get(_norm_key(key)) in ("link", "links"))
+
+
+def _warn_relative(state: _State, url: str, line: int) -> None:
+    if _relative(url):
+        state.message(line, f'relative link "{url}" kept as written; it needs the site\'s address')
+
+
+def _foreign_scheme(url: str) -> bool:
+    """``mailto:``, ``javascript:``: a link that makes its item no reading (a relative path does not)."""
+    return re.match(r"(?i)[a-z][a-z0-9+.-]*:", url) is not None and not re.match(r"(?i)https?:", url)
 
 
 def _skip_all(state: _State, node: _Node, reason: SkipReason) -> None:
@@ -613,22 +233,75 @@ def _skip_all(state: _State, node: _Node, reason: SkipReason) -> None:
         state.skip(_repair(url), line, reason, text)
 
 
-def _text_of(node: _Node) -> str:
-    """A scalar's text with HTML tags and Markdown emphasis removed; lists joined."""
+def _text_of(node: _Node, breaks: str = " / ") -> str:
+    """A scalar's text with HTML tags and Markdown emphasis removed (``<br>`` becomes ``breaks``); lists joined."""
     if isinstance(node.value, list):
-        return ", ".join(t for t in (_text_of(c) for c in node.value) if t)
+        return ", ".join(t for t in (_text_of(c, breaks) for c in node.value) if t)
     if isinstance(node.value, dict):
         return ""
     value = node.value
-    if _TAG.search(value):
-        from bs4 import BeautifulSoup
-
-        value = BeautifulSoup(value, "html.parser").get_text(" ")
+    if _TAG.search(value) or "](" in value:  # the text of HTML or Markdown, link texts included
+        value = breaks.join(_clean("".join(t for t, _ in piece)) for piece in _segments(value))
     return _clean(value)
+
+
+def _split_title(title: str, *, linkless: bool = False) -> tuple[str, str, str, Section | None]:
+    """A reading title as listed → (title, nickname label, detail, section marked in it).
+
+    ``In Search of an Understandable Consensus Algorithm (Raft) (optional)`` → the title, ``Raft``, no detail,
+    further reading; ``Holistic Evaluation of Language Models (HELM) pages 1-10`` → ``HELM``, ``pages 1-10``.
+    A reading without a link keeps its chapter in the title (``Jurafsky & Martin Chapter 4``): nothing else
+    tells two chapters of one book apart.
+    """
+    section: Section | None = None
+    if _FURTHER_MARK.search(title):
+        section, title = "further", _FURTHER_MARK.sub(" ", title)
+    elif _REQUIRED_MARK.search(title):
+        section, title = "required", _REQUIRED_MARK.sub(" ", title)
+    title = _title(title)
+    extra = ""
+    detail = re.match(r"(?i)^(.*?\S)[,;:]?\s+((?:ch(?:apters?|s)?\.?|sections?|sec\.|§|pp?\.|pages?)\s*\d.*)$", title)
+    if detail and len(detail.group(1).split()) >= 2:  # "…: An Introduction, Ch. 3, 6, 13": chapters are detail
+        title, extra = _title(detail.group(1)), detail.group(2)
+    m = _NICKNAME.match(title)
+    if m and not re.match(r"(?i)(19|20)\d\d|et al|and |eds?\.?$|ch\.?|sections?|pp?\.", m.group("label")):
+        rest = " ".join(p for p in (_clean(m.group("rest")), extra) if p)
+        if linkless and extra:
+            return f"{_title(m.group('title'))} - {extra}", m.group("label"), _clean(m.group("rest")), section
+        return _title(m.group("title")), m.group("label"), rest, section
+    if linkless and extra:
+        note = ""
+        person = re.match(r"^(.*\S)\s*\(((?:[A-Z][\w'’.-]+\s*){2,4})\)\W*$", title)
+        if person:  # "Little book of deep learning (François Fleuret) - Ch 3": the author, not the title
+            title, note = person.group(1), person.group(2).strip()
+        assert detail is not None
+        head = detail.group(1)
+        sep = " - " if head.endswith(("-", "–", "—")) else detail.group(0)[len(head) : detail.start(2)]
+        return f"{title}{sep}{extra}", "", note, section
+    return title, "", extra, section
 
 
 def _is_truthy(node: _Node) -> bool:
     return isinstance(node.value, str) and node.value.strip().lower() in ("true", "yes", "y", "1", "on")
+
+
+_KIND_REASONS: list[tuple[re.Pattern[str], SkipReason]] = [
+    (re.compile(r"(?i)^\W*(video|recording|lecture video|talk|podcast|youtube)s?\W*$"), SkipReason.RECORDING),
+    (re.compile(r"(?i)^\W*(slides?|deck|lecture notes?|notes|handout|code|notebook|demo)\W*$"), SkipReason.SLIDES),
+    (re.compile(r"(?i)^\W*(quiz|exam|midterm|final|holiday|break|no class|deadline|due|office hours)s?\W*$"),
+     SkipReason.LOGISTICS),
+    (re.compile(r"(?i)^\W*(homework|hw|assignment|problem set|pset|lab|project)s?\W*$"), SkipReason.HOMEWORK),
+]
+
+
+def _kind_reason(roles: dict[str, tuple[str, _Node]]) -> SkipReason | None:
+    """Why an item is no reading and no session by its declared kind (``type: video``, ``kind: exam``)."""
+    for key, (role, node) in roles.items():
+        if role == "flag" and _norm_key(key) in ("type", "kind", "category") and isinstance(node.value, str):
+            for pattern, reason in _KIND_REASONS:
+                if pattern.match(node.value.strip()):
+                    return reason
+    return None
 
 
 def _section_flag(roles: dict[str, tuple[str, _Node]]) -> Section | None:
@@ -658,10 +331,19 @@ def _classify(item: dict[str, _Node]) -> dict[str, tuple[str, _Node]]:
 
 
 def _first(roles: dict[str, tuple[str, _Node]], role: str) -> tuple[str, _Node] | None:
-    for key, (r, node) in roles.items():
-        if r == role and (not isinstance(node.value, str) or node.value.strip()):
-            return key, node
-    return None
+    """The first non-empty value of ``role``; for titles, the best-ranked key (see :data:`_TITLE_RANK`)."""
+    found = [(key, node) for key, (r, node) in roles.items()
+             if r == role and (not isinstance(node.value, str) or node.value.strip())]
+    if role == "title":
+        found.sort(key=lambda kn: _TITLE_RANK.index(_norm_key(kn[0])) if _norm_key(kn[0]) in _TITLE_RANK else 99)
+    return found[0] if found else None
+
+
+def _section_of_key(key: str) -> Section:
+    k = _norm_key(key)
+    if k in _READING_KEYS:
+        return _READING_KEYS[k]
+    return "further" if _FURTHER_GROUP.search(k) or re.match(r"sug", k) else "required"
 
 
 def _ensure_session(state: _State, name: str, line: int) -> _Pending:
@@ -672,9 +354,27 @@ def _ensure_session(state: _State, name: str, line: int) -> _Pending:
     return state.current
 
 
+def _is_nickname(title: str) -> bool:
+    """A name that is no title: one or two words (``ResNet``, ``GPT-3``), ``[ANCE]``, ``Radford et al.``."""
+    t = title.strip()
+    return (len(t.split()) <= 2 and not _CHAPTER.match(t)) or bool(re.fullmatch(r"\[[^\]]{1,40}\]", t)) or bool(
+        re.fullmatch(r"[\w.'’ -]{1,40} et al\.?", t))
+
+
+_CHAPTER = re.compile(r"(?i)^(chap(ter)?s?|ch|sections?|sec|part|§)\.?\s*\d[\w.,\s–-]*$")
+
+
 def _add_reading(state: _State, reading: ImportedReading, fallback_name: str) -> None:
     pending = _ensure_session(state, fallback_name, reading.line)
     session = pending.session
+    previous = session.readings[-1] if session.readings else None
+    if previous is not None and _CHAPTER.match(reading.title) and previous.section == reading.section and (
+        not previous.links or _CHAPTER.match(previous.note.split("; ")[-1] if previous.note else "")
+    ):
+        # "- name: Deep Learning Book" then "- name: Chap. 2, url: …": the chapters are parts of that reading
+        previous.links += [lk for lk in reading.links if lk.url not in {p.url for p in previous.links}]
+        previous.note = f"{previous.note}; {reading.title}" if previous.note else reading.title
+        return
     for other in session.readings:
         same_link = {lk.url for lk in other.links} & {lk.url for lk in reading.links}
         same_title = not reading.links and not other.links and other.title.lower() == reading.title.lower()
@@ -692,6 +392,11 @@ def _add_reading(state: _State, reading: ImportedReading, fallback_name: str) ->
 def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line: int, section: Section,
                         fallback: str) -> None:
     """One piece of a readings string (``Authors, <a href=…>Title</a>, Ch. 2 (video)``) → a reading or skips."""
+    outside = "".join(t for t, h in piece if h is None)
+    if _BIB_KEY.search(outside) and any(h is not None for _, h in piece):
+        # "Ch 2 of [Wi], <a href=…>script</a>": the keys are readings; the links are judged on their own
+        _reading_without_link(state, outside, line, section, fallback)
+        piece = [(t, h) for t, h in piece if h is not None]
     links = [(text, href) for text, href in piece if href is not None]
     first = next((i for i, (_, h) in enumerate(piece) if h is not None), len(piece))
     last = max((i for i, (_, h) in enumerate(piece) if h is not None), default=-1)
@@ -704,19 +409,15 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
         section = "required"
     after = _clean(_FURTHER_MARK.sub("", _REQUIRED_MARK.sub("", after_raw)))
     before = _clean(_FURTHER_MARK.sub("", _REQUIRED_MARK.sub("", before)))
-    reason = _text_reason(after) or _text_reason(before if not links else "")
-    if reason is None and links and _text_reason(links[0][0]) is SkipReason.RECORDING:
-        reason = SkipReason.RECORDING
+    # "… </a> (video)": a short remark after the link says what it is; a long one is a note about the reading
+    reason = _text_reason(after) if len(after) <= 40 else None
     if reason is not None:
         for text, href in links:
             assert href is not None
             state.skip(_repair(href), line, reason, text)
         return
     if not links:
-        title = _title(whole)
-        if not title or _PLACEHOLDER_TEXT.match(title):
-            return
-        _add_reading(state, ImportedReading(title=title, line=line, section=section), fallback)
+        _reading_without_link(state, whole, line, section, fallback)
         return
     kept: list[ImportedLink] = []
     reasons: list[SkipReason] = []
@@ -725,9 +426,7 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
         assert href is not None
         url = _repair(href)
         clean_text = _clean(text)
-        why = _url_reason(url) or (_title_reason(clean_text) if clean_text else None)
-        if why is SkipReason.NOT_WEB and not title and clean_text:
-            title = clean_text  # a relative link to a course copy: the reading stays, found by its title
+        why = _url_reason(url) or (_link_text_reason(clean_text) if clean_text else None)
         if why is not None:
             state.skip(url, line, why, text)
             reasons.append(why)
@@ -737,6 +436,7 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
         ):
             title = _title(clean_text)
         kept.append(ImportedLink(url, line, clean_text))
+        _warn_relative(state, url, line)
     if not kept and any(r in _NOT_READINGS for r in reasons):
         return  # its only link is a video, slides or a form: no reading, and the link is counted as skipped
     authors = before
@@ -754,62 +454,91 @@ def _reading_from_piece(state: _State, piece: list[tuple[str, str | None]], line
     reading = ImportedReading(title=title or (kept[0].url if kept else ""), line=line, section=section,
                               links=kept, label=label if label != title else "", authors=authors, year=year,
                               note=_clean(after.strip("()")))
+    if kept and not reading.label and _is_nickname(reading.title):
+        reading.label = reading.title  # "<a href=…>GPT-2</a>": resolved by its link, never by that name
     _add_reading(state, reading, fallback)
+
+
+_BIB_KEY = re.compile(r"\[([A-Za-z][\w.+:-]{0,15})\]")
+
+
+def _reading_without_link(state: _State, text: str, line: int, section: Section, fallback: str) -> None:
+    """A reading given by text only: a title (found later by title search), or references to the course's
+    bibliography by key (``App A, B and ch 1-3 of [HJ1]; [DB]``: readings ``HJ1`` and ``DB``, the rest detail)."""
+    keys = _BIB_KEY.findall(text)
+    if keys:
+        for part in re.split(r"[;\n]", text):
+            for key in _BIB_KEY.findall(part):
+                detail = _clean(_BIB_KEY.sub("", part).strip(" ()"))
+                _add_reading(state, ImportedReading(title=key, line=line, section=section, label=key,
+                                                    note=detail), fallback)
+        return
+    title, label, detail, marked = _split_title(text, linkless=True)
+    if not title or _PLACEHOLDER_TEXT.match(title):
+        return
+    if _NO_READING.search(title):
+        state.message(line, f'"{title}" is no reading; left out')
+        return
+    _add_reading(state, ImportedReading(title=title, line=line, section=marked or section, label=label,
+                                        note=detail), fallback)
 
 
 def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section: Section,
                        fallback: str) -> None:
     roles = _classify(item)
+    kind = _kind_reason(roles)
+    if kind is not None:  # "type: video", "kind: quiz": no reading, whatever it links to
+        _skip_all(state, _Node(item, line), kind)
+        return
     flag = _section_flag(roles)
     if flag is not None:
         section = flag
     title_node = _first(roles, "title")
-    title = _title(_text_of(title_node[1])) if title_node else ""
+    title, label, detail, marked = _split_title(_text_of(title_node[1])) if title_node else ("", "", "", None)
+    if marked is not None and flag is None:
+        section = marked
     links: list[ImportedLink] = []
     reasons: list[SkipReason] = []
-    reading = ImportedReading(title=title, line=line, section=section)
+    reading = ImportedReading(title=title, line=line, section=section, label=label, note=detail)
     for key, (role, node) in roles.items():
-        if role == "title" and title_node is not None and key == title_node[0]:
-            continue
-        if role in ("link", "links"):
-            for url, text, link_line in _links_in(node):
+        is_title = title_node is not None and key == title_node[0]
+        if role in ("link", "links") or is_title:  # the title's own link too: ``title: "[Paper](url)"``
+            for url, text, link_line in _links_in(node, link_field=not is_title):
                 url = _repair(url)
                 if _norm_key(key) == "doi" and not url.startswith("http"):
                     url = "https://doi.org/" + url.removeprefix("doi:")
                 why = _url_reason(url)
                 if why is not None:
                     state.skip(url, link_line, why, text or title)
-                    reasons.append(why)
+                    reasons.append(why if not _foreign_scheme(url) else SkipReason.LOGISTICS)
                 else:
                     links.append(ImportedLink(url, link_line, _clean(text)))
+                    _warn_relative(state, url, link_line)
             if _norm_key(key) == "doi" and isinstance(node.value, str) and not node.value.startswith("http"):
                 value = node.value.strip().removeprefix("doi:")
                 if value and not any(lk.url.endswith(value) for lk in links):
                     links.append(ImportedLink("https://doi.org/" + value, node.line, ""))
-        elif role == "authors":
-            reading.authors = _text_of(node)
-        elif role == "venue" and not reading.venue:
-            reading.venue = _text_of(node)
-        elif role == "year":
-            m = _YEAR.search(_text_of(node))
-            reading.year = int(m.group(1)) if m else None
-            if m is None and _text_of(node):
-                reading.extra[key] = _text_of(node)
-        elif role == "note":
-            reading.note = _text_of(node)
-        elif role == "skip":
+            continue
+        if role == "skip":
             _skip_all(state, node, _SKIP_KEY_REASONS[_norm_key(key)])
-        elif role in ("flag", "date", "group_title", "title"):
-            if isinstance(node.value, str) and node.value.strip():
-                reading.extra[key] = node.value.strip()
-        else:
-            text = _text_of(node)
-            for url, link_text, link_line in _links_in(node):
-                state.skip(_repair(url), link_line, SkipReason.OTHER_FIELD, link_text)
-            if text:
-                reading.extra[key] = text
+            continue
+        _skip_all(state, node, SkipReason.MATERIAL)  # an author's home page, a link in a note: no reading
+        text = _text_of(node)
+        if role == "authors":
+            reading.authors = text
+        elif role == "venue" and not reading.venue:
+            reading.venue = text
+        elif role == "year" and (year := _YEAR.search(text)):
+            reading.year = int(year.group(1))
+        elif role == "note":
+            reading.note = f"{reading.note}; {text}" if reading.note and text else text or reading.note
+        elif text:
+            reading.extra[key] = text
     reading.links = links
     if not links and any(r in _NOT_READINGS for r in reasons):
+        return
+    if not links and reading.title and (_NO_READING.search(reading.title) or _PLACEHOLDER_TEXT.match(reading.title)):
+        state.message(line, f'"{reading.title}" is no reading; left out')
         return
     if not reading.title:
         reading.title = links[0].text if links and links[0].text else ""
@@ -822,6 +551,8 @@ def _reading_from_dict(state: _State, item: dict[str, _Node], line: int, section
         for link in links:
             state.skip(link.url, link.line, why, reading.title)
         return
+    if links and not reading.label and _is_nickname(reading.title):
+        reading.label = reading.title  # "name: ResNet": resolved by its link, never by that name
     _add_reading(state, reading, fallback)
 
 
@@ -845,9 +576,9 @@ def _readings(state: _State, node: _Node, section: Section, fallback: str) -> No
         if any(r == "readings" for r, _ in roles.values()) and not _first(roles, "title"):
             for key, (role, child) in roles.items():
                 if role == "readings":
-                    _readings(state, child, _READING_KEYS[_norm_key(key)], fallback)
+                    _readings(state, child, _section_of_key(key), fallback)
                 else:
-                    _skip_all(state, child, SkipReason.OTHER_FIELD)
+                    _skip_all(state, child, SkipReason.MATERIAL)
         else:
             _reading_from_dict(state, node.value, node.line, section, fallback)
 
@@ -861,13 +592,59 @@ def _looks_broken(item: dict[str, _Node]) -> bool:
 
 
 def _is_reading_item(roles: dict[str, tuple[str, _Node]]) -> bool:
-    """A dict that is itself a reading: a title and a link, and no readings or nested items of its own."""
+    """A dict that is itself a reading: a title with authors, or with a link and no slides of its own (a
+    lecture ``{title, slide, url}`` is no reading), and no readings or nested items of its own."""
     has = {r for r, node in roles.values() if not isinstance(node.value, str) or node.value.strip()}
-    return "title" in has and ("link" in has or "links" in has) and not has & {"readings", "children"}
+    keys = {r for r, _ in roles.values()}
+    slides = any(r == "skip" and _SKIP_KEY_REASONS.get(_norm_key(k)) is SkipReason.SLIDES
+                 for k, (r, _) in roles.items())
+    if "title" not in has or keys & {"readings", "children"}:
+        return False
+    return "authors" in has or (bool(has & {"link", "links"}) and not slides)
 
 
-def _item(state: _State, node: _Node, context: str) -> None:
-    """One item of a list of schedule items."""
+def _materials(state: _State, node: _Node, reason: SkipReason, session: str) -> None:
+    """A lecture's slides or materials: skipped, except the titled papers some sites list among them.
+
+    ``slides: [{url: https://arxiv.org/pdf/2001.01818.pdf, title: "…: A Survey"}, {url: Lec1.pdf, title:
+    Overview}]``: a titled item linking to another site, neither a deck (by its host, path or title) nor a
+    course file, is a reading; the rest are slides.
+    """
+    items = node.value if isinstance(node.value, list) else [node]
+    for item in items:
+        if reason in (SkipReason.SLIDES, SkipReason.MATERIAL) and isinstance(item.value, dict):
+            roles = _classify(item.value)
+            title = _first(roles, "title")
+            link = _first(roles, "link")
+            url = _repair(link[1].value) if link and isinstance(link[1].value, str) else ""
+            if (title and re.match(r"(?i)https?://", url) and _url_reason(url) is None
+                    and not re.search(r"(?i)slide|lecture|/lec\d|\.pptx?$|\.key$", url)
+                    and not _link_text_reason(_text_of(title[1]))
+                    and not re.match(r"(?i)\W*(lecture|lec|class|week|part|overview|intro)\b", _text_of(title[1]))):
+                _reading_from_dict(state, item.value, item.line, "required", session)
+                continue
+        _skip_all(state, item, reason)
+
+
+_LEADING_DATE = re.compile(r"^\s*(\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:[A-Za-z]{3,9}\.?,?\s+)?[A-Za-z]{3,9}\.?\s+\d{1,2}"
+                           r"(?:st|nd|rd|th)?(?:,?\s+\d{4})?)\s*[-–—:|,]?\s+(\S.*)$")
+
+
+def _topic_names(roles: dict[str, tuple[str, _Node]]) -> list[str]:
+    """The names in an item's lists of nested items (``topics: [{name: …}, "…"]``)."""
+    names = []
+    for role, node in roles.values():
+        if role == "children" and isinstance(node.value, list):
+            for child in node.value:
+                title = _first(_classify(child.value), "title") if isinstance(child.value, dict) else None
+                text = _text_of(title[1]) if title else _text_of(child)
+                if text:
+                    names.append(text)
+    return names
+
+
+def _item(state: _State, node: _Node, context: str, label: str = "") -> None:
+    """One item of a list of schedule items; ``label`` names it when it has no title (``lecture-01-basics:``)."""
     if isinstance(node.value, str):
         _readings(state, node, "required", context)
         return
@@ -877,7 +654,14 @@ def _item(state: _State, node: _Node, context: str) -> None:
         return
     roles = _classify(node.value)
     if _is_reading_item(roles):
-        _reading_from_dict(state, node.value, node.line, "required", context)
+        _reading_from_dict(state, node.value, node.line, state.section, context)
+        return
+    kind = _kind_reason(roles)
+    if kind is not None and not any(r == "children" for r, _ in roles.values()):
+        # "type: exam", "type: holiday": no session; what it links to is logistics, not reading
+        _skip_all(state, node, kind)
+        title = _first(roles, "title")
+        state.empty_items.append((node.line, _text_of(title[1]) if title else kind.value))
         return
     children = [(k, n) for k, (r, n) in roles.items() if r == "children"]
     has_readings = any(r == "readings" for r, _ in roles.values())
@@ -896,32 +680,52 @@ def _item(state: _State, node: _Node, context: str) -> None:
             if role == "skip":
                 _skip_all(state, other, _SKIP_KEY_REASONS[_norm_key(_key)])
             elif role not in ("children", "title", "group_title", "date"):
-                _skip_all(state, other, SkipReason.OTHER_FIELD)
+                _skip_all(state, other, SkipReason.MATERIAL)
         return
-    when_text = _text_of(date_node[1]) if date_node else ""
+    when_text = _text_of(date_node[1], " ") if date_node else ""  # "Jan.<br>7, 8" → "Jan. 7, 8"
+    lead = _LEADING_DATE.match(name) if not when_text else None
+    if lead and _parse_when(lead.group(1)) is not None:  # "1/26 Deep Learning Basics": the date is the when
+        when_text, name = lead.group(1), lead.group(2)
+    if not name:  # a list of topics names the session ("topics: [{name: Intro, url: slides.pdf}, …]")
+        name = " / ".join(_topic_names(roles))
     if not name:
-        name = _text_of(group[1]) if group else (when_text or context)
+        name = _text_of(group[1]) if group else (label or when_text or context)
     when = _parse_when(when_text) if when_text else None
     state.current = _Pending(ImportedSession(name=name or f"Session on line {node.line}", line=node.line,
                                              when=when_text), when)
     state.pending.append(state.current)
     for key, (role, child) in roles.items():
         if role == "readings":
-            _readings(state, child, _READING_KEYS.get(_norm_key(key), "required"), name)
+            _readings(state, child, _section_of_key(key), name)
         elif role == "skip":
-            _skip_all(state, child, _SKIP_KEY_REASONS[_norm_key(key)])
+            _materials(state, child, _SKIP_KEY_REASONS[_norm_key(key)], name)
         elif role in ("link", "links"):
             for url, text, line in _links_in(child):
                 # a lecture's own link (its page, its slides) is no reading of it
                 state.skip(_repair(url), line, _url_reason(_repair(url)) or _text_reason(key) or
-                           SkipReason.OTHER_FIELD, text)
+                           SkipReason.MATERIAL, text)
         elif role != "title" or (title_node and key != title_node[0]):
-            _skip_all(state, child, _text_reason(key) or SkipReason.OTHER_FIELD)
+            _skip_all(state, child, _text_reason(key) or SkipReason.MATERIAL)
         elif role == "title":
-            _skip_all(state, child, _text_reason(name) or SkipReason.OTHER_FIELD)
+            _skip_all(state, child, _text_reason(name) or SkipReason.MATERIAL)
     if not state.current.session.readings:
         state.empty_items.append((node.line, name))
     state.current = None
+
+
+def _schedule_like(node: _Node, depth: int = 0) -> bool:
+    """A value under an unknown top-level key that holds sessions or readings (dicts with a date, readings,
+    nested items or a link), not course metadata (strings, policies, an instructor's card)."""
+    if depth > 3 or isinstance(node.value, str):
+        return False
+    if isinstance(node.value, list):
+        return any(_schedule_like(child, depth + 1) for child in node.value if not isinstance(child.value, str))
+    roles = {r for k, (r, n) in _classify(node.value).items()
+             if not isinstance(n.value, str) or (n.value.strip() and (r != "readings" or _norm_key(k) in (
+                 "readings", "reading", "papers", "required_readings")))}  # policies: {additional: "…"}
+    if roles & {"readings", "children", "link", "links", "date"}:
+        return True
+    return any(_schedule_like(child, depth + 1) for child in node.value.values())
 
 
 def _walk_root(state: _State, root: _Node) -> None:
@@ -929,9 +733,8 @@ def _walk_root(state: _State, root: _Node) -> None:
         state.message(root.line, "the file holds a single value, not a list of sessions")
         return
     if isinstance(root.value, list):
-        for child in root.value:
+        for child in root.value:  # reading items in a row share a session; a session item closes it
             _item(state, child, state.course.title or _base(state.source))
-            state.current = None
         return
     # A dict: course-level keys, and the lists of items under it.
     roles = _classify(root.value)
@@ -948,8 +751,7 @@ def _walk_root(state: _State, root: _Node) -> None:
         return
     for key, node in root.value.items():
         if not isinstance(node.value, (list, dict)):
-            if key.lower() not in _COURSE_TITLE_KEYS and key.lower() not in _YEAR_KEYS:
-                _skip_all(state, node, SkipReason.OUTSIDE)
+            _skip_all(state, node, SkipReason.OUTSIDE)  # a course title or a syllabus link: no session's
             continue
         nk = _norm_key(key)
         reason = _SKIP_KEY_REASONS.get(nk)
@@ -962,15 +764,21 @@ def _walk_root(state: _State, root: _Node) -> None:
             _readings(state, node, _READING_KEYS[nk], state.course.title or _base(state.source))
             state.current = None
             continue
-        context = key.replace("_", " ").strip().capitalize() if _ROLES.get(nk) != "children" else ""
+        if _ROLES.get(nk) != "children" and not _schedule_like(node):
+            _skip_all(state, node, SkipReason.OUTSIDE)  # the instructor, policies, learning outcomes
+            continue
+        context = re.sub(r"[_-]+", " ", key).strip().capitalize() if _ROLES.get(nk) != "children" else ""
         items = node.value if isinstance(node.value, list) else [node]
         if isinstance(node.value, dict) and not _is_reading_item(_classify(node.value)):
             items = list(node.value.values()) if all(
                 isinstance(v.value, (list, dict)) for v in node.value.values()) else [node]
-        for child in items:
-            state.current = None
-            _item(state, child, context or state.course.title or _base(state.source))
         state.current = None
+        state.section = "further" if _FURTHER_GROUP.search(key) else "required"
+        for child in items:
+            _item(state, child, context or state.course.title or _base(state.source),
+                  context if child is node and isinstance(node.value, dict) else "")
+        state.current = None
+        state.section = "required"
 
 
 def _base(source: str) -> str:
@@ -998,7 +806,8 @@ def _file_year(state: _State, root: _Node) -> int | None:
     m = _TERM_YEAR.search(state.source)  # ``CSE6243-fall2023/_data/lectures.yml``: the path names the term
     if m:
         year = _year_of(m.group(0))
-        state.message(0, f"session dates have no year; {year} taken from the file name {state.source}")
+        first = next((p.session.line for p in state.pending if p.when is not None), 1)
+        state.message(first, f"session dates have no year; {year} taken from the file name {state.source}")
         return year
     return None
 
@@ -1035,8 +844,10 @@ def _finish(state: _State, root: _Node) -> ImportedCourse:
     return state.course
 
 
-def _read(root: _Node | None, source: str) -> ImportedCourse:
+def _read(root: _Node | None, source: str, notes: list[tuple[int, str]]) -> ImportedCourse:
     state = _State(source)
+    for line, text in notes:
+        state.message(line, text)
     if root is None:
         state.message(1, "the file is empty")
         return state.course
@@ -1050,9 +861,34 @@ def read_yaml(text: str, source: str) -> ImportedCourse:
     Raises :class:`InputError` naming the file and line for invalid YAML, python tags, deep nesting and alias
     bombs; every other oddity is a message in the result.
     """
-    return _read(_load_yaml(text, source), source)
+    notes: list[tuple[int, str]] = []
+    return _read(_load_yaml(text, source, notes), source, notes)
 
 
 def read_json(text: str, source: str) -> ImportedCourse:
     """Read a JSON data file into sessions and readings; see :func:`read_yaml`."""
-    return _read(_load_json(text, source), source)
+    notes: list[tuple[int, str]] = []
+    return _read(_load_json(text, source, notes), source, notes)
+
+
+_FRONT_MATTER = re.compile(r"\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.DOTALL)
+
+
+def read_front_matter(text: str, source: str) -> ImportedCourse | None:
+    """The readings a page's YAML front matter lists (Jekyll pages that keep their whole schedule there and
+    only a Liquid template in the body), with the page's line numbers.
+
+    None when the page has no front matter, when it is not valid YAML (the body is then all there is), or when
+    it lists no reading (``layout: default`` / ``title: Readings``).  Refused input (alias bombs, python tags)
+    still raises :class:`InputError`.
+    """
+    m = _FRONT_MATTER.match(text)
+    if m is None:
+        return None
+    try:
+        course = read_yaml("\n" + m.group(1), source)  # the front matter starts on the page's line 2
+    except InputError as exc:
+        if any(p.message.startswith("refused") for p in exc.problems):
+            raise
+        return None
+    return course if course.readings() else None

@@ -1,4 +1,5 @@
-"""The ``sessions.toml`` text: TOML basic strings, folder-safe slugs, one table per reading, in input order."""
+"""The ``sessions.toml`` text of an imported course: TOML basic strings, folder-safe slugs, one table per
+reading, in input order; ``date`` or ``when``, and a reading's ``label`` and ``listed`` fields when known."""
 
 from __future__ import annotations
 
@@ -6,25 +7,26 @@ import re
 
 from anyascii import anyascii
 
-from bibexport.importer.builder import _Reading, _Session
+from bibexport.importer.model import ImportedCourse, ImportedReading
 
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
+_TOML_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f\ud800-\udfff]')
+
+
+def _toml_escape(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch in _TOML_ESCAPES:
+        return _TOML_ESCAPES[ch]
+    if 0xD800 <= ord(ch) <= 0xDFFF:
+        return "\ufffd"
+    return f"\\u{ord(ch):04X}"
+
+
 def _toml_string(text: str) -> str:
     """A TOML basic string; control characters are escaped and lone surrogates replaced."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[ch])
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04X}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + _TOML_SPECIAL.sub(_toml_escape, text) + '"'
 
 
 def _slugs(names: list[str]) -> list[str]:
@@ -42,17 +44,38 @@ def _slugs(names: list[str]) -> list[str]:
     return result
 
 
-def _render_reading(table: str, reading: _Reading) -> list[str]:
-    links = [_toml_string(url) for url, _ in reading.links]
+def _listed(reading: ImportedReading) -> str:
+    """The ``listed = { … }`` inline table of what the list says about a reading (non-empty fields only)."""
+    parts = []
+    if reading.authors:
+        parts.append(f"authors = {_toml_string(reading.authors)}")
+    if reading.year is not None:
+        parts.append(f"year = {reading.year}")
+    if reading.venue:
+        parts.append(f"venue = {_toml_string(reading.venue)}")
+    if reading.note:
+        parts.append(f"note = {_toml_string(reading.note)}")
+    return "listed = { " + ", ".join(parts) + " }" if parts else ""
+
+
+def _course_reading(table: str, reading: ImportedReading) -> list[str]:
+    links = [_toml_string(link.url) for link in reading.links]
     if len(links) <= 1:
         links_line = f"links = [{', '.join(links)}]"
     else:  # one link per line, so every link has its own line number for `bibexport check`
         links_line = "links = [\n" + "".join(f"  {link},\n" for link in links) + "]"
-    return [f"[[sessions.{table}]]", f"title = {_toml_string(reading.title)}", links_line, ""]
+    out = [f"[[sessions.{table}]]", f"title = {_toml_string(reading.title)}"]
+    if reading.label:  # equal to the title when the list gives only a nickname: resolve by the link, not by it
+        out.append(f"label = {_toml_string(reading.label)}")
+    out.append(links_line)
+    listed = _listed(reading)
+    if listed:
+        out.append(listed)
+    return [*out, ""]
 
 
-def _render(course: str, sessions: list[_Session], source: str) -> str:
-    """The sessions.toml text, in input order."""
+def render_course(course: ImportedCourse, source: str) -> str:
+    """The sessions.toml text of an imported course, in input order; same course, same bytes."""
     source = re.sub(r"[\x00-\x1f\x7f]", "", source)
     out = [
         "# Reading list for bibexport. Edit freely: `bibexport build` re-resolves only what changed.",
@@ -60,15 +83,18 @@ def _render(course: str, sessions: list[_Session], source: str) -> str:
         "",
         "[course]",
     ]
-    if course:
-        out.append(f"title = {_toml_string(course)}")
+    if course.title:
+        out.append(f"title = {_toml_string(course.title)}")
     out.append("")
-    for session, slug in zip(sessions, _slugs([s.name or "" for s in sessions])):
-        assert session.date is not None and session.date.value is not None  # _finish guarantees it
-        out += ["[[sessions]]", f"slug = {_toml_string(slug)}", f"name = {_toml_string(session.name or '')}"]
-        out += [f"date = {session.date.value.isoformat()}", ""]
-        for reading in session.required:
-            out += _render_reading("required", reading)
-        for reading in session.further:
-            out += _render_reading("further", reading)
+    for session, slug in zip(course.sessions, _slugs([s.name for s in course.sessions])):
+        out += ["[[sessions]]", f"slug = {_toml_string(slug)}", f"name = {_toml_string(session.name)}"]
+        if session.date is not None:
+            out.append(f"date = {session.date.isoformat()}")
+        elif session.when:
+            out.append(f"when = {_toml_string(session.when)}")
+        out.append("")
+        for role in ("required", "further"):
+            for reading in session.readings:
+                if reading.section == role:
+                    out += _course_reading(role, reading)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -32,7 +32,7 @@ class SkipReason(enum.Enum):
     NOT_WEB = "not a web link"  # mailto:, javascript:, data:, file:, relative paths
     DUPLICATE = "duplicate in its session"
     OUTSIDE = "outside any session"  # a link before the first session that is no reading
-    OTHER_FIELD = "in a field that holds no readings"  # data files: a lecturer's page, a `logistics:` link
+    MATERIAL = "course material"  # a link in a schedule's topic/other column: lecture pages, notes
 
 
 @dataclass
