@@ -1,5 +1,5 @@
 """What a piece of a reading list is: a bullet, a section marker, prose, an author list, a note, a citation,
-a link label; and a title's tidy form.  Pure string tests, no parser state."""
+a link label.  Pure string tests, no parser state."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ _SECTION_FURTHER = re.compile(
 # A rule drawn with characters, with or without words inside it ("------ no reading below this line ------",
 # "=== Part 2 ==="): it separates parts of a list and names no reading.
 _SEPARATOR = re.compile(r"^\s*([-=_~*#+.])\1{2,}.*?\1{3,}\s*$|^\s*([-=_~*#+.])\2{2,}\s*$")
-_SESSION_WORD = re.compile(r"(?i)^(session|week|lecture|class|meeting|module|unit|topic|day)\s*\d+\b")
 _READ_ON = re.compile(r"(?i)^read\s+on\b")
 _SENTENCE_BREAK = re.compile(r"[\w)\]”\"][.!?]\s+[A-Z(“\"]")
 _PROSE_START = re.compile(r"(?i)^(we|our|this (paper|work|survey|study)|in this (paper|work)|abstract\b)")
@@ -80,15 +79,9 @@ _LINK_LABELS = frozenset(
         "lecture",
     ]
 )
-# Labels of what belongs to a session rather than to one reading: such a link on its own line is reported.
-_SESSION_LABELS = frozenset(
-    ["slides", "slide", "deck", "video", "recording", "lecture", "homework", "assignment", "quiz", "syllabus"]
-)
 _NOTE_LABELS = frozenset(
     ["authors", "author", "venue", "note", "notes", "why", "tldr", "tl;dr", "summary", "comment", "comments"]
 )
-# What surrounds the parts of a line ("Week 3 — Topic", "| code |"): stripped from names and titles.
-_SEPARATORS = " \t-–—:|()[],*_#·"
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
@@ -168,28 +161,10 @@ def _citation_title(text: str) -> str | None:
     return title.removesuffix(".")
 
 
-def _clean_title(text: str, *, markdown: bool = False) -> str:
-    """Tidy a title's edges without changing its words: whitespace, a stray " |", emphasis around the whole
-    title, the full stop of a citation; in Markdown, emphasis is read before backslash escapes."""
-    text = re.sub(r"\s+", " ", text).strip()
-    if not markdown:  # link text is delimited by [...]: a "|" inside it is meant
-        text = re.sub(r"^(\|+ )+|( \|+)+$", "", text).strip()
-    m = re.fullmatch(r"(\*\*|__|\*|_)(.+)\1", text)
-    if m:
-        text = m.group(2).strip()
-    if text.endswith(".") and not text.endswith(("..", "\\.")):
-        text = text[:-1]
-    return _md_unescape(text) if markdown else text
-
-
 def _is_label(text: str) -> bool:
     """True for link labels such as "code", "PDF", "HF blog", "[project page]"."""
     words = re.findall(r"[\w;]+", text.lower())
     return bool(words) and all(w in _LINK_LABELS for w in words)
-
-
-def _is_session_material(label: str) -> bool:
-    return bool(set(re.findall(r"\w+", label.lower())) & _SESSION_LABELS)
 
 
 def _md_unescape(text: str) -> str:

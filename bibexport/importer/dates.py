@@ -1,5 +1,5 @@
-"""Dates in reading lists ("08 Feb 2024", "2024-02-08", "Feb 8th, 2024", "06/02/2024"), and what to tell
-the user when a session's date is missing, ambiguous or impossible."""
+"""Dates in reading lists ("08 Feb 2024", "2024-02-08", "Feb 8th, 2024", "06/02/2024"): the first date
+written in a line, with its value or why it has none (ambiguous, impossible); :mod:`.when` builds on it."""
 
 from __future__ import annotations
 
@@ -61,29 +61,3 @@ def _find_date(text: str) -> _DateHit | None:
     except ValueError:
         value = None
     return _DateHit(m.start(), m.end(), m.group(0), value)
-
-
-def _is_date_line(text: str) -> bool:
-    """True when the line is a date and nothing else but labels and punctuation."""
-    hit = _find_date(text)
-    if hit is None:
-        return False
-    rest = _DATE_LABELS.sub("", text[: hit.start] + text[hit.end :])
-    return not re.search(r"\w", rest)
-
-
-def _date_problem(hit: _DateHit | None, name: str) -> str:
-    """What is wrong with a session's date, for the InputError."""
-    if hit is None:
-        return f'session "{name}" has no date'
-    if hit.ambiguous:
-        return f'session "{name}" has an ambiguous date "{hit.text}"'
-    return f'session "{name}" has an impossible date "{hit.text}"'
-
-
-def _date_hint(hit: _DateHit | None) -> str:
-    if hit is None:
-        return 'add a date such as "08 Feb 2024" or "2024-02-08" to the session header'
-    if hit.ambiguous:
-        return 'day and month could be either way round; write it as "2024-02-06" or "6 Feb 2024"'
-    return "fix the date; months have 28-31 days and 1-12 are the valid month numbers"

@@ -10,7 +10,6 @@ from typing import Any
 from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, Tag
 
-from bibexport.importer.skips import skip_reason
 from bibexport.importer.tree import (
     Block,
     DefEntry,
@@ -322,8 +321,3 @@ def read_html_tree(text: str, source: str) -> Document:
     root = body if isinstance(body, Tag) else soup
     blocks = reader.blocks(root)
     return Document(blocks, source, title=title, stray=reader.stray)
-
-
-def stray_reason(url: str, text: str) -> object:
-    """Why a link found in skipped HTML is no reading (for the accounting)."""
-    return skip_reason(url, text)

@@ -1,11 +1,9 @@
 """Links in reading lists: repairing a mistyped address ("htps//", "<...>", stray punctuation, spaces inside),
-finding a link at the start of or inside a line, and Markdown's ``[text](url)`` syntax."""
+telling a token meant as a link, joining a link broken by whitespace, and Markdown's ``[text](url)`` syntax."""
 
 from __future__ import annotations
 
 import re
-
-from bibexport.importer.classify import _SEPARATORS, _is_label
 
 _SCHEME = re.compile(r"(?i)^(?P<scheme>h?t{1,2}p{1,2}s?)(?P<sep>[:;]{0,2}/{0,3})")
 _BARE_HOST = re.compile(r"(?i)^(www\.|[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(/|$))")
@@ -79,32 +77,7 @@ def _joins(prev: str, token: str) -> bool:
     return tail_ok and (prev[-1] in "=?&#" or any(c.isdigit() or c in "/." for c in token))
 
 
-def _split_link(text: str) -> tuple[str, str, bool] | None:
-    """Split a line that starts with a link into (link as written, text after it, whitespace inside)."""
-    tokens = text.split()
-    if not tokens or not _looks_like_url(tokens[0]):
-        return None
-    used = 1
-    while used < len(tokens) and _joins(tokens[used - 1], tokens[used]):
-        used += 1
-    return "".join(tokens[:used]), " ".join(tokens[used:]), used > 1
-
-
-# A link inside a line ("Title — https://…"), a mistyped scheme included.
-_INNER_URL = re.compile(r"(?i)(?:^|\s)[<(]?(?:h?t{1,2}p{1,2}s?[:;]{1,2}/{0,3}|www\.)\S")
 # A Markdown link or image: [text](url), [text](url "title"), [text](<url>), ![alt](src).
 _MD_LINK = re.compile(
     r"(!?)\[((?:\\.|[^\[\]\\])*)\]\(\s*(<[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+\"[^\"]*\")?\s*\)"
 )
-
-
-def _md_links(text: str) -> tuple[list[tuple[str, str]], str]:
-    """The [text](url) links of a line (images left out) and the text outside them."""
-    links = [(m.group(2).strip(), m.group(3)) for m in _MD_LINK.finditer(text) if not m.group(1)]
-    outside = _MD_LINK.sub(" ", text)
-    return links, re.sub(r"\s+", " ", outside).strip(_SEPARATORS + ".;")
-
-
-def _is_title(link_text: str) -> bool:
-    """Link text that names a reading, not "code", "[pdf]" or the address itself."""
-    return bool(re.search(r"\w", link_text)) and not _is_label(link_text) and not _looks_like_url(link_text)

@@ -194,8 +194,3 @@ def _bare_urls(text: str) -> list[tuple[str, str | None]]:
     if pos < len(text):
         out.append((text[pos:], None))
     return out
-
-
-def text_inline(text: str, line: int) -> Inline:
-    """An inline of plain text (bare addresses become links)."""
-    return Inline(clean_spans([Span(text)]), line)
