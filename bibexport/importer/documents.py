@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 
 from bibexport.importer.infer import infer
-from bibexport.importer.mdtree import read_markdown_tree
 from bibexport.importer.model import ImportedCourse, ImportMessage
 from bibexport.importer.texttree import read_text_tree
 
@@ -22,6 +21,9 @@ def read_markdown(text: str, source: str) -> ImportedCourse:
     A Jekyll page may keep its whole schedule as data in the front matter (``schedule:`` a list of items) and
     only a template in its body: when the body gives no reading, the front matter is read by the YAML reader.
     """
+    # markdown-it and its plugins are imported, and the parser built, only when a Markdown list is read.
+    from bibexport.importer.mdtree import read_markdown_tree
+
     tree = read_markdown_tree(text, source)
     course = infer(tree)
     if course.readings() or not any(isinstance(v, list) and v and isinstance(v[0], dict) for v in tree.front.values()):
