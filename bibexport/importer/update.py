@@ -23,12 +23,12 @@ existing readings plus the added ones.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bibexport.errors import InputError, Problem
+from bibexport.resolvers.titles import normalize_title
 
 __all__ = ["UpdateReport", "merge", "normalise_link", "normalise_title"]
 
@@ -89,14 +89,9 @@ def normalise_link(url: str) -> str:
 
 
 def normalise_title(title: str) -> str:
-    """A comparison key for a title: accents, case, punctuation and spacing ignored."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
-def _norm_name(name: str) -> str:
-    return normalise_title(name)
+    """A comparison key for a title: accents, case, punctuation and spacing ignored (the resolvers' key, so a
+    reading matches here exactly when a title search would call it the same work)."""
+    return normalize_title(title)
 
 
 # -- the text: tables by their headers ----------------------------------------------------------------------------
@@ -231,9 +226,9 @@ def _session_match(old: list[dict[str, Any]], session: dict[str, Any]) -> int | 
     for i, s in enumerate(old):
         if slug and str(s.get("slug", "")) == slug:
             return i
-    name = _norm_name(str(session.get("name", "")))
+    name = normalise_title(str(session.get("name", "")))
     for i, s in enumerate(old):
-        if name and _norm_name(str(s.get("name", ""))) == name:
+        if name and normalise_title(str(s.get("name", ""))) == name:
             return i
     return None
 
