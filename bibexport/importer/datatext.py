@@ -5,7 +5,6 @@ text is (a reading, a video, slides, homework…), and dates as schedules write 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import html
@@ -13,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bibexport.importer.dates import _MONTH as _MONTH_RE
+from bibexport.importer.dates import _MONTHS
 from bibexport.importer.model import SkipReason
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -260,10 +261,6 @@ def _repair(url: str) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Dates.
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_MONTHS["sept"] = 9
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])")
 _MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
