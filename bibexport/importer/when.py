@@ -13,9 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bibexport.importer.dates import _DATE_LABELS, _MONTH, _MONTHS, _find_date
+from bibexport.importer.dates import _DATE_LABELS, _DAY, _MONTH, _MONTHS, _find_date
 
-_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+)?"
 _YEARLESS = (
     re.compile(rf"(?i)(?<![\w/]){_WEEKDAY}(?P<mon>{_MONTH})\b\.?\s+{_DAY}(?!\d|:\d)(?!\.?,?\s+\d{{4}})"),
