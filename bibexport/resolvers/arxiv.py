@@ -349,21 +349,16 @@ class ArxivResolver:
     def search_title(
         self, title: str, authors: Sequence[str], http: HttpClient, endpoints: Endpoints
     ) -> Outcome:
-        """Find the arXiv paper with exactly this title (and, if given, a shared author); never a look-alike."""
+        """Find the arXiv paper with exactly this title (and, if given, a shared author); never a look-alike.
+
+        The batched search's request for a group of one (:func:`_ask_titles`), so both ask arXiv the same way."""
         identifier = f"title:{title}"
-        url = f"{endpoints.arxiv_api}?{search_query(title)}&max_results={SEARCH_RESULTS}"
-        try:
-            response = http.get(url)
-        except NetworkError as exc:
-            return Outcome(identifier, UNAVAILABLE, source=self.name, reason=f"arXiv API unavailable: {exc.reason}")
-        try:
-            if response.status != 200:
-                raise ValueError(f"HTTP {response.status}")
-            feed = parse_feed(response.content)
-        except ValueError as exc:
-            return Outcome(identifier, UNAVAILABLE, source=self.name, reason=f"arXiv title search failed: {exc}")
+        answer = _ask_titles([title], http, endpoints)
+        if isinstance(answer, Outcome):
+            return replace(answer, identifier=identifier)
+        entries, _ = answer
         wanted = tuple(Person.parse(a) for a in authors)
-        return pick_title_match(identifier, title, wanted, list(feed.all), self.name)
+        return pick_title_match(identifier, title, wanted, entries, self.name)
 
 
 def search_query(title: str) -> str:
@@ -432,7 +427,7 @@ def _ask_titles(
     group: Sequence[str], http: HttpClient, endpoints: Endpoints
 ) -> tuple[list[ArxivEntry], bool] | Outcome:
     """One request for up to ten titles: the entries and whether arXiv cut the answer short, or the failure."""
-    if len(group) == 1:  # the single-title query, as :meth:`ArxivResolver.search_title` asks it
+    if len(group) == 1:  # the single-title query (:meth:`ArxivResolver.search_title` is this group of one)
         url = f"{endpoints.arxiv_api}?{search_query(group[0])}&max_results={SEARCH_RESULTS}"
     else:
         query = "+OR+".join(_title_phrase(t) for t in group)
