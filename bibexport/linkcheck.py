@@ -33,7 +33,6 @@ from bibexport.errors import ExitCode, NetworkError
 from bibexport.http import redirect_refusal
 from bibexport.linkcheck_lint import (
     ERROR,
-    OPENREVIEW_ID,
     WARNING,
     Issue,
     Link,
@@ -54,7 +53,6 @@ __all__ = [
     "FAILURE_MAX_AGE",
     "NETWORK_DOWN_AFTER",
     "OK",
-    "OPENREVIEW_ID",
     "UNCHECKED",
     "UNVERIFIABLE",
     "VERDICTS",
