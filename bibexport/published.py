@@ -17,6 +17,7 @@ from dataclasses import replace
 from bibexport import resolvers
 from bibexport.model import Course, Person, Reading, Record
 from bibexport.names import adopt_structured
+from bibexport.resolvers.arxiv import is_arxiv_doi
 from bibexport.resolvers.base import RESOLVED, UNAVAILABLE, HttpClient, Outcome
 from bibexport.resolvers.titles import authors_overlap, title_similarity
 from bibexport.sources import batch, search_title
@@ -125,11 +126,11 @@ def _published_record(reading: Reading, preprint: Record, http: HttpClient, cour
 def published_doi(reading: Reading, preprint: Record) -> str:
     """The DOI of a preprint's published record: the one its authors gave arXiv, else a DOI link the reading has
     beside its arXiv link (never arXiv's own 10.48550 DOI, which names the preprint)."""
-    if preprint.doi and not preprint.doi.lower().startswith("10.48550/"):
+    if preprint.doi and not is_arxiv_doi(preprint.doi):
         return preprint.doi
     for link in reading.links:
         found = resolvers.match(link)
-        if found is not None and found[0] == "doi" and not found[1].lower().startswith("10.48550/"):
+        if found is not None and found[0] == "doi" and not is_arxiv_doi(found[1]):
             return found[1]
     return ""
 
@@ -173,7 +174,7 @@ def merge_published(preprint: Record, published: Record) -> Record:
     """
     sources = dict(published.sources) or {"*": "openreview"}
     sources.update({"arxiv_id": "arxiv", "arxiv_class": "arxiv", "arxiv_version": "arxiv"})
-    doi = "" if preprint.doi.lower().startswith("10.48550/") else preprint.doi
+    doi = "" if is_arxiv_doi(preprint.doi) else preprint.doi
     return published.replace(
         arxiv_id=preprint.arxiv_id, arxiv_version=preprint.arxiv_version, arxiv_class=preprint.arxiv_class,
         doi=published.doi or doi, journal_ref=preprint.journal_ref,

@@ -218,6 +218,15 @@ def _date_parts(iso: str) -> tuple[int, ...]:
     return tuple(int(g) for g in m.groups()) if m else ()
 
 
+#: arXiv's own DataCite DOIs (``10.48550/arXiv.<id>``): they name the preprint, never where it was published.
+ARXIV_DOI_PREFIX = "10.48550/"
+
+
+def is_arxiv_doi(doi: str) -> bool:
+    """True for arXiv's own DOI of a preprint (case as the DOI system ignores it)."""
+    return doi.lower().startswith(ARXIV_DOI_PREFIX)
+
+
 def entry_to_record(entry: ArxivEntry) -> Record:
     """A preprint record: first-version date, authors in order, arXiv DOI unless the authors gave one."""
     return Record(
@@ -227,7 +236,7 @@ def entry_to_record(entry: ArxivEntry) -> Record:
         issued=_date_parts(entry.published),
         url=f"https://arxiv.org/abs/{entry.arxiv_id}",
         # The API never returns arXiv's own DataCite DOI; it is derived from the id (API_FORMATS §1.4).
-        doi=entry.doi or f"10.48550/arXiv.{entry.arxiv_id}",
+        doi=entry.doi or f"{ARXIV_DOI_PREFIX}arXiv.{entry.arxiv_id}",
         arxiv_id=entry.arxiv_id,
         arxiv_version=entry.version,
         arxiv_class=entry.primary_category,
