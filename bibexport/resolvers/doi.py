@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from bibexport.errors import NetworkError
 from bibexport.model import CSL_TYPES, Endpoints, Person, Record
-from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, HttpClient, Outcome, Response
+from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, HttpClient, Outcome, Response, header
 
 name = "doi"
 
@@ -195,12 +195,6 @@ def record_from_csl(item: Mapping[str, Any]) -> Record:
     return Record(type=kind, sources=sources, **fields)
 
 
-def _header(headers: Mapping[str, str], key: str) -> str:
-    for k, v in headers.items():
-        if k.lower() == key:
-            return str(v)
-    return ""
-
 
 def _outcome(doi: str, response: Response) -> Outcome:
     """Turn doi.org's final answer into an Outcome.  Pure."""
@@ -209,7 +203,7 @@ def _outcome(doi: str, response: Response) -> Outcome:
         return Outcome(ident, NOT_FOUND, source=name, reason=f"DOI {doi} not found (HTTP {response.status})")
     if response.status != 200:
         return Outcome(ident, UNAVAILABLE, source=name, reason=f"doi.org answered HTTP {response.status}")
-    media = _header(response.headers, "content-type").split(";", 1)[0].strip().lower()
+    media = header(response.headers, "content-type").split(";", 1)[0].strip().lower()
     if media and "json" not in media:
         reason = f"no CSL metadata from the registration agency (got {media})"
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)
