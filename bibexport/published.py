@@ -42,21 +42,19 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
         preprint = outcome.record
         if not outcome.ok or preprint is None or not preprint.arxiv_id:
             continue
+        # The authors gave arXiv the publisher's DOI (or the reading links it): the registration agency knows the
+        # venue, and sends family and given names apart (names as their people write them: issue 12, part 4).
+        published = _published_record(reading, preprint, http, course, progress, notes)
+        structured = published.record.authors if published and published.record else ()
+        named = with_structured_names(preprint, structured)  # the preprint, its names spelled as the DOI does
         if not wants_upgrade(reading, preprint, course):
-            # Kept as a preprint: no venue, but a known publisher DOI still spells the authors' names.
-            kept = _published_record(reading, preprint, http, course, progress, notes)
-            named = with_structured_names(preprint, kept.record.authors if kept and kept.record else ())
-            if named != preprint:
+            if named != preprint:  # kept as a preprint: no venue, but the DOI's record spells the names
                 upgraded[reading.fingerprint] = replace(outcome, record=named)
             continue
         authors = [p.display for p in preprint.authors]
         progress(f"openreview: venue of {preprint.title!r}")
         hit: Outcome | None = None
         refused = False
-        # The authors gave arXiv the publisher's DOI (or the reading links it): the registration agency knows the
-        # venue, and sends family and given names apart (names as their people write them: issue 12, part 4).
-        published = _published_record(reading, preprint, http, course, progress, notes)
-        structured = published.record.authors if published and published.record else ()
         if published is not None and published.record is not None and published.record.container_title:
             hit = published
         for api in openreview_apis(preprint.year, course):
@@ -72,7 +70,6 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
                 refused = True
                 break
         if hit is None or hit.record is None:
-            named = with_structured_names(preprint, structured)
             if named != preprint:  # no venue, but the DOI's record spells the authors' names
                 upgraded[reading.fingerprint] = replace(outcome, record=named)
             if preprint.journal_ref:
