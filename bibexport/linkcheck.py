@@ -33,7 +33,6 @@ from bibexport.errors import ExitCode, NetworkError
 from bibexport.http import redirect_refusal
 from bibexport.linkcheck_lint import (
     ERROR,
-    OPENREVIEW_ID,
     WARNING,
     Issue,
     Link,
@@ -54,7 +53,6 @@ __all__ = [
     "FAILURE_MAX_AGE",
     "NETWORK_DOWN_AFTER",
     "OK",
-    "OPENREVIEW_ID",
     "UNCHECKED",
     "UNVERIFIABLE",
     "VERDICTS",
@@ -294,14 +292,15 @@ class Checker:
         """True when no host answered and at least two failed to connect: the machine has no network (or no
         DNS), which says nothing about the links.  One dead host among live ones is not this; neither is a
         single host, which may simply be dead."""
-        with self._slots_lock:
-            failed = sum(1 for ok in self.hosts.values() if not ok)
-            return failed >= 2 and not any(self.hosts.values())
+        return self._none_answered(failed_hosts=2)
 
     def _looks_down(self) -> bool:
+        return self._none_answered(failed_hosts=NETWORK_DOWN_AFTER)
+
+    def _none_answered(self, failed_hosts: int) -> bool:
+        """True when no host answered and at least ``failed_hosts`` failed to connect."""
         with self._slots_lock:
-            failed = sum(1 for ok in self.hosts.values() if not ok)
-            return failed >= NETWORK_DOWN_AFTER and not any(self.hosts.values())
+            return len(self.hosts) >= failed_hosts and not any(self.hosts.values())
 
     def check(self, urls: Iterable[str]) -> dict[str, Finding]:
         """One Finding per distinct URL."""

@@ -48,12 +48,7 @@ class Issue:
 #: Characters that end a sentence or a Markdown construct rather than a link when pasted from prose.
 _TRAILING = set(".,;:!?'\"*`")
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
-_ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
 _ARXIV_PATH = re.compile(r"^/(abs|pdf|html|format)/(?P<rest>.*)$")
-_OPENREVIEW_HOSTS = frozenset({"openreview.net", "www.openreview.net"})
-_OPENREVIEW_PATHS = frozenset({"/forum", "/pdf", "/attachment"})
-#: v2 note ids are 10 characters of [0-9a-zA-Z], v1 ids 7–14 of [0-9a-zA-Z_-] (fixtures' API_FORMATS §2.1).
-OPENREVIEW_ID = re.compile(r"^[A-Za-z0-9_-]{7,14}$")
 _BARE_ARXIV = re.compile(r"(?:arxiv:\s*)?(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 _HOST = re.compile(r"^(?:[\w-]+\.)*[\w-]+\.?$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$", re.UNICODE)
 
@@ -71,12 +66,17 @@ def strip_trailing(url: str) -> str:
 
 
 def openreview_id(url: str) -> str | None:
-    """The ``id=`` of an openreview.net forum/pdf link (possibly malformed), or None for other links."""
+    """The ``id=`` of an openreview.net forum/pdf link (possibly malformed), or None for other links.
+
+    Which hosts and paths are OpenReview's is the resolver's knowledge; unlike its ``match`` this keeps an id
+    that cannot exist, so the lint can say so."""
+    from bibexport.resolvers.openreview import _HOSTS, _PATHS
+
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if (parts.hostname or "") not in _OPENREVIEW_HOSTS or parts.path.rstrip("/") not in _OPENREVIEW_PATHS:
+    if (parts.hostname or "") not in _HOSTS or parts.path.rstrip("/") not in _PATHS:
         return None
     return parse_qs(parts.query).get("id", [""])[0]
 
@@ -176,18 +176,18 @@ def _lint_parts(text: str) -> list[tuple[str, str]]:
 
 
 def _lint_identifier(text: str, parts: Any) -> list[tuple[str, str]]:
-    """arXiv and OpenReview links whose id cannot exist."""
+    """arXiv and OpenReview links whose id cannot exist (the hosts are the resolvers')."""
+    from bibexport.resolvers import arxiv, openreview
+
     host = parts.hostname or ""
-    if host in _ARXIV_HOSTS:
+    if host in arxiv._HOSTS:
         m = _ARXIV_PATH.match(parts.path)
         if m is None:
             return []
-        from bibexport.resolvers.arxiv import ArxivResolver, validate_id
-
-        ident = ArxivResolver().match(text)
+        ident = arxiv.ArxivResolver().match(text)
         if ident is None:
             return [("arxiv-id", f"{m.group('rest')!r} is not an arXiv id (YYMM.NNNNN, or archive/YYMMNNN before 2007)")]
-        if not validate_id(ident):
+        if not arxiv.validate_id(ident):
             return [("arxiv-id", f"{ident!r} cannot be an arXiv id: {_explain_arxiv(ident)}")]
         return []
     ident = openreview_id(text)
@@ -195,7 +195,7 @@ def _lint_identifier(text: str, parts: Any) -> list[tuple[str, str]]:
         return []
     if not ident:
         return [("openreview-id", "an OpenReview link needs ?id=<note id>")]
-    if not OPENREVIEW_ID.match(ident):
+    if not openreview.is_valid_id(ident):
         return [("openreview-id", f"{ident!r} cannot be an OpenReview id (7–14 letters, digits, '_' or '-')")]
     return []
 

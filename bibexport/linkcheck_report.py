@@ -38,7 +38,7 @@ def network_note(report: Report) -> str:
     for (``""`` when the network was there)."""
     if not report.network_unavailable:
         return ""
-    skipped = sum(1 for r in report.results if r.via == "network")
+    skipped = sum(1 for r in report.results if _is_network(r))
     vouched = sum(1 for r in report.results if r.from_lock)
     text = (f"network unavailable: none of the {report.hosts_tried} hosts tried could be reached (no DNS or no "
             f"connection), so {skipped} link{'s' if skipped != 1 else ''} could not be checked")

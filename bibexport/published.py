@@ -17,6 +17,7 @@ from dataclasses import replace
 from bibexport import resolvers
 from bibexport.model import Course, Person, Reading, Record
 from bibexport.names import adopt_structured
+from bibexport.resolvers.arxiv import is_arxiv_doi
 from bibexport.resolvers.base import RESOLVED, UNAVAILABLE, HttpClient, Outcome
 from bibexport.resolvers.titles import authors_overlap, title_similarity
 from bibexport.sources import batch, search_title
@@ -41,21 +42,19 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
         preprint = outcome.record
         if not outcome.ok or preprint is None or not preprint.arxiv_id:
             continue
+        # The authors gave arXiv the publisher's DOI (or the reading links it): the registration agency knows the
+        # venue, and sends family and given names apart (names as their people write them: issue 12, part 4).
+        published = _published_record(reading, preprint, http, course, progress, notes)
+        structured = published.record.authors if published and published.record else ()
+        named = with_structured_names(preprint, structured)  # the preprint, its names spelled as the DOI does
         if not wants_upgrade(reading, preprint, course):
-            # Kept as a preprint: no venue, but a known publisher DOI still spells the authors' names.
-            kept = _published_record(reading, preprint, http, course, progress, notes)
-            named = with_structured_names(preprint, kept.record.authors if kept and kept.record else ())
-            if named != preprint:
+            if named != preprint:  # kept as a preprint: no venue, but the DOI's record spells the names
                 upgraded[reading.fingerprint] = replace(outcome, record=named)
             continue
         authors = [p.display for p in preprint.authors]
         progress(f"openreview: venue of {preprint.title!r}")
         hit: Outcome | None = None
         refused = False
-        # The authors gave arXiv the publisher's DOI (or the reading links it): the registration agency knows the
-        # venue, and sends family and given names apart (names as their people write them: issue 12, part 4).
-        published = _published_record(reading, preprint, http, course, progress, notes)
-        structured = published.record.authors if published and published.record else ()
         if published is not None and published.record is not None and published.record.container_title:
             hit = published
         for api in openreview_apis(preprint.year, course):
@@ -71,7 +70,6 @@ def upgrade_preprints(found: Sequence[tuple[Reading, Outcome]], http: HttpClient
                 refused = True
                 break
         if hit is None or hit.record is None:
-            named = with_structured_names(preprint, structured)
             if named != preprint:  # no venue, but the DOI's record spells the authors' names
                 upgraded[reading.fingerprint] = replace(outcome, record=named)
             if preprint.journal_ref:
@@ -125,11 +123,11 @@ def _published_record(reading: Reading, preprint: Record, http: HttpClient, cour
 def published_doi(reading: Reading, preprint: Record) -> str:
     """The DOI of a preprint's published record: the one its authors gave arXiv, else a DOI link the reading has
     beside its arXiv link (never arXiv's own 10.48550 DOI, which names the preprint)."""
-    if preprint.doi and not preprint.doi.lower().startswith("10.48550/"):
+    if preprint.doi and not is_arxiv_doi(preprint.doi):
         return preprint.doi
     for link in reading.links:
         found = resolvers.match(link)
-        if found is not None and found[0] == "doi" and not found[1].lower().startswith("10.48550/"):
+        if found is not None and found[0] == "doi" and not is_arxiv_doi(found[1]):
             return found[1]
     return ""
 
@@ -173,7 +171,7 @@ def merge_published(preprint: Record, published: Record) -> Record:
     """
     sources = dict(published.sources) or {"*": "openreview"}
     sources.update({"arxiv_id": "arxiv", "arxiv_class": "arxiv", "arxiv_version": "arxiv"})
-    doi = "" if preprint.doi.lower().startswith("10.48550/") else preprint.doi
+    doi = "" if is_arxiv_doi(preprint.doi) else preprint.doi
     return published.replace(
         arxiv_id=preprint.arxiv_id, arxiv_version=preprint.arxiv_version, arxiv_class=preprint.arxiv_class,
         doi=published.doi or doi, journal_ref=preprint.journal_ref,

@@ -31,8 +31,8 @@ def search_titles(
     module = __import__(f"bibexport.resolvers.{name}", fromlist=["search_titles"])
     many = getattr(module, "search_titles", None)
     if many is not None:
-        result: dict[tuple[str, tuple[str, ...]], Outcome] = many(queries, http, course.endpoints)
-        return result
+        found: dict[tuple[str, tuple[str, ...]], Outcome] = many(queries, http, course.endpoints)
+        return {asked: cap_outcome(out) for asked, out in found.items()}  # capped like every other answer
     return {(title, tuple(authors)): search_title(name, title, authors, http, course) for title, authors in queries}
 
 

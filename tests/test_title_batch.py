@@ -106,3 +106,18 @@ def test_build_asks_ceil_t_over_ten_searches(tmp_path: Path) -> None:
         assert by_title[title]["URL"].endswith(stem), title
     for title in unknown:
         assert "URL" not in by_title[title]
+
+
+def test_batched_title_search_answers_are_capped_like_every_source_answer() -> None:
+    from bibexport import limits, sources
+    from bibexport.model import Course
+
+    many = b"".join(b"<author><name>Author Number%d</name></author>" % i for i in range(limits.MAX_AUTHORS + 20))
+    entry = _entry("2310.06825").replace(b"<author>", many + b"<author>", 1)
+    titles = ["Mistral 7B", "Mixtral of Experts"]
+    http = FakeHttp({_batch_url(titles): _resp(200, _feed([entry, _entry("2401.04088")], 2))})
+    found = sources.search_titles("arxiv", [(t, ()) for t in titles], http, Course(sessions=(), endpoints=ENDPOINTS))
+    record = found["Mistral 7B", ()].record
+    assert record is not None and len(record.authors) == limits.MAX_AUTHORS + 1
+    assert record.authors[-1] == limits.OTHERS
+    assert any("kept the first" in w for w in found["Mistral 7B", ()].warnings)

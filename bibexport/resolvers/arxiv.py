@@ -218,6 +218,15 @@ def _date_parts(iso: str) -> tuple[int, ...]:
     return tuple(int(g) for g in m.groups()) if m else ()
 
 
+#: arXiv's own DataCite DOIs (``10.48550/arXiv.<id>``): they name the preprint, never where it was published.
+ARXIV_DOI_PREFIX = "10.48550/"
+
+
+def is_arxiv_doi(doi: str) -> bool:
+    """True for arXiv's own DOI of a preprint (case as the DOI system ignores it)."""
+    return doi.lower().startswith(ARXIV_DOI_PREFIX)
+
+
 def entry_to_record(entry: ArxivEntry) -> Record:
     """A preprint record: first-version date, authors in order, arXiv DOI unless the authors gave one."""
     return Record(
@@ -227,7 +236,7 @@ def entry_to_record(entry: ArxivEntry) -> Record:
         issued=_date_parts(entry.published),
         url=f"https://arxiv.org/abs/{entry.arxiv_id}",
         # The API never returns arXiv's own DataCite DOI; it is derived from the id (API_FORMATS §1.4).
-        doi=entry.doi or f"10.48550/arXiv.{entry.arxiv_id}",
+        doi=entry.doi or f"{ARXIV_DOI_PREFIX}arXiv.{entry.arxiv_id}",
         arxiv_id=entry.arxiv_id,
         arxiv_version=entry.version,
         arxiv_class=entry.primary_category,
@@ -349,21 +358,16 @@ class ArxivResolver:
     def search_title(
         self, title: str, authors: Sequence[str], http: HttpClient, endpoints: Endpoints
     ) -> Outcome:
-        """Find the arXiv paper with exactly this title (and, if given, a shared author); never a look-alike."""
+        """Find the arXiv paper with exactly this title (and, if given, a shared author); never a look-alike.
+
+        The batched search's request for a group of one (:func:`_ask_titles`), so both ask arXiv the same way."""
         identifier = f"title:{title}"
-        url = f"{endpoints.arxiv_api}?{search_query(title)}&max_results={SEARCH_RESULTS}"
-        try:
-            response = http.get(url)
-        except NetworkError as exc:
-            return Outcome(identifier, UNAVAILABLE, source=self.name, reason=f"arXiv API unavailable: {exc.reason}")
-        try:
-            if response.status != 200:
-                raise ValueError(f"HTTP {response.status}")
-            feed = parse_feed(response.content)
-        except ValueError as exc:
-            return Outcome(identifier, UNAVAILABLE, source=self.name, reason=f"arXiv title search failed: {exc}")
+        answer = _ask_titles([title], http, endpoints)
+        if isinstance(answer, Outcome):
+            return replace(answer, identifier=identifier)
+        entries, _ = answer
         wanted = tuple(Person.parse(a) for a in authors)
-        return pick_title_match(identifier, title, wanted, list(feed.all), self.name)
+        return pick_title_match(identifier, title, wanted, entries, self.name)
 
 
 def search_query(title: str) -> str:
@@ -432,7 +436,7 @@ def _ask_titles(
     group: Sequence[str], http: HttpClient, endpoints: Endpoints
 ) -> tuple[list[ArxivEntry], bool] | Outcome:
     """One request for up to ten titles: the entries and whether arXiv cut the answer short, or the failure."""
-    if len(group) == 1:  # the single-title query, as :meth:`ArxivResolver.search_title` asks it
+    if len(group) == 1:  # the single-title query (:meth:`ArxivResolver.search_title` is this group of one)
         url = f"{endpoints.arxiv_api}?{search_query(group[0])}&max_results={SEARCH_RESULTS}"
     else:
         query = "+OR+".join(_title_phrase(t) for t in group)

@@ -27,6 +27,15 @@ class Response:
         return parse_json(self.content)
 
 
+def header(headers: Mapping[str, str], key: str) -> str:
+    """Case-insensitive header lookup ("" when absent): a fake client may hand a plain dict."""
+    wanted = key.lower()
+    for k, v in headers.items():
+        if k.lower() == wanted:
+            return str(v)
+    return ""
+
+
 #: The deepest nesting accepted in a remote JSON document.  Real answers (CSL items, OpenReview notes, GitHub
 #: repositories, JSON-LD graphs) are a dozen levels deep; code walking a document recursively (JSON-LD ``@graph``
 #: flattening) must never get near Python's recursion limit.

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from bibexport.errors import NetworkError
 from bibexport.model import CSL_TYPES, Endpoints, Person, Record
-from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, HttpClient, Outcome, Response
+from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, HttpClient, Outcome, Response, header
 
 name = "doi"
 
@@ -66,6 +66,8 @@ def match(url: str) -> str | None:
 
 
 _DOI_TAIL = r"(?P<doi>10\.\d{4,9}/[^?#\s]+?)"
+_RXIV_CONTENT = (r"^/content/(?P<doi>10\.1101/[\d.]+)(?:v\d+)?(?:\.full|\.full\.pdf|\.abstract"
+                 r"|\.article-info|\.full-text|\.supplementary-material)?/?$")
 #: Where publishers put the DOI in their page links, (host or "" for any host, path pattern); the DOI is the
 #: ``doi`` group.  The "/doi/" rule is the Atypon platform's (ACM, Science, PNAS, Wiley, Taylor & Francis,
 #: SAGE, ACS, APA, Royal Society, Annual Reviews, …), so any host that follows it is understood.
@@ -78,10 +80,8 @@ _PUBLISHER_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                               r"(?:\.pdf)?/?$")),
         ("iopscience.iop.org", rf"^/article/{_DOI_TAIL}(?:/(?:pdf|meta|ampdf))?/?$"),
         ("journals.aps.org", rf"^/[a-z]+/(?:abstract|pdf|supplemental)/{_DOI_TAIL}/?$"),
-        ("www.biorxiv.org", (r"^/content/(?P<doi>10\.1101/[\d.]+)(?:v\d+)?(?:\.full|\.full\.pdf|\.abstract"
-                            r"|\.article-info|\.full-text|\.supplementary-material)?/?$")),
-        ("www.medrxiv.org", (r"^/content/(?P<doi>10\.1101/[\d.]+)(?:v\d+)?(?:\.full|\.full\.pdf|\.abstract"
-                            r"|\.article-info|\.full-text|\.supplementary-material)?/?$")),
+        ("www.biorxiv.org", _RXIV_CONTENT),
+        ("www.medrxiv.org", _RXIV_CONTENT),  # the same platform as bioRxiv, the same paths
         # Nature's article ids are the suffix of its 10.1038 DOIs (nature14539, s41586-021-03819-2).
         ("www.nature.com", r"^/articles/(?P<nature>[a-z0-9.-]+?)(?:\.pdf)?/?$"),
     )
@@ -195,12 +195,6 @@ def record_from_csl(item: Mapping[str, Any]) -> Record:
     return Record(type=kind, sources=sources, **fields)
 
 
-def _header(headers: Mapping[str, str], key: str) -> str:
-    for k, v in headers.items():
-        if k.lower() == key:
-            return str(v)
-    return ""
-
 
 def _outcome(doi: str, response: Response) -> Outcome:
     """Turn doi.org's final answer into an Outcome.  Pure."""
@@ -209,7 +203,7 @@ def _outcome(doi: str, response: Response) -> Outcome:
         return Outcome(ident, NOT_FOUND, source=name, reason=f"DOI {doi} not found (HTTP {response.status})")
     if response.status != 200:
         return Outcome(ident, UNAVAILABLE, source=name, reason=f"doi.org answered HTTP {response.status}")
-    media = _header(response.headers, "content-type").split(";", 1)[0].strip().lower()
+    media = header(response.headers, "content-type").split(";", 1)[0].strip().lower()
     if media and "json" not in media:
         reason = f"no CSL metadata from the registration agency (got {media})"
         return Outcome(ident, UNAVAILABLE, source=name, reason=reason)

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from bibexport.errors import NetworkError
 from bibexport.model import Endpoints, Person, Record
-from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, HttpClient, Outcome, Response
+from bibexport.resolvers.base import NOT_FOUND, RESOLVED, UNAVAILABLE, HttpClient, Outcome, Response, header
 
 name = "github"
 
@@ -97,25 +97,19 @@ def _reset_time(headers: Mapping[str, str]) -> str:
     """`` (resets <when> UTC)`` from ``X-RateLimit-Reset`` (Unix seconds), or "" when it is not a real time
     (a hostile or broken server may send 99999999999999999, which no calendar holds)."""
     try:
-        reset = int(_header(headers, "x-ratelimit-reset"))
+        reset = int(header(headers, "x-ratelimit-reset"))
         when = _dt.datetime.fromtimestamp(reset, tz=_dt.timezone.utc)
     except (ValueError, OverflowError, OSError):
         return ""
     return f" (resets {when:%Y-%m-%d %H:%M} UTC)" if reset > 0 else ""
 
 
-def _header(headers: Mapping[str, str], key: str) -> str:
-    for k, v in headers.items():
-        if k.lower() == key:
-            return str(v)
-    return ""
-
 
 def rate_limit_reason(headers: Mapping[str, str], *, authenticated: bool) -> str:
     """A user-facing reason for a GitHub rate limit, with what to do about it."""
     hint = "" if authenticated else "; set GITHUB_TOKEN"
-    retry_after = _header(headers, "retry-after")
-    if retry_after and _header(headers, "x-ratelimit-remaining") != "0":
+    retry_after = header(headers, "retry-after")
+    if retry_after and header(headers, "x-ratelimit-remaining") != "0":
         return f"GitHub API secondary rate limit (retry after {retry_after} s){hint}"
     return f"GitHub API rate limit{hint}{_reset_time(headers)}"
 
@@ -128,8 +122,8 @@ def _outcome(repo: str, response: Response, *, authenticated: bool) -> Outcome:
         reason = f"no GitHub repository {repo} (or it is private)"
         return Outcome(ident, NOT_FOUND, source=name, reason=reason)
     # GitHub documents 403 or 429 for both limits; match on headers, not on the message text.
-    limited = _header(response.headers, "x-ratelimit-remaining") == "0" or bool(
-        _header(response.headers, "retry-after")
+    limited = header(response.headers, "x-ratelimit-remaining") == "0" or bool(
+        header(response.headers, "retry-after")
     )
     if status == 429 or (status == 403 and limited):
         reason = rate_limit_reason(response.headers, authenticated=authenticated)

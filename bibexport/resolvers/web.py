@@ -32,6 +32,7 @@ from bibexport.resolvers.base import (
     HttpClient,
     Outcome,
     Response,
+    header,
     parse_json,
 )
 
@@ -154,13 +155,6 @@ def parse_date(text: str) -> tuple[int, ...]:
 
 # --------------------------------------------------------------------------------------------- decoding
 
-
-def _header(headers: Mapping[str, str], key: str) -> str:
-    """Case-insensitive header lookup (a fake client may hand a plain dict)."""
-    for k, v in headers.items():
-        if k.lower() == key.lower():
-            return v
-    return ""
 
 
 def _charset(content_type: str) -> str:
@@ -488,7 +482,7 @@ def resolve_one(url: str, http: HttpClient, accessed: tuple[int, ...], mirror: s
     failure = _failure(url, response)
     if failure is not None:
         return failure
-    content_type = _header(response.headers, "content-type")
+    content_type = header(response.headers, "content-type")
     if not is_html(content_type):
         media = content_type.split(";", 1)[0].strip()
         reason = f"not an HTML page ({media}): no metadata to read"
