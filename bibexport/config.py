@@ -22,13 +22,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from bibexport.errors import InputError, Problem
-from bibexport.model import CSL_TYPES, ROLES, Course, Endpoints, Listed, Overrides, Reading, Session
+from bibexport.model import CSL_TYPES, KEY_RE, ROLES, Course, Endpoints, Listed, Overrides, Reading, Session
 
 #: Inputs larger than this are refused: surely the wrong file (10,000 readings with notes take about 1.5 MB, and
 #: build with the render cache filled in seconds; bench/run.py).
 MAX_INPUT_BYTES = 8_000_000
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-KEY_RE = re.compile(r"^[A-Za-z0-9_:.+/-]+$")
 #: BibTeX entry types accepted in ``type = ...`` and the CSL type each stands for.
 BIBTEX_TYPES = {
     "misc": "article",
@@ -429,7 +428,7 @@ def _subtable(loc: _Locator, table: _Table | None, key: str) -> _Table | None:
 
 def _overrides(entry: Mapping[str, Any], table: _Table | None, what: str, chk: _Checker) -> Overrides:
     key = chk.string(entry, "key", table, what)
-    if key and not KEY_RE.match(key):
+    if key and not KEY_RE.fullmatch(key):
         chk.problem(chk.loc.value_line(table, "key"), f"citation key '{key}' has characters BibTeX keys cannot hold",
                     "use letters, digits and _ : . + / -")
     authors = entry.get("authors", [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +32,11 @@ CSL_TYPES = (
     "manuscript",
     "dataset",
 )
+
+#: What a citation key may hold (use ``fullmatch``): BibTeX ends a key at ``,`` or white space, counts its braces,
+#: and ``%`` ``#`` ``=`` ``"`` or non-ASCII break it or the ``\\cite`` that names it.  One rule for sessions.toml's
+#: ``key`` (:mod:`bibexport.config`) and every key the .bib writes (:mod:`bibexport.emitters.bibtex`).
+KEY_RE = re.compile(r"[A-Za-z0-9_:.+/-]+")
 
 
 @dataclass(frozen=True)
