@@ -65,11 +65,6 @@ class Person:
         text = " ".join(p for p in parts if p)
         return f"{text}, {self.suffix}" if self.suffix else text
 
-    @property
-    def sort_family(self) -> str:
-        """The family name used for citation keys and author-overlap checks."""
-        return self.literal or self.family or self.given
-
     def to_csl(self) -> dict[str, str]:
         """CSL-JSON name object (only the parts that are set)."""
         if self.literal:
