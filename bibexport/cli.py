@@ -195,7 +195,7 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web).  Exit 2 when an
     argument is no link or id, 5 when one could not be resolved (not found, or its source unreachable)."""
     from bibexport import config, pipeline
-    from bibexport.emitters import bibtex, csljson
+    from bibexport.emitters import bibtex, canonical_format, csljson
     from bibexport.http import make_http
     from bibexport.keys import assign_keys
     from bibexport.model import Course, Endpoints, Reading
@@ -222,7 +222,7 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     keys = assign_keys([(i, rec, "") for i, rec in records], {})
     pairs = [(keys[i], rec) for i, rec in records]
     if pairs:
-        as_bib = fmt.lower() in ("bibtex", "bib")
+        as_bib = canonical_format(fmt) == "bib"  # the aliases of build -f: bibtex is bib, json is csl-json
         click.echo(bibtex.emit(pairs) if as_bib else csljson.emit(pairs), nl=False)
     if failed:
         sys.exit(ExitCode.STRICT)
