@@ -195,12 +195,12 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     """Print BibTeX (or CSL-JSON) for ad-hoc links and ids (arXiv, OpenReview, DOI, web).  Exit 2 when an
     argument is no link or id, 5 when one could not be resolved (not found, or its source unreachable)."""
     from bibexport import config, pipeline
-    from bibexport.emitters import bibtex, csljson
+    from bibexport.emitters import bibtex, canonical_format, csljson
     from bibexport.http import make_http
     from bibexport.keys import assign_keys
-    from bibexport.model import Course, Reading
+    from bibexport.model import Course, Endpoints, Reading
 
-    course = Course(sessions=(), endpoints=config.apply_env(Course(sessions=()).endpoints, os.environ))
+    course = Course(sessions=(), endpoints=config.apply_env(Endpoints(), os.environ))
     readings = [Reading(title="", links=(item,)) for item in items]
     targets = [pipeline.plan(r) for r in readings]
     unknown = [t.reading.links[0] for t in targets if t.primary is None and not t.fallbacks]
@@ -208,11 +208,8 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
         raise click.BadParameter(
             f"not a link or identifier: {', '.join(map(repr, unknown))} (give an http(s) link, arXiv:ID, "
             "doi:10.…, or an OpenReview link)", param_hint="URL_OR_ID")
-    http = make_http(course.endpoints, cache=not no_cache)
-    try:
+    with make_http(course.endpoints, cache=not no_cache) as http:
         results = pipeline.resolve_readings(targets, http, course)
-    finally:
-        http.close()
     records = []
     failed = 0
     for r in readings:
@@ -225,7 +222,7 @@ def resolve(items: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     keys = assign_keys([(i, rec, "") for i, rec in records], {})
     pairs = [(keys[i], rec) for i, rec in records]
     if pairs:
-        as_bib = fmt.lower() in ("bibtex", "bib")
+        as_bib = canonical_format(fmt) == "bib"  # the aliases of build -f: bibtex is bib, json is csl-json
         click.echo(bibtex.emit(pairs) if as_bib else csljson.emit(pairs), nl=False)
     if failed:
         sys.exit(ExitCode.STRICT)

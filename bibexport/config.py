@@ -22,13 +22,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from bibexport.errors import InputError, Problem
-from bibexport.model import CSL_TYPES, ROLES, Course, Endpoints, Listed, Overrides, Reading, Session
+from bibexport.model import CSL_TYPES, KEY_RE, ROLES, Course, Endpoints, Listed, Overrides, Reading, Session
 
 #: Inputs larger than this are refused: surely the wrong file (10,000 readings with notes take about 1.5 MB, and
 #: build with the render cache filled in seconds; bench/run.py).
 MAX_INPUT_BYTES = 8_000_000
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-KEY_RE = re.compile(r"^[A-Za-z0-9_:.+/-]+$")
 #: BibTeX entry types accepted in ``type = ...`` and the CSL type each stands for.
 BIBTEX_TYPES = {
     "misc": "article",
@@ -409,12 +408,17 @@ def _listed(entry: Mapping[str, Any], table: _Table | None, what: str, chk: _Che
     inner = sub or _Table(table.name if table else "", line, {k: line for k in data}, line)
     chk.unknown_keys(data, LISTED_KEYS, inner, f"'listed' of {what}")
     year = data.get("year")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 2200):
+    if year is not None and not _is_year(year):
         chk.problem(chk.loc.value_line(inner, "year"), f"'year' in 'listed' of {what} must be a year like 2023, "
                     f"not {year!r}", "write year = 2019 (a number, no quotes)")
         year = None
     texts = {k: chk.string(data, k, inner, f"'listed' of {what}") for k in ("authors", "venue", "note")}
     return Listed(year=year, **texts)
+
+
+def _is_year(value: object) -> bool:
+    """A year a reading can have: an integer (not a bool, not the string "2019") in 1000-2200."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 2200
 
 
 def _subtable(loc: _Locator, table: _Table | None, key: str) -> _Table | None:
@@ -429,7 +433,7 @@ def _subtable(loc: _Locator, table: _Table | None, key: str) -> _Table | None:
 
 def _overrides(entry: Mapping[str, Any], table: _Table | None, what: str, chk: _Checker) -> Overrides:
     key = chk.string(entry, "key", table, what)
-    if key and not KEY_RE.match(key):
+    if key and not KEY_RE.fullmatch(key):
         chk.problem(chk.loc.value_line(table, "key"), f"citation key '{key}' has characters BibTeX keys cannot hold",
                     "use letters, digits and _ : . + / -")
     authors = entry.get("authors", [])
@@ -438,7 +442,7 @@ def _overrides(entry: Mapping[str, Any], table: _Table | None, what: str, chk: _
                     'write authors = ["Jiang, Albert Q.", "Sablayrolles, Alexandre"]')
         authors = []
     year = entry.get("year")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 2200):
+    if year is not None and not _is_year(year):
         chk.problem(chk.loc.value_line(table, "year"), f"'year' in {what} must be a year like 2023, not {year!r}")
         year = None
     ctype = chk.string(entry, "type", table, what)

@@ -189,7 +189,7 @@ def _unspelled(ch: str) -> str:
 
 def is_guarded(ch: str) -> bool:
     """True when ``ch`` is written through :data:`GUARD` (biber cannot take it as a name's initial)."""
-    return len(ch) == 1 and _encode_char(ch).startswith("{\\ifdefined")
+    return len(ch) == 1 and _encode_char(ch) == GUARD.format(ch)
 
 
 def _is_safe(latex: str) -> bool:

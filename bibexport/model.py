@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +32,11 @@ CSL_TYPES = (
     "manuscript",
     "dataset",
 )
+
+#: What a citation key may hold (use ``fullmatch``): BibTeX ends a key at ``,`` or white space, counts its braces,
+#: and ``%`` ``#`` ``=`` ``"`` or non-ASCII break it or the ``\\cite`` that names it.  One rule for sessions.toml's
+#: ``key`` (:mod:`bibexport.config`) and every key the .bib writes (:mod:`bibexport.emitters.bibtex`).
+KEY_RE = re.compile(r"[A-Za-z0-9_:.+/-]+")
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,6 @@ class Person:
         parts = [self.given, self.particle, self.family]
         text = " ".join(p for p in parts if p)
         return f"{text}, {self.suffix}" if self.suffix else text
-
-    @property
-    def sort_family(self) -> str:
-        """The family name used for citation keys and author-overlap checks."""
-        return self.literal or self.family or self.given
 
     def to_csl(self) -> dict[str, str]:
         """CSL-JSON name object (only the parts that are set)."""

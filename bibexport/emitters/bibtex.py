@@ -52,7 +52,7 @@ from bibtexparser.writer import BibtexFormat
 from bibexport.errors import InputError, Problem
 from bibexport.latex import ASCII_ESCAPES, encode_text, is_guarded, normalize_text, protect_title
 from bibexport.limits import OTHERS, valid_date
-from bibexport.model import Person, Record
+from bibexport.model import KEY_RE, Person, Record
 
 if TYPE_CHECKING:
     from bibexport.rendercache import RenderCache
@@ -271,11 +271,6 @@ def _format() -> BibtexFormat:
     fmt.block_separator = "\n"
     fmt.trailing_comma = True
     return fmt
-
-
-#: What a citation key may hold: BibTeX ends a key at ``,`` or white space, counts its braces, and ``%`` ``#``
-#: ``=`` ``"`` or non-ASCII break it or the ``\\cite`` that names it.  The same rule as sessions.toml's ``key``.
-KEY_RE = re.compile(r"[A-Za-z0-9_:.+/-]+")
 
 
 @dataclass

@@ -398,7 +398,6 @@ def _html_item(item: Item) -> str:
     return text
 
 
-#: Serializer by format: ``(document, fragment, cache)`` -> text (``cache`` a render cache or None).
 def _md(doc: Document, fragment: bool, cache: Any = None) -> str:
     return to_md(doc, cache=cache)
 
@@ -411,4 +410,5 @@ def _txt(doc: Document, fragment: bool, cache: Any = None) -> str:
     return to_txt(doc, cache=cache)
 
 
+#: Serializer by format: ``(document, fragment, cache)`` -> text (``cache`` a render cache or None).
 SERIALIZERS: dict[str, Callable[[Document, bool, Any], str]] = {"md": _md, "html": _html, "txt": _txt}

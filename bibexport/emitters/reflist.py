@@ -52,8 +52,8 @@ def render(bib: Bibliography, session: SessionBibliography | None, fmt: str, opt
     if session is not None:
         return emit_session(session, fmt=fmt, style=options.style, fragment=options.fragment, cache=options.cache,
                             heading_level=options.heading_level)
-    return emit(bib, fmt=fmt, style=options.style, fragment=options.fragment, title=bib.course.title,
-                cache=options.cache, heading_level=options.heading_level)
+    return emit(bib, fmt=fmt, style=options.style, fragment=options.fragment, cache=options.cache,
+                heading_level=options.heading_level)
 
 
 def emit(bib: Bibliography, *, fmt: str, style: str | StyleRef = "apa", fragment: bool = False,
